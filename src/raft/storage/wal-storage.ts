@@ -1,0 +1,259 @@
+/**
+ * WalStorage: the durable LogStorage. Writes go to the WAL (one fdatasync per saved Ready);
+ * reads come from an in-memory copy of the log since the last snapshot, rebuilt from the
+ * snapshot file and the WAL on open.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CompactedError, LogUnavailableError, type LogStorage } from '../log-storage';
+import type { ConfState, Entry, HardState, Snapshot } from '../types';
+import { BinaryReader, BinaryWriter, readEntry, readHardState, readSnapshotMetadata, writeEntry, writeHardState, writeSnapshotMetadata } from './codec';
+import { FatalStorageError, WalCorruptError } from './errors';
+import { listSnapshotFiles, readSnapshotFile, writeSnapshotFile } from './snapshot-file';
+import { Wal, type WalOptions } from './wal';
+import { RecordKind } from './wal-record';
+
+export interface WalStorageOptions extends WalOptions {
+  /** Snapshot files kept besides the newest. Default 1. */
+  keepOldSnapshots?: number;
+}
+
+/** What save() persists: the durable part of a Ready. */
+export interface PersistBatch {
+  readonly hardState?: HardState;
+  readonly entries: readonly Entry[];
+  readonly snapshot?: Snapshot;
+}
+
+const EMPTY_HS: HardState = { term: 0, vote: 0, commit: 0 };
+
+export class WalStorage implements LogStorage {
+  private hs: HardState = EMPTY_HS;
+  private snap: Snapshot = { metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } }, data: new Uint8Array(0) };
+  /** ents[0] is a dummy standing for the snapshot's (index, term). */
+  private ents: Entry[] = [{ term: 0, index: 0, type: 0, data: new Uint8Array(0) }];
+  private saving = false;
+  private failed: FatalStorageError | undefined;
+
+  private constructor(
+    private readonly wal: Wal,
+    private readonly snapDir: string,
+    private readonly opts: WalStorageOptions,
+  ) {
+    wal.headRecords = () => [this.hsPayload(this.hs), this.markerPayload()];
+  }
+
+  /** Opens or creates the storage in `dir` (wal/ and snap/ inside). Recovers after a crash. */
+  static open(dir: string, opts: WalStorageOptions = {}): WalStorage {
+    const snapDir = path.join(dir, 'snap');
+    fs.mkdirSync(snapDir, { recursive: true });
+    let snap: Snapshot | undefined;
+    for (const n of listSnapshotFiles(snapDir)) {
+      snap = readSnapshotFile(path.join(snapDir, n));
+      if (snap) break;
+    }
+    const { wal, segments } = Wal.open(path.join(dir, 'wal'), opts);
+    const st = new WalStorage(wal, snapDir, opts);
+    if (snap) st.resetTo(snap);
+    let markerIndex = 0;
+    segments.forEach((seg, i) => {
+      let max = 0;
+      for (const rec of seg.records) {
+        const r = new BinaryReader(seg.buf, rec.start, rec.end);
+        try {
+          if (rec.kind === RecordKind.HardState) st.hs = readHardState(r);
+          else if (rec.kind === RecordKind.SnapshotMarker) markerIndex = Math.max(markerIndex, readSnapshotMetadata(r).index);
+          else if (rec.kind === RecordKind.Entries) {
+            for (let n = r.u32(); n > 0; n--) {
+              const e = readEntry(r);
+              max = Math.max(max, e.index);
+              st.recoverEntry({ term: e.term, index: e.index, type: e.type, data: Buffer.from(e.data) });
+            }
+          } else throw new WalCorruptError(`unknown record kind ${rec.kind}`);
+        } catch (err) {
+          if (err instanceof WalCorruptError) throw err;
+          throw new WalCorruptError(`undecodable record in segment ${i}`, { cause: err });
+        }
+      }
+      wal.noteRecoveredMaxIndex(i, max);
+    });
+    if (markerIndex > st.snap.metadata.index) throw new WalCorruptError(`the wal names a snapshot at ${markerIndex} but the newest snapshot file is at ${st.snap.metadata.index}`);
+    if (st.hs.commit < st.snap.metadata.index) st.hs = { ...st.hs, commit: st.snap.metadata.index };
+    return st;
+  }
+
+  private recoverEntry(e: Entry): void {
+    const first = this.ents[0].index;
+    if (e.index <= first) return;
+    const last = this.lastIndex();
+    if (e.index > last + 1) throw new WalCorruptError(`gap in the log: entry ${e.index} after ${last}`);
+    if (e.index <= last) this.ents.length = e.index - first;
+    this.ents.push(e);
+  }
+
+  private resetTo(snap: Snapshot): void {
+    this.snap = snap;
+    this.ents = [{ term: snap.metadata.term, index: snap.metadata.index, type: 0, data: new Uint8Array(0) }];
+  }
+
+  private hsPayload(hs: HardState): Buffer {
+    const w = new BinaryWriter(32);
+    w.u8(RecordKind.HardState);
+    writeHardState(w, hs);
+    return w.view();
+  }
+
+  private markerPayload(): Buffer {
+    const w = new BinaryWriter(64);
+    w.u8(RecordKind.SnapshotMarker);
+    writeSnapshotMetadata(w, this.snap.metadata);
+    return w.view();
+  }
+
+  private check(): void {
+    if (this.failed) throw this.failed;
+  }
+
+  // ---- LogStorage
+
+  initialState(): { hardState: HardState; confState: ConfState } {
+    return { hardState: this.hs, confState: this.snap.metadata.confState };
+  }
+
+  entries(lo: number, hi: number, maxBytes: number): Entry[] {
+    const first = this.ents[0].index;
+    if (lo <= first) throw new CompactedError(lo);
+    if (hi > this.lastIndex() + 1) throw new LogUnavailableError(hi - 1);
+    const out: Entry[] = [];
+    let bytes = 0;
+    for (let i = lo; i < hi; i++) {
+      const e = this.ents[i - first];
+      bytes += e.data.length;
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  term(i: number): number {
+    const first = this.ents[0].index;
+    if (i < first) throw new CompactedError(i);
+    if (i > this.lastIndex()) throw new LogUnavailableError(i);
+    return this.ents[i - first].term;
+  }
+
+  firstIndex(): number {
+    return this.ents[0].index + 1;
+  }
+
+  lastIndex(): number {
+    return this.ents[0].index + this.ents.length - 1;
+  }
+
+  snapshot(): Snapshot {
+    return this.snap;
+  }
+
+  hardState(): HardState {
+    return this.hs;
+  }
+
+  // ---- writes
+
+  /** True if saving `b` needs an fdatasync: new entries, a snapshot, or a new term or vote (etcd's MustSync). */
+  mustSync(b: PersistBatch): boolean {
+    return b.entries.length > 0 || b.snapshot !== undefined || (b.hardState !== undefined && (b.hardState.term !== this.hs.term || b.hardState.vote !== this.hs.vote));
+  }
+
+  /**
+   * Persists the hard state, entries and snapshot of a Ready with one write and at most one
+   * fdatasync, then makes them visible to reads. Calls must not overlap. A failure is fatal:
+   * the returned promise rejects with FatalStorageError and so does every later call.
+   */
+  async save(b: PersistBatch): Promise<void> {
+    this.check();
+    if (this.saving) throw new Error('raft: WalStorage.save called while a save is in flight');
+    this.saving = true;
+    try {
+      const sync = this.mustSync(b);
+      if (b.snapshot && b.snapshot.metadata.index > this.snap.metadata.index) {
+        writeSnapshotFile(this.snapDir, b.snapshot);
+      }
+      const payloads: Buffer[] = [];
+      let maxIndex = 0;
+      if (b.entries.length > 0) {
+        let size = 8;
+        for (const e of b.entries) size += 24 + e.data.length;
+        const w = new BinaryWriter(size);
+        w.u8(RecordKind.Entries);
+        w.u32(b.entries.length);
+        for (const e of b.entries) writeEntry(w, e);
+        payloads.push(w.view());
+        maxIndex = b.entries[b.entries.length - 1].index;
+      }
+      if (b.snapshot && b.snapshot.metadata.index > this.snap.metadata.index) {
+        this.resetTo(b.snapshot);
+        payloads.push(this.markerPayload());
+      }
+      if (b.hardState) payloads.push(this.hsPayload(b.hardState));
+      if (payloads.length > 0) await this.wal.append(payloads, maxIndex, sync);
+      if (b.hardState) this.hs = b.hardState;
+      for (const e of b.entries) this.appendMem(e);
+      if (b.snapshot) this.releaseOld();
+    } catch (err) {
+      this.failed ??= err instanceof FatalStorageError ? err : new FatalStorageError('save', { cause: err });
+      throw this.failed;
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  private appendMem(e: Entry): void {
+    const first = this.ents[0].index;
+    if (e.index <= first) return;
+    const last = this.lastIndex();
+    if (e.index > last + 1) throw new FatalStorageError(`append of entry ${e.index} leaves a gap after ${last}`);
+    if (e.index <= last) this.ents.length = e.index - first;
+    this.ents.push(e);
+  }
+
+  /**
+   * Records an application snapshot at `index` (which must be applied, hence committed),
+   * atomically writes it, marks it in the WAL, then drops log entries up to `index` from memory
+   * and deletes segments the snapshot covers. A crash at any point recovers to a consistent log.
+   */
+  async createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
+    this.check();
+    if (index <= this.snap.metadata.index) return this.snap;
+    if (index > this.lastIndex()) throw new LogUnavailableError(index);
+    const snap: Snapshot = { metadata: { index, term: this.term(index), confState }, data };
+    try {
+      writeSnapshotFile(this.snapDir, snap);
+      const first = this.ents[0].index;
+      this.snap = snap;
+      this.ents = this.ents.slice(index - first);
+      this.ents[0] = { term: snap.metadata.term, index, type: 0, data: new Uint8Array(0) };
+      await this.wal.append([this.markerPayload()], 0, true);
+      this.releaseOld();
+    } catch (err) {
+      this.failed ??= err instanceof FatalStorageError ? err : new FatalStorageError('createSnapshot', { cause: err });
+      throw this.failed;
+    }
+    return snap;
+  }
+
+  private releaseOld(): void {
+    this.wal.releaseTo(this.snap.metadata.index);
+    const keep = 1 + (this.opts.keepOldSnapshots ?? 1);
+    for (const n of listSnapshotFiles(this.snapDir).slice(keep)) fs.rmSync(path.join(this.snapDir, n), { force: true });
+  }
+
+  /** Number of WAL segment files (for tests and metrics). */
+  segmentCount(): number {
+    return this.wal.segmentCount();
+  }
+
+  async close(): Promise<void> {
+    await this.wal.close();
+  }
+}
