@@ -1,2 +1,3 @@
 export * from './types';
 export * from './log-storage';
+export * from './core';
