@@ -1,0 +1,111 @@
+/**
+ * raftkv: a KV server on raft-ts, one process per member, speaking the subset of etcd's v3
+ * JSON gateway that bench/kv/compare.sh drives (POST /v3/kv/put, /v3/kv/range,
+ * /v3/maintenance/status) and taking etcd's flags. Members talk plain TCP on loopback
+ * (insecure: benchmark only); a put is answered after commit (a majority fsync'd) and apply.
+ */
+import * as http from 'node:http';
+import { Registry } from 'prom-client';
+import { NotLeaderError, RaftNode, TimeoutError } from '../../src/raft/node';
+import { parseFlags } from './flags';
+import { KvState, encodePut } from './kv-state';
+
+function main(): void {
+  const f = parseFlags(process.argv.slice(2));
+  const id = f.cluster.findIndex((m) => m.name === f.name) + 1;
+  const peers = new Map(f.cluster.map((m, i) => [i + 1, m.addr] as [number, string]));
+  const kv = new KvState();
+  const registry = new Registry();
+  const node = new RaftNode({
+    id,
+    dataDir: f.dataDir,
+    listen: f.peerListen,
+    peers,
+    stateMachine: kv,
+    tickMs: 100,
+    electionTicks: 10,
+    heartbeatTicks: 1,
+    snapshotEntries: Number(process.env.RAFTKV_SNAPSHOT_ENTRIES ?? 100000),
+    registry,
+    onFatal: (err) => {
+      process.stderr.write(`raftkv ${f.name}: fatal: ${err.message} ${String(err.cause ?? '')}\n`);
+      process.exit(1);
+    },
+  });
+  const memberId = String(id);
+  const header = () => `{"cluster_id":"1","member_id":"${memberId}","revision":"${kv.revision}","raft_term":"${node.status().term}"}`;
+
+  const reply = (res: http.ServerResponse, code: number, body: string) => {
+    res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+  const fail = (res: http.ServerResponse, err: unknown) => {
+    if (err instanceof NotLeaderError) reply(res, 503, JSON.stringify({ error: err.message, code: 14, message: err.message }));
+    else if (err instanceof TimeoutError) reply(res, 504, JSON.stringify({ error: err.message, code: 4, message: err.message }));
+    else reply(res, 500, JSON.stringify({ error: String((err as Error)?.message ?? err), code: 13 }));
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body: { key?: unknown; value?: unknown };
+      try {
+        body = chunks.length ? JSON.parse(chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString()) : {};
+      } catch {
+        return reply(res, 400, '{"error":"body is not JSON","code":3}');
+      }
+      if (req.method !== 'POST') return reply(res, 405, '{"error":"method not allowed","code":12}');
+      switch (req.url) {
+        case '/v3/kv/put': {
+          if (typeof body.key !== 'string' || body.key === '') return reply(res, 400, '{"error":"key: a non-empty base64 string is required","code":3}');
+          const value = typeof body.value === 'string' ? body.value : '';
+          node.propose(encodePut(body.key, value)).then(
+            () => reply(res, 200, `{"header":${header()}}`),
+            (err) => fail(res, err),
+          );
+          return;
+        }
+        case '/v3/kv/range': {
+          if (typeof body.key !== 'string' || body.key === '') return reply(res, 400, '{"error":"key: a non-empty base64 string is required","code":3}');
+          const key = body.key;
+          node.readBarrier().then(
+            () => {
+              const v = kv.map.get(key);
+              const kvs = v
+                ? `,"kvs":[{"key":"${key}","create_revision":"${v.createRevision}","mod_revision":"${v.modRevision}","version":"${v.version}","value":"${v.value}"}],"count":"1"`
+                : '';
+              reply(res, 200, `{"header":${header()}${kvs}}`);
+            },
+            (err) => fail(res, err),
+          );
+          return;
+        }
+        case '/v3/maintenance/status':
+          return reply(res, 200, `{"header":${header()},"version":"raftkv","leader":"${node.leaderId()}","raftIndex":"${node.appliedIndex()}","raftTerm":"${node.status().term}"}`);
+        case '/metrics':
+          registry.metrics().then((m) => reply(res, 200, m));
+          return;
+        default:
+          return reply(res, 404, '{"error":"not found","code":5}');
+      }
+    });
+  });
+  server.keepAliveTimeout = 60000;
+
+  node.start().then(
+    () => server.listen(f.clientPort, f.clientHost),
+    (err) => {
+      process.stderr.write(`raftkv ${f.name}: cannot start: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+  const shutdown = () => {
+    server.close();
+    node.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main();
