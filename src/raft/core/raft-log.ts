@@ -59,7 +59,7 @@ export class RaftLog {
   }
 
   matchTerm(i: number, t: number): boolean {
-    return this.termOrNone(i) === t;
+    return t >= 0 && this.termOrNone(i) === t;
   }
 
   /** Raft §5.4.1: is a log ending at (lasti, term) at least as up-to-date as ours? */

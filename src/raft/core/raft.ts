@@ -86,8 +86,8 @@ export class Raft {
       this.bootstrap(cfg.peers);
     } else {
       this.loadState(hardState);
-      this.replayConfChanges();
       if (cfg.applied > 0) this.raftLog.applied = Math.max(this.raftLog.applied, Math.min(cfg.applied, this.raftLog.committed));
+      this.replayConfChanges();
       this.becomeFollower(this.term, NONE);
     }
   }
@@ -116,10 +116,14 @@ export class Raft {
     this.vote = hs.vote;
   }
 
-  /** The membership = the stored one plus committed ConfChange entries still in the log. */
+  /**
+   * The membership as of `applied`: the stored one (as of the snapshot) plus the ConfChange
+   * entries up to `applied`, which the driver will not hand back (re-applying is idempotent).
+   * Later committed changes come back in committedEntries and the driver applies them.
+   */
   private replayConfChanges(): void {
     let lo = this.raftLog.firstIndex();
-    const hi = this.raftLog.committed + 1;
+    const hi = this.raftLog.applied + 1;
     while (lo < hi) {
       const ents = this.raftLog.slice(lo, hi, 64 * 1024 * 1024);
       for (const e of ents) if (e.type === EntryType.ConfChange) this.applyConfChangeToTracker(decodeConfChange(e.data));
@@ -601,11 +605,18 @@ export class Raft {
   private handleHeartbeatResponse(m: Message, pr: Progress): void {
     pr.recentActive = true;
     pr.msgAppFlowPaused = false;
+    const prev = pr.next - 1;
+    const prevTerm = this.raftLog.termOrNone(prev);
     if (pr.state === ProgressState.Replicate && pr.inflights.full() && pr.match < this.raftLog.lastIndex()) {
       // The window is full and may never drain if an App was lost: an empty App at the window's
-      // end either confirms it or draws a rejection that sends us back to probing.
-      const prev = pr.next - 1;
-      this.send({ type: MessageType.App, to: m.from, index: prev, logTerm: this.raftLog.termOrNone(prev), commit: this.raftLog.committed });
+      // end either confirms it or draws a rejection that sends us back to probing. If that
+      // point is compacted already, probe at once (which leads to a snapshot).
+      if (prevTerm >= 0) {
+        this.send({ type: MessageType.App, to: m.from, index: prev, logTerm: prevTerm, commit: this.raftLog.committed });
+      } else {
+        pr.becomeProbe();
+        this.sendAppend(m.from);
+      }
     } else if (pr.match < this.raftLog.lastIndex() || pr.state === ProgressState.Probe) {
       this.sendAppend(m.from);
     }

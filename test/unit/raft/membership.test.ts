@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConfChangeType, MessageType, StateRole } from '../../../src/raft';
 import { ConfChangePendingError, InvalidConfChangeError, MemoryStorage } from '../../../src/raft/core';
-import { bytes, Network, newTestNode } from './network';
+import { bytes, Network, newTestNode, runReady } from './network';
 
 function addFresh(net: Network, id: number): void {
   net.add(newTestNode(id, [], {}, new MemoryStorage()));
@@ -103,7 +103,10 @@ describe('raft core: membership changes (one server at a time)', () => {
     net.stabilize();
     const old = net.get(2);
     const again = newTestNode(2, [], {}, old.storage);
+    runReady(again); // the committed ConfChange entries are applied again
     assert.equal(again.node.raft.tracker.isLearner(4), true);
+    const applied = newTestNode(2, [], { applied: old.node.status().applied }, old.storage);
+    assert.equal(applied.node.raft.tracker.isLearner(4), true, 'entries up to `applied` are replayed');
     assert.deepEqual([...again.node.raft.tracker.voters].sort(), [1, 2, 3]);
   });
 
