@@ -3,12 +3,12 @@ import { runSeed, SimFailure, type SimStats } from './simulation';
 
 /**
  * Runs many seeded schedules (3 nodes on even seeds, 5 on odd ones). SIM_SEEDS sets how many
- * (default 1500), SIM_SEED_BASE the first seed. A failure names the seed to replay with
+ * (default 10000, about a minute on two cores), SIM_SEED_BASE the first seed. A failure names the seed to replay with
  * `npm run sim -- --seed N`.
  */
 describe('raft-ts simulation: safety and linearizability under faults', function () {
   this.timeout(0);
-  const count = Number(process.env.SIM_SEEDS ?? 1500);
+  const count = Number(process.env.SIM_SEEDS ?? 10000);
   const base = Number(process.env.SIM_SEED_BASE ?? 1);
 
   it(`holds every invariant over ${count} seeds`, () => {

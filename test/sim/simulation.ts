@@ -117,6 +117,10 @@ export class Simulation {
   private dropRate: number;
   private dupRate: number;
   private maxDelay: number;
+  private readonly crashRate: number;
+  private readonly partitionRate: number;
+  private readonly preVote: boolean;
+  private readonly checkQuorum: boolean;
   private faulty = true;
   private readonly keys: string[];
   private readonly clients: Client[] = [];
@@ -142,6 +146,10 @@ export class Simulation {
     this.dropRate = this.rng.next() * 0.1;
     this.dupRate = this.rng.next() * 0.05;
     this.maxDelay = this.rng.int(2, 20);
+    this.crashRate = this.rng.pick([0.001, 0.002, 0.005, 0.01]);
+    this.partitionRate = this.rng.pick([0.001, 0.002, 0.005]);
+    this.preVote = this.rng.chance(0.7);
+    this.checkQuorum = this.rng.chance(0.7);
     this.keys = ['a', 'b', 'c', 'd'].slice(0, this.rng.int(1, 4));
     this.stats = {
       seed: opts.seed,
@@ -164,7 +172,7 @@ export class Simulation {
     for (let c = 1; c <= nClients; c++) this.clients.push({ id: c, seq: 0, busy: false, nextAt: this.rng.int(0, 50) });
     this.log(
       () =>
-        `start: ${opts.nodes} nodes, drop ${this.dropRate.toFixed(3)}, dup ${this.dupRate.toFixed(3)}, delay <= ${this.maxDelay}, keys ${this.keys.length}, clients ${nClients}`,
+        `start: ${opts.nodes} nodes, preVote ${this.preVote}, checkQuorum ${this.checkQuorum}, crash ${this.crashRate}, partition ${this.partitionRate}, drop ${this.dropRate.toFixed(3)}, dup ${this.dupRate.toFixed(3)}, delay <= ${this.maxDelay}, keys ${this.keys.length}, clients ${nClients}`,
     );
   }
 
@@ -210,6 +218,8 @@ export class Simulation {
       peers,
       maxSizePerMsg: this.rng.pick([64, 1024, 1 << 20]),
       maxInflightMsgs: this.rng.pick([1, 4, 256]),
+      preVote: this.preVote,
+      checkQuorum: this.checkQuorum,
       logger: trace
         ? { debug: () => undefined, info: (m) => this.log(() => m), warn: (m) => this.log(() => m) }
         : undefined,
@@ -516,16 +526,19 @@ export class Simulation {
 
   private faultStep(): void {
     const r = this.rng;
-    if (r.chance(0.002)) {
+    if (r.chance(this.crashRate)) {
       const live = this.live();
-      if (live.length > 0) this.crash(r.pick(live));
+      // Leaders are the interesting victims: half of the crashes hit one.
+      const lead = this.leader();
+      if (lead && r.chance(0.5)) this.crash(lead);
+      else if (live.length > 0) this.crash(r.pick(live));
     }
     if (this.healAt <= this.t) {
       this.group.clear();
       this.healAt = Infinity;
       this.log(() => 'partition healed');
     }
-    if (this.healAt === Infinity && r.chance(0.002)) {
+    if (this.healAt === Infinity && r.chance(this.partitionRate)) {
       this.stats.partitions++;
       const lead = this.leader();
       if (lead && r.chance(0.5)) {
