@@ -121,6 +121,8 @@ export class Simulation {
   private readonly partitionRate: number;
   private readonly preVote: boolean;
   private readonly checkQuorum: boolean;
+  /** A leader sends before its own write when term and vote are unchanged (Raft thesis §10.2.1). */
+  private readonly earlySend: boolean;
   private faulty = true;
   private readonly keys: string[];
   private readonly clients: Client[] = [];
@@ -150,6 +152,7 @@ export class Simulation {
     this.partitionRate = this.rng.pick([0.001, 0.002, 0.005]);
     this.preVote = this.rng.chance(0.7);
     this.checkQuorum = this.rng.chance(0.7);
+    this.earlySend = this.rng.chance(0.5);
     this.keys = ['a', 'b', 'c', 'd'].slice(0, this.rng.int(1, 4));
     this.stats = {
       seed: opts.seed,
@@ -172,7 +175,7 @@ export class Simulation {
     for (let c = 1; c <= nClients; c++) this.clients.push({ id: c, seq: 0, busy: false, nextAt: this.rng.int(0, 50) });
     this.log(
       () =>
-        `start: ${opts.nodes} nodes, preVote ${this.preVote}, checkQuorum ${this.checkQuorum}, crash ${this.crashRate}, partition ${this.partitionRate}, drop ${this.dropRate.toFixed(3)}, dup ${this.dupRate.toFixed(3)}, delay <= ${this.maxDelay}, keys ${this.keys.length}, clients ${nClients}`,
+        `start: ${opts.nodes} nodes, preVote ${this.preVote}, checkQuorum ${this.checkQuorum}, earlySend ${this.earlySend}, crash ${this.crashRate}, partition ${this.partitionRate}, drop ${this.dropRate.toFixed(3)}, dup ${this.dupRate.toFixed(3)}, delay <= ${this.maxDelay}, keys ${this.keys.length}, clients ${nClients}`,
     );
   }
 
@@ -328,6 +331,20 @@ export class Simulation {
     if (!rn.hasReady()) return;
     const rd = rn.ready();
     if (rd.softState) this.log(() => `${n.id}: role ${StateRole[rd.softState!.role]} leader ${rd.softState!.leader} term ${rn.raft.term}`);
+    const disk = n.storage.hardStateNow();
+    const early =
+      this.earlySend &&
+      rn.raft.state === StateRole.Leader &&
+      !rd.snapshot &&
+      (!rd.hardState || (rd.hardState.term === disk.term && rd.hardState.vote === disk.vote));
+    if (early) {
+      for (const m of rd.messages) this.send(m);
+      // A crash while the leader's own write is still in flight.
+      if (this.faulty && this.rng.chance(0.001)) {
+        this.crash(n);
+        return;
+      }
+    }
     if (rd.snapshot) {
       n.storage.applySnapshot(rd.snapshot);
       const md = rd.snapshot.metadata;
@@ -345,7 +362,7 @@ export class Simulation {
       this.crash(n);
       return;
     }
-    for (const m of rd.messages) this.send(m);
+    if (!early) for (const m of rd.messages) this.send(m);
     for (const e of rd.committedEntries) this.apply(n, e);
     for (const rs of rd.readStates) n.reads.set(dec.decode(rs.context), rs.index);
     rn.advance(rd);

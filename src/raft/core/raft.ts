@@ -589,7 +589,9 @@ export class Raft {
       return;
     }
     const oldPaused = pr.isPaused();
-    if (!pr.maybeUpdate(m.index)) return;
+    // A probe answered at the match we already knew also ends probing.
+    const probeDone = pr.state === ProgressState.Probe && pr.match === m.index;
+    if (!pr.maybeUpdate(m.index) && !probeDone) return;
     if (pr.state === ProgressState.Probe) pr.becomeReplicate();
     else if (pr.state === ProgressState.Snapshot && pr.match + 1 >= this.raftLog.firstIndex()) {
       pr.becomeProbe();

@@ -92,8 +92,16 @@ export class RawNode {
     return this.raft.applyConfChange(cc);
   }
 
-  /** Asks for a linearizable read point; the answer comes back in Ready.readStates with this context. */
+  /**
+   * Asks for a linearizable read point (Raft thesis §6.4); the answer comes back in
+   * Ready.readStates with this context, which must be non-empty and unique among pending
+   * reads. Without a known leader the request is dropped silently (like a lost message):
+   * the caller's timeout covers it.
+   */
   readIndex(context: Uint8Array): void {
+    if (!(context instanceof Uint8Array) || context.length === 0) {
+      throw new RangeError('raft: readIndex context must be a non-empty Uint8Array');
+    }
     this.raft.step(this.local(MessageType.ReadIndex, NONE, { context }));
   }
 
@@ -142,8 +150,8 @@ export class RawNode {
     if (u.entries.length > 0 || u.snapshot) return true;
     if (r.raftLog.hasNextCommittedEnts()) return true;
     if (r.lead !== this.prevSoft.leader || r.state !== this.prevSoft.role) return true;
-    const hs = r.hardState();
-    return !sameHardState(hs, this.prevHard);
+    const p = this.prevHard;
+    return r.term !== p.term || r.vote !== p.vote || r.raftLog.committed !== p.commit;
   }
 
   /** What the driver must persist, send and apply now; see the class comment for the order. */
