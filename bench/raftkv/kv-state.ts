@@ -35,14 +35,57 @@ export class KvState implements StateMachine {
     return rev;
   }
 
+  /** Binary: [u64 revision][u32 count] then per key [u32 klen][key][u32 vlen][value][u64 mod][u64 create][u32 version]. */
   snapshot(): Uint8Array {
-    return Buffer.from(JSON.stringify({ revision: this.revision, kvs: [...this.map] }));
+    let size = 12;
+    for (const [k, v] of this.map) size += 28 + k.length + v.value.length;
+    const b = Buffer.allocUnsafe(size);
+    let p = 0;
+    const u64 = (n: number) => {
+      b.writeUInt32LE(n % 0x100000000, p);
+      b.writeUInt32LE(Math.floor(n / 0x100000000), p + 4);
+      p += 8;
+    };
+    u64(this.revision);
+    b.writeUInt32LE(this.map.size, p);
+    p += 4;
+    for (const [k, v] of this.map) {
+      b.writeUInt32LE(k.length, p);
+      p += 4 + b.write(k, p + 4, 'latin1');
+      b.writeUInt32LE(v.value.length, p);
+      p += 4 + b.write(v.value, p + 4, 'latin1');
+      u64(v.modRevision);
+      u64(v.createRevision);
+      b.writeUInt32LE(v.version, p);
+      p += 4;
+    }
+    return b;
   }
 
   restore(data: Uint8Array): void {
-    const s = JSON.parse(Buffer.from(data).toString()) as { revision: number; kvs: [string, KvValue][] };
+    const b = Buffer.from(data.buffer, data.byteOffset, data.length);
+    let p = 0;
+    const u64 = () => {
+      const n = b.readUInt32LE(p) + b.readUInt32LE(p + 4) * 0x100000000;
+      p += 8;
+      return n;
+    };
+    const str = () => {
+      const n = b.readUInt32LE(p);
+      const s = b.toString('latin1', p + 4, p + 4 + n);
+      p += 4 + n;
+      return s;
+    };
     this.map.clear();
-    for (const [k, v] of s.kvs) this.map.set(k, v);
-    this.revision = s.revision;
+    this.revision = u64();
+    for (let n = b.readUInt32LE((p += 4) - 4); n > 0; n--) {
+      const k = str();
+      const value = str();
+      const modRevision = u64();
+      const createRevision = u64();
+      const version = b.readUInt32LE(p);
+      p += 4;
+      this.map.set(k, { value, modRevision, createRevision, version });
+    }
   }
 }

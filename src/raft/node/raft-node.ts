@@ -317,13 +317,22 @@ export class RaftNode {
       this.role = rd.softState.role;
       if (changed) this.o.onLeaderChange?.(this.leader, this.role);
     }
-    // Persist before sending anything that depends on it (Raft §5, Figure 2).
-    if (rd.entries.length > 0 || rd.hardState || rd.snapshot) {
+    // Persist before sending anything that depends on it (Raft §5, Figure 2). The exception
+    // is a leader whose term and vote are already on disk (Raft thesis §10.2.1): its messages
+    // carry entries and a commit index, and it writes its own log in parallel with the
+    // followers. That is safe because this loop takes the next Ready (the only place a new
+    // commit index reaches a client or a follower) only after this save has completed, so an
+    // entry is never acknowledged before the leader's own copy is durable.
+    const hs = rd.hardState;
+    const persisted = this.storage.hardState();
+    const early = this.role === StateRole.Leader && !rd.snapshot && (!hs || (hs.term === persisted.term && hs.vote === persisted.vote));
+    if (early && rd.messages.length > 0) this.transport.send(rd.messages);
+    if (rd.entries.length > 0 || hs || rd.snapshot) {
       await this.storage.save(rd);
       this.metrics?.readyBatches.inc();
     }
     if (!this.running) return;
-    if (rd.messages.length > 0) this.transport.send(rd.messages);
+    if (!early && rd.messages.length > 0) this.transport.send(rd.messages);
     if (rd.snapshot && rd.snapshot.metadata.index > this.applied) {
       this.o.stateMachine.restore(rd.snapshot.data, rd.snapshot.metadata.index);
       this.applied = rd.snapshot.metadata.index;

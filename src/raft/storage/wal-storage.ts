@@ -6,16 +6,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompactedError, LogUnavailableError, type LogStorage } from '../log-storage';
-import type { ConfState, Entry, HardState, Snapshot } from '../types';
+import type { ConfState, Entry, EntryType, HardState, Snapshot } from '../types';
 import { BinaryReader, BinaryWriter, readEntry, readHardState, readSnapshotMetadata, writeEntry, writeHardState, writeSnapshotMetadata } from './codec';
 import { FatalStorageError, WalCorruptError } from './errors';
 import { listSnapshotFiles, readSnapshotFile, writeSnapshotFile } from './snapshot-file';
 import { Wal, type WalOptions } from './wal';
-import { RecordKind } from './wal-record';
+import { RECORD_HEADER, RecordKind } from './wal-record';
 
 export interface WalStorageOptions extends WalOptions {
   /** Snapshot files kept besides the newest. Default 1. */
   keepOldSnapshots?: number;
+  /** Committed entries kept in memory (newest first); older ones are read back from the WAL. Default 4096. */
+  hotEntries?: number;
 }
 
 /** What save() persists: the durable part of a Ready. */
@@ -26,12 +28,33 @@ export interface PersistBatch {
 }
 
 const EMPTY_HS: HardState = { term: 0, vote: 0, commit: 0 };
+const EMPTY = new Uint8Array(0);
+
+/**
+ * An entry of the in-memory log and where its data lies in the WAL. Once the entry is
+ * committed and older than the hot window, `data` is dropped (null) and read back from the
+ * segment on the rare occasions it is needed again (a lagging follower), so memory holds
+ * only ~50 bytes per entry between snapshots.
+ */
+class StoredEntry {
+  constructor(
+    readonly term: number,
+    readonly index: number,
+    readonly type: EntryType,
+    public data: Uint8Array | null,
+    readonly seq: number,
+    readonly off: number,
+    readonly len: number,
+  ) {}
+}
 
 export class WalStorage implements LogStorage {
   private hs: HardState = EMPTY_HS;
   private snap: Snapshot = { metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } }, data: new Uint8Array(0) };
   /** ents[0] is a dummy standing for the snapshot's (index, term). */
-  private ents: Entry[] = [{ term: 0, index: 0, type: 0, data: new Uint8Array(0) }];
+  private ents: StoredEntry[] = [new StoredEntry(0, 0, 0, EMPTY, 0, 0, 0)];
+  /** Entries at or below this index have had their data dropped from memory. */
+  private cooledTo = 0;
   private saving = false;
   private failed: FatalStorageError | undefined;
 
@@ -64,10 +87,12 @@ export class WalStorage implements LogStorage {
           if (rec.kind === RecordKind.HardState) st.hs = readHardState(r);
           else if (rec.kind === RecordKind.SnapshotMarker) markerIndex = Math.max(markerIndex, readSnapshotMetadata(r).index);
           else if (rec.kind === RecordKind.Entries) {
+            const seq = wal.segmentSeq(i);
             for (let n = r.u32(); n > 0; n--) {
               const e = readEntry(r);
               max = Math.max(max, e.index);
-              st.recoverEntry({ term: e.term, index: e.index, type: e.type, data: Buffer.from(e.data) });
+              const off = e.data.byteOffset - seg.buf.byteOffset;
+              st.recoverEntry(new StoredEntry(e.term, e.index, e.type, null, seq, off, e.data.length));
             }
           } else throw new WalCorruptError(`unknown record kind ${rec.kind}`);
         } catch (err) {
@@ -79,10 +104,12 @@ export class WalStorage implements LogStorage {
     });
     if (markerIndex > st.snap.metadata.index) throw new WalCorruptError(`the wal names a snapshot at ${markerIndex} but the newest snapshot file is at ${st.snap.metadata.index}`);
     if (st.hs.commit < st.snap.metadata.index) st.hs = { ...st.hs, commit: st.snap.metadata.index };
+    // Recovered data stays on disk until asked for; the hot window is reloaded lazily.
+    st.cooledTo = st.lastIndex();
     return st;
   }
 
-  private recoverEntry(e: Entry): void {
+  private recoverEntry(e: StoredEntry): void {
     const first = this.ents[0].index;
     if (e.index <= first) return;
     const last = this.lastIndex();
@@ -93,7 +120,7 @@ export class WalStorage implements LogStorage {
 
   private resetTo(snap: Snapshot): void {
     this.snap = snap;
-    this.ents = [{ term: snap.metadata.term, index: snap.metadata.index, type: 0, data: new Uint8Array(0) }];
+    this.ents = [new StoredEntry(snap.metadata.term, snap.metadata.index, 0, EMPTY, 0, 0, 0)];
   }
 
   private hsPayload(hs: HardState): Buffer {
@@ -128,9 +155,9 @@ export class WalStorage implements LogStorage {
     let bytes = 0;
     for (let i = lo; i < hi; i++) {
       const e = this.ents[i - first];
-      bytes += e.data.length;
+      bytes += e.len;
       if (out.length > 0 && bytes > maxBytes) break;
-      out.push(e);
+      out.push(e.data ? (e as Entry) : { term: e.term, index: e.index, type: e.type, data: this.readData(e) });
     }
     return out;
   }
@@ -152,6 +179,16 @@ export class WalStorage implements LogStorage {
 
   snapshot(): Snapshot {
     return this.snap;
+  }
+
+  private readData(e: StoredEntry): Uint8Array {
+    if (e.len === 0) return EMPTY;
+    try {
+      return this.wal.readAt(e.seq, e.off, e.len);
+    } catch (err) {
+      this.failed ??= err instanceof FatalStorageError ? err : new FatalStorageError('reading an entry back', { cause: err });
+      throw this.failed;
+    }
   }
 
   hardState(): HardState {
@@ -181,13 +218,17 @@ export class WalStorage implements LogStorage {
       }
       const payloads: Buffer[] = [];
       let maxIndex = 0;
+      const dataOffs: number[] = [];
       if (b.entries.length > 0) {
         let size = 8;
         for (const e of b.entries) size += 24 + e.data.length;
         const w = new BinaryWriter(size);
         w.u8(RecordKind.Entries);
         w.u32(b.entries.length);
-        for (const e of b.entries) writeEntry(w, e);
+        for (const e of b.entries) {
+          dataOffs.push(w.pos + 21);
+          writeEntry(w, e);
+        }
         payloads.push(w.view());
         maxIndex = b.entries[b.entries.length - 1].index;
       }
@@ -196,9 +237,15 @@ export class WalStorage implements LogStorage {
         payloads.push(this.markerPayload());
       }
       if (b.hardState) payloads.push(this.hsPayload(b.hardState));
-      if (payloads.length > 0) await this.wal.append(payloads, maxIndex, sync);
+      const at = payloads.length > 0 ? await this.wal.append(payloads, maxIndex, sync) : { seq: 0, offset: 0 };
       if (b.hardState) this.hs = b.hardState;
-      for (const e of b.entries) this.appendMem(e);
+      // The entries payload is the first record of the write: its data sits after the frame header.
+      const base = at.offset + RECORD_HEADER;
+      for (let k = 0; k < b.entries.length; k++) {
+        const e = b.entries[k];
+        this.appendMem(new StoredEntry(e.term, e.index, e.type, e.data, at.seq, base + dataOffs[k], e.data.length));
+      }
+      this.cool();
       if (b.snapshot) this.releaseOld();
     } catch (err) {
       this.failed ??= err instanceof FatalStorageError ? err : new FatalStorageError('save', { cause: err });
@@ -208,13 +255,21 @@ export class WalStorage implements LogStorage {
     }
   }
 
-  private appendMem(e: Entry): void {
+  private appendMem(e: StoredEntry): void {
     const first = this.ents[0].index;
     if (e.index <= first) return;
     const last = this.lastIndex();
     if (e.index > last + 1) throw new FatalStorageError(`append of entry ${e.index} leaves a gap after ${last}`);
     if (e.index <= last) this.ents.length = e.index - first;
     this.ents.push(e);
+  }
+
+  /** Drops the data of committed entries older than the hot window (it stays in the WAL). */
+  private cool(): void {
+    const upTo = Math.min(this.hs.commit, this.lastIndex()) - (this.opts.hotEntries ?? 4096);
+    const first = this.ents[0].index;
+    for (let i = Math.max(this.cooledTo + 1, first + 1); i <= upTo; i++) this.ents[i - first].data = null;
+    if (upTo > this.cooledTo) this.cooledTo = upTo;
   }
 
   /**
@@ -232,7 +287,7 @@ export class WalStorage implements LogStorage {
       const first = this.ents[0].index;
       this.snap = snap;
       this.ents = this.ents.slice(index - first);
-      this.ents[0] = { term: snap.metadata.term, index, type: 0, data: new Uint8Array(0) };
+      this.ents[0] = new StoredEntry(snap.metadata.term, index, 0, EMPTY, 0, 0, 0);
       await this.wal.append([this.markerPayload()], 0, true);
       this.releaseOld();
     } catch (err) {

@@ -21,6 +21,12 @@ export interface WalOptions {
   segmentBytes?: number;
   /** Called with the duration of each fdatasync, in seconds (for metrics). */
   onFsync?: (seconds: number) => void;
+  /**
+   * fdatasync on the calling thread instead of libuv's pool. Saves a thread hand-off per
+   * batch (lower latency when the CPU is contended); the event loop waits during the sync.
+   * Default false.
+   */
+  blockingFsync?: boolean;
 }
 
 interface Segment {
@@ -66,6 +72,7 @@ export class Wal {
   private fd = -1;
   private offset = 0;
   private preparing: Promise<void> | undefined;
+  private readonly readFds = new Map<number, number>();
   private failed: FatalStorageError | undefined;
   /** Payloads (kind byte first) rewritten at the head of each new segment. */
   headRecords: () => Buffer[] = () => [];
@@ -114,7 +121,6 @@ export class Wal {
       wal.fd = fs.openSync(file, 'r+');
       wal.offset = 0;
     }
-    wal.prepareNext();
     return { wal, segments: out };
   }
 
@@ -124,6 +130,11 @@ export class Wal {
     if (s && maxIndex > s.maxIndex) s.maxIndex = maxIndex;
   }
 
+  /**
+   * Starts preallocating the next segment. Only once the active one is half full: writing
+   * 64 MiB of zeros competes with the fdatasyncs of live traffic, so it should happen rarely
+   * and well before it is needed, not at every start.
+   */
   private prepareNext(): void {
     const file = path.join(this.dir, PREPARING);
     this.preparing = preallocateAsync(file, this.segmentBytes).catch((err) => {
@@ -139,7 +150,7 @@ export class Wal {
    * Appends records (payloads starting with their kind byte) with one positional write; if
    * `sync`, one fdatasync. Resolves once durable. Any I/O failure is fatal for this WAL.
    */
-  async append(payloads: Buffer[], maxIndex: number, sync: boolean): Promise<void> {
+  async append(payloads: Buffer[], maxIndex: number, sync: boolean): Promise<{ seq: number; offset: number }> {
     this.check();
     let size = 0;
     for (const p of payloads) size += RECORD_HEADER + padded(p.length);
@@ -148,12 +159,15 @@ export class Wal {
     let pos = 0;
     for (const p of payloads) pos = frameRecord(buf, pos, p);
     const seg = this.segments[this.segments.length - 1];
+    const at = { seq: seg.seq, offset: this.offset };
     try {
       let off = 0;
       while (off < size) off += fs.writeSync(this.fd, buf, off, size - off, this.offset + off);
       this.offset += size;
       if (maxIndex > seg.maxIndex) seg.maxIndex = maxIndex;
+      if (!this.preparing && this.offset > this.segmentBytes / 2) this.prepareNext();
       if (sync) await this.sync();
+      return at;
     } catch (err) {
       this.failed ??= err instanceof FatalStorageError ? err : new FatalStorageError('wal write', { cause: err });
       throw this.failed;
@@ -163,7 +177,8 @@ export class Wal {
   private async sync(): Promise<void> {
     const t0 = process.hrtime.bigint();
     try {
-      await fdatasync(this.fd);
+      if (this.opts.blockingFsync) fs.fdatasyncSync(this.fd);
+      else await fdatasync(this.fd);
     } catch (err) {
       this.failed ??= new FatalStorageError('wal fdatasync', { cause: err });
       throw this.failed;
@@ -173,7 +188,9 @@ export class Wal {
 
   /** Seals the active segment (synced) and switches to the preallocated next one. */
   private async cut(): Promise<void> {
+    if (!this.preparing) this.prepareNext();
     await this.preparing;
+    this.preparing = undefined;
     this.check();
     try {
       fs.fdatasyncSync(this.fd);
@@ -189,7 +206,6 @@ export class Wal {
       this.failed ??= new FatalStorageError('cutting a wal segment', { cause: err });
       throw this.failed;
     }
-    this.prepareNext();
     const head = this.headRecords();
     if (head.length > 0) {
       let size = 0;
@@ -207,11 +223,39 @@ export class Wal {
     let n = 0;
     while (this.segments.length > 1 && this.segments[0].maxIndex <= index) {
       const s = this.segments.shift()!;
+      const fd = this.readFds.get(s.seq);
+      if (fd !== undefined) fs.closeSync(fd);
+      this.readFds.delete(s.seq);
       fs.rmSync(s.file, { force: true });
       n++;
     }
     if (n > 0) fsyncDir(this.dir);
     return n;
+  }
+
+  /** Reads `len` bytes at `offset` of segment `seq` (data of entries no longer kept in memory). */
+  readAt(seq: number, offset: number, len: number): Buffer {
+    this.check();
+    let fd = this.readFds.get(seq);
+    if (fd === undefined) {
+      const s = this.segments.find((x) => x.seq === seq);
+      if (!s) throw new FatalStorageError(`segment ${seq} is gone but still referenced`);
+      fd = fs.openSync(s.file, 'r');
+      this.readFds.set(seq, fd);
+    }
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const n = fs.readSync(fd, buf, got, len - got, offset + got);
+      if (n === 0) throw new FatalStorageError(`short read in segment ${seq} at ${offset}`);
+      got += n;
+    }
+    return buf;
+  }
+
+  /** Sequence number of the i-th live segment (recovery order). */
+  segmentSeq(i: number): number {
+    return this.segments[i].seq;
   }
 
   segmentCount(): number {
@@ -220,6 +264,8 @@ export class Wal {
 
   async close(): Promise<void> {
     await this.preparing;
+    for (const fd of this.readFds.values()) fs.closeSync(fd);
+    this.readFds.clear();
     if (this.fd >= 0) {
       fs.closeSync(this.fd);
       this.fd = -1;

@@ -55,6 +55,17 @@ describe('raft storage: WalStorage', () => {
     await re.close();
   });
 
+  it('drops committed entries outside the hot window from memory and reads them back from the WAL', async () => {
+    const st = WalStorage.open(dir, { segmentBytes: SEG, hotEntries: 10 });
+    for (let i = 1; i <= 1500; i += 50) {
+      await st.save({ hardState: { term: 1, vote: 1, commit: i + 49 }, entries: Array.from({ length: 50 }, (_, k) => ent(i + k)) });
+    }
+    assert.ok(st.segmentCount() > 1);
+    for (const i of [1, 499, 777, 1499]) assert.deepEqual(Buffer.from(st.entries(i, i + 1, Infinity)[0].data), Buffer.alloc(100, i % 251), `entry ${i}`);
+    assert.equal(st.entries(1, 1501, 1000).length, 10);
+    await st.close();
+  });
+
   it('overwrites a conflicting tail, also across a restart', async () => {
     const st = await fill(20);
     await st.save({ hardState: { term: 2, vote: 2, commit: 10 }, entries: [ent(15, 2), ent(16, 2)] });
