@@ -597,7 +597,8 @@ export class Raft {
       pr.becomeProbe();
       pr.becomeReplicate();
     } else if (pr.state === ProgressState.Replicate) pr.inflights.freeLE(m.index);
-    if (!this.maybeCommit() && oldPaused) this.sendAppend(m.from);
+    // A paused follower gets an App now, unless a broadcast (sent at flush) will carry it.
+    if (!this.maybeCommit() && oldPaused && !this.bcastPending) this.sendAppend(m.from);
     while (this.maybeSendAppend(m.from, false)) {
       // keep the pipeline full
     }
@@ -840,6 +841,7 @@ export class Raft {
 
   /** The driver applied a ConfChange entry: the membership changes now (idempotent). */
   applyConfChange(cc: ConfChange): ConfState {
+    const isNew = !this.tracker.progress.has(cc.nodeId);
     this.applyConfChangeToTracker(cc);
     if (this.state === StateRole.Leader) {
       if (!this.tracker.progress.has(this.id)) {
@@ -847,10 +849,9 @@ export class Raft {
         this.becomeFollower(this.term, NONE);
       } else {
         if (this.leadTransferee !== NONE && !this.tracker.isVoter(this.leadTransferee)) this.leadTransferee = NONE;
-        const np = this.tracker.progress.get(cc.nodeId);
-        if (np && np.match === 0 && np.state === ProgressState.Probe) np.recentActive = true;
+        // A smaller quorum may commit more (maybeCommit then broadcasts); a new member is probed.
         this.maybeCommit();
-        this.bcastPending = true;
+        if (isNew && this.tracker.progress.has(cc.nodeId)) this.sendAppend(cc.nodeId);
       }
     }
     return this.tracker.confState();
