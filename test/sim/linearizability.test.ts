@@ -10,11 +10,15 @@ function get(client: number, key: string, value: string | null, invoke: number, 
 
 describe('linearizability checker (Wing & Gong search with memoization)', () => {
   it('accepts a sequential history', () => {
-    assert.ok(checkRegister([put(1, 'k', 'a', 0, 1), get(2, 'k', 'a', 2, 3), put(1, 'k', 'b', 4, 5), get(2, 'k', 'b', 6, 7)]));
+    assert.ok(
+      checkRegister([put(1, 'k', 'a', 0, 1), get(2, 'k', 'a', 2, 3), put(1, 'k', 'b', 4, 5), get(2, 'k', 'b', 6, 7)]),
+    );
   });
 
   it('accepts reads of either value while a write is concurrent', () => {
-    assert.ok(checkRegister([put(1, 'k', 'a', 0, 1), put(2, 'k', 'b', 2, 10), get(3, 'k', 'a', 3, 4), get(3, 'k', 'b', 5, 6)]));
+    assert.ok(
+      checkRegister([put(1, 'k', 'a', 0, 1), put(2, 'k', 'b', 2, 10), get(3, 'k', 'a', 3, 4), get(3, 'k', 'b', 5, 6)]),
+    );
   });
 
   it('rejects a stale read after a completed write', () => {
@@ -36,11 +40,20 @@ describe('linearizability checker (Wing & Gong search with memoization)', () => 
   it('lets a write with an unknown outcome take effect late, or never', () => {
     assert.ok(checkRegister([put(1, 'k', 'a', 0, Infinity), get(2, 'k', null, 1, 2), get(2, 'k', 'a', 3, 4)]));
     assert.ok(checkRegister([put(1, 'k', 'a', 0, Infinity), get(2, 'k', null, 10, 20)]));
-    assert.equal(checkRegister([put(1, 'k', 'a', 5, Infinity), get(2, 'k', 'a', 0, 2)]), false, 'not before it was invoked');
+    assert.equal(
+      checkRegister([put(1, 'k', 'a', 5, Infinity), get(2, 'k', 'a', 0, 2)]),
+      false,
+      'not before it was invoked',
+    );
   });
 
   it('checks keys independently and names the failing one', () => {
-    const r = checkKvHistory([put(1, 'x', '1', 0, 1), get(2, 'x', '1', 2, 3), put(1, 'y', '1', 0, 1), get(2, 'y', null, 2, 3)]);
+    const r = checkKvHistory([
+      put(1, 'x', '1', 0, 1),
+      get(2, 'x', '1', 2, 3),
+      put(1, 'y', '1', 0, 1),
+      get(2, 'y', null, 2, 3),
+    ]);
     assert.equal(r.ok, false);
     assert.equal(r.key, 'y');
   });

@@ -133,7 +133,10 @@ export function checkKvHistory(history: readonly KvOp[]): CheckResult {
     if (!checkRegister(ops)) {
       const detail = [...ops]
         .sort((a, b) => a.invoke - b.invoke)
-        .map((o) => `  c${o.client} ${o.kind}(${o.key}${o.kind === 'put' ? `=${o.value}` : ''}) [${o.invoke}, ${o.ret}]${o.kind === 'get' ? ` -> ${o.value}` : ''}`)
+        .map(
+          (o) =>
+            `  c${o.client} ${o.kind}(${o.key}${o.kind === 'put' ? `=${o.value}` : ''}) [${o.invoke}, ${o.ret}]${o.kind === 'get' ? ` -> ${o.value}` : ''}`,
+        )
         .join('\n');
       return { ok: false, key, detail };
     }

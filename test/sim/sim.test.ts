@@ -12,14 +12,24 @@ describe('raft-ts simulation: safety and linearizability under faults', function
   const base = Number(process.env.SIM_SEED_BASE ?? 1);
 
   it(`holds every invariant over ${count} seeds`, () => {
-    const totals = { puts: 0, putsAcked: 0, getsAnswered: 0, leaders: 0, crashes: 0, partitions: 0, confChanges: 0, snapshotsSent: 0 };
+    const totals = {
+      puts: 0,
+      putsAcked: 0,
+      getsAnswered: 0,
+      leaders: 0,
+      crashes: 0,
+      partitions: 0,
+      confChanges: 0,
+      snapshotsSent: 0,
+    };
     const failures: string[] = [];
     for (let seed = base; seed < base + count; seed++) {
       let st: SimStats;
       try {
         st = runSeed(seed);
       } catch (e) {
-        if (!(e instanceof SimFailure)) throw new Error(`seed ${seed} crashed (replay: npm run sim -- --seed ${seed}): ${(e as Error).stack}`);
+        if (!(e instanceof SimFailure))
+          throw new Error(`seed ${seed} crashed (replay: npm run sim -- --seed ${seed}): ${(e as Error).stack}`);
         failures.push(e.message);
         if (failures.length >= 5) break;
         continue;

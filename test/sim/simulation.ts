@@ -330,7 +330,10 @@ export class Simulation {
     const rn = n.node!;
     if (!rn.hasReady()) return;
     const rd = rn.ready();
-    if (rd.softState) this.log(() => `${n.id}: role ${StateRole[rd.softState!.role]} leader ${rd.softState!.leader} term ${rn.raft.term}`);
+    if (rd.softState)
+      this.log(
+        () => `${n.id}: role ${StateRole[rd.softState!.role]} leader ${rd.softState!.leader} term ${rn.raft.term}`,
+      );
     const disk = n.storage.hardStateNow();
     const early =
       this.earlySend &&
@@ -374,7 +377,9 @@ export class Simulation {
     const prev = this.committed[e.index];
     if (prev) {
       if (prev.term !== e.term || !sameBytes(prev.data, e.data)) {
-        this.fail(`state-machine safety: node ${n.id} applies index ${e.index} term ${e.term}, another applied term ${prev.term}`);
+        this.fail(
+          `state-machine safety: node ${n.id} applies index ${e.index} term ${e.term}, another applied term ${prev.term}`,
+        );
       }
     } else {
       this.committed[e.index] = e;
@@ -386,7 +391,10 @@ export class Simulation {
     if (e.type === EntryType.ConfChange) {
       const cc = decodeConfChange(e.data);
       n.sm.confState = n.node!.applyConfChange(cc);
-      this.log(() => `${n.id}: applied ${ConfChangeType[cc.type]} ${cc.nodeId} at ${e.index} -> voters ${n.sm.confState.voters} learners ${n.sm.confState.learners}`);
+      this.log(
+        () =>
+          `${n.id}: applied ${ConfChangeType[cc.type]} ${cc.nodeId} at ${e.index} -> voters ${n.sm.confState.voters} learners ${n.sm.confState.learners}`,
+      );
       if (cc.type === ConfChangeType.RemoveNode) this.toStop.add(cc.nodeId);
       n.sm.appliedIndex = e.index;
       return;
@@ -447,7 +455,9 @@ export class Simulation {
       const seen = this.entryIds.get(k);
       if (!seen) this.entryIds.set(k, { prevTerm, data: e.data });
       else if (seen.prevTerm !== prevTerm || !sameBytes(seen.data, e.data)) {
-        this.fail(`log matching: node ${n.id} holds entry ${k} with prev term ${prevTerm}; another node holds it with prev term ${seen.prevTerm} or other data`);
+        this.fail(
+          `log matching: node ${n.id} holds entry ${k} with prev term ${prevTerm}; another node holds it with prev term ${seen.prevTerm} or other data`,
+        );
       }
       prevTerm = e.term;
     }
@@ -455,7 +465,8 @@ export class Simulation {
 
   private checkSnapshot(n: SimNode, index: number, term: number): void {
     const c = this.committed[index];
-    if (c && c.term !== term) this.fail(`node ${n.id} installed a snapshot at ${index} term ${term}; committed term is ${c.term}`);
+    if (c && c.term !== term)
+      this.fail(`node ${n.id} installed a snapshot at ${index} term ${term}; committed term is ${c.term}`);
   }
 
   private checkLeaders(): void {
@@ -477,12 +488,16 @@ export class Simulation {
   private checkLeaderCompleteness(n: SimNode): void {
     const log = n.node!.raft.raftLog;
     if (log.lastIndex() < this.maxCommitted) {
-      this.fail(`leader completeness: leader ${n.id} of term ${n.node!.raft.term} has last index ${log.lastIndex()} < committed ${this.maxCommitted}`);
+      this.fail(
+        `leader completeness: leader ${n.id} of term ${n.node!.raft.term} has last index ${log.lastIndex()} < committed ${this.maxCommitted}`,
+      );
     }
     for (let i = log.firstIndex(); i <= this.maxCommitted; i++) {
       const c = this.committed[i];
       if (c && log.termOrNone(i) !== c.term) {
-        this.fail(`leader completeness: leader ${n.id} of term ${n.node!.raft.term} has term ${log.termOrNone(i)} at committed index ${i} (term ${c.term})`);
+        this.fail(
+          `leader completeness: leader ${n.id} of term ${n.node!.raft.term} has term ${log.termOrNone(i)} at committed index ${i} (term ${c.term})`,
+        );
       }
     }
   }
@@ -678,9 +693,14 @@ export class Simulation {
     if (!done) {
       const lead = this.leader();
       const st = [...this.nodes.values()]
-        .map((n) => `${n.id}:${n.node ? `${StateRole[n.node.raft.state]}/t${n.node.raft.term}/c${n.node.raft.raftLog.committed}/a${n.sm.appliedIndex}` : this.stopped.has(n.id) ? 'stopped' : 'down'}`)
+        .map(
+          (n) =>
+            `${n.id}:${n.node ? `${StateRole[n.node.raft.state]}/t${n.node.raft.term}/c${n.node.raft.raftLog.committed}/a${n.sm.appliedIndex}` : this.stopped.has(n.id) ? 'stopped' : 'down'}`,
+        )
         .join(' ');
-      this.fail(`no convergence after healing (leader ${lead?.id ?? 'none'}; ${st}; pending puts ${this.pendingPuts.size} gets ${this.pendingGets.size})`);
+      this.fail(
+        `no convergence after healing (leader ${lead?.id ?? 'none'}; ${st}; pending puts ${this.pendingPuts.size} gets ${this.pendingGets.size})`,
+      );
     }
     const history = this.history.filter((o) => !(o.kind === 'get' && (o.dropped || o.ret === Infinity)));
     const res = checkKvHistory(history);

@@ -95,7 +95,8 @@ export class MemoryStorage implements LogStorage {
     let src = entries;
     if (first > entries[0].index) src = entries.slice(first - entries[0].index);
     const at = src[0].index - this.ents[0].index;
-    if (at > this.ents.length) throw new RangeError(`raft: missing log entry [last: ${this.lastIndex()}, append at: ${src[0].index}]`);
+    if (at > this.ents.length)
+      throw new RangeError(`raft: missing log entry [last: ${this.lastIndex()}, append at: ${src[0].index}]`);
     if (at < this.ents.length) this.ents.length = at;
     for (let k = 0; k < src.length; k++) this.ents.push(src[k]);
   }

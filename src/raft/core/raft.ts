@@ -81,12 +81,16 @@ export class Raft {
     const { hardState, confState } = cfg.storage.initialState();
     this.tracker.reset(confState, this.raftLog.lastIndex() + 1);
     const fresh =
-      this.raftLog.lastIndex() === 0 && hardState.term === 0 && confState.voters.length === 0 && confState.learners.length === 0;
+      this.raftLog.lastIndex() === 0 &&
+      hardState.term === 0 &&
+      confState.voters.length === 0 &&
+      confState.learners.length === 0;
     if (fresh && cfg.peers.length > 0) {
       this.bootstrap(cfg.peers);
     } else {
       this.loadState(hardState);
-      if (cfg.applied > 0) this.raftLog.applied = Math.max(this.raftLog.applied, Math.min(cfg.applied, this.raftLog.committed));
+      if (cfg.applied > 0)
+        this.raftLog.applied = Math.max(this.raftLog.applied, Math.min(cfg.applied, this.raftLog.committed));
       this.replayConfChanges();
       this.becomeFollower(this.term, NONE);
     }
@@ -109,7 +113,9 @@ export class Raft {
   private loadState(hs: HardState): void {
     if (hs.term === 0 && hs.vote === 0 && hs.commit === 0) return;
     if (hs.commit < this.raftLog.committed || hs.commit > this.raftLog.lastIndex()) {
-      throw new Error(`raft: stored commit ${hs.commit} is out of range [${this.raftLog.committed}, ${this.raftLog.lastIndex()}]`);
+      throw new Error(
+        `raft: stored commit ${hs.commit} is out of range [${this.raftLog.committed}, ${this.raftLog.lastIndex()}]`,
+      );
     }
     this.raftLog.committed = hs.commit;
     this.term = hs.term;
@@ -126,7 +132,8 @@ export class Raft {
     const hi = this.raftLog.applied + 1;
     while (lo < hi) {
       const ents = this.raftLog.slice(lo, hi, 64 * 1024 * 1024);
-      for (const e of ents) if (e.type === EntryType.ConfChange) this.applyConfChangeToTracker(decodeConfChange(e.data));
+      for (const e of ents)
+        if (e.type === EntryType.ConfChange) this.applyConfChangeToTracker(decodeConfChange(e.data));
       lo += ents.length;
     }
   }
@@ -204,7 +211,14 @@ export class Raft {
     } else {
       pr.msgAppFlowPaused = true;
     }
-    this.send({ type: MessageType.App, to, index: prevIndex, logTerm: prevTerm, entries: ents, commit: this.raftLog.committed });
+    this.send({
+      type: MessageType.App,
+      to,
+      index: prevIndex,
+      logTerm: prevTerm,
+      entries: ents,
+      commit: this.raftLog.committed,
+    });
     return true;
   }
 
@@ -226,7 +240,12 @@ export class Raft {
     for (const [id, pr] of this.tracker.progress) {
       if (id === this.id) continue;
       // Never tell a follower to commit beyond what it is known to hold.
-      this.send({ type: MessageType.Heartbeat, to: id, commit: Math.min(pr.match, this.raftLog.committed), context: ctx });
+      this.send({
+        type: MessageType.Heartbeat,
+        to: id,
+        commit: Math.min(pr.match, this.raftLog.committed),
+        context: ctx,
+      });
     }
   }
 
@@ -407,7 +426,10 @@ export class Raft {
         this.becomeFollower(m.term, NONE);
       }
     } else if (m.term < this.term) {
-      if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === MessageType.Heartbeat || m.type === MessageType.App)) {
+      if (
+        (this.cfg.checkQuorum || this.cfg.preVote) &&
+        (m.type === MessageType.Heartbeat || m.type === MessageType.App)
+      ) {
         // Tell a stale leader about our term, so that it steps down (it may be cut off by pre-vote).
         this.send({ type: MessageType.AppResp, to: m.from });
       } else if (m.type === MessageType.PreVote) {
@@ -491,7 +513,8 @@ export class Raft {
   private leaderPropose(m: Message): void {
     const local = m.from === NONE || m.from === this.id;
     if (!this.tracker.progress.has(this.id)) throw new ProposalDroppedError(NONE, 'this node was removed');
-    if (this.leadTransferee !== NONE) throw new ProposalDroppedError(NONE, `leadership is moving to ${this.leadTransferee}`);
+    if (this.leadTransferee !== NONE)
+      throw new ProposalDroppedError(NONE, `leadership is moving to ${this.leadTransferee}`);
     const last = this.raftLog.lastIndex();
     const ents: Entry[] = new Array(m.entries.length);
     for (let k = 0; k < m.entries.length; k++) {
@@ -528,7 +551,8 @@ export class Raft {
       return;
     }
     if (!this.tracker.progress.has(this.id)) throw new ProposalDroppedError(NONE, 'this node was removed');
-    if (this.leadTransferee !== NONE) throw new ProposalDroppedError(NONE, `leadership is moving to ${this.leadTransferee}`);
+    if (this.leadTransferee !== NONE)
+      throw new ProposalDroppedError(NONE, `leadership is moving to ${this.leadTransferee}`);
     if (type === EntryType.ConfChange) {
       if (this.pendingConfIndex > this.raftLog.applied) throw new ConfChangePendingError();
       this.pendingConfIndex = this.raftLog.lastIndex() + 1;
@@ -615,7 +639,13 @@ export class Raft {
       // end either confirms it or draws a rejection that sends us back to probing. If that
       // point is compacted already, probe at once (which leads to a snapshot).
       if (prevTerm >= 0) {
-        this.send({ type: MessageType.App, to: m.from, index: prev, logTerm: prevTerm, commit: this.raftLog.committed });
+        this.send({
+          type: MessageType.App,
+          to: m.from,
+          index: prev,
+          logTerm: prevTerm,
+          commit: this.raftLog.committed,
+        });
       } else {
         pr.becomeProbe();
         this.sendAppend(m.from);

@@ -33,7 +33,9 @@ export interface RaftStatus {
 }
 
 function isLocal(t: MessageType): boolean {
-  return t === MessageType.Hup || t === MessageType.Beat || t === MessageType.SnapStatus || t === MessageType.Unreachable;
+  return (
+    t === MessageType.Hup || t === MessageType.Beat || t === MessageType.SnapStatus || t === MessageType.Unreachable
+  );
 }
 
 function sameHardState(a: HardState, b: HardState): boolean {
@@ -125,7 +127,12 @@ export class RawNode {
     this.raft.step(this.local(MessageType.SnapStatus, NONE, { reject: !ok }, id));
   }
 
-  private local(type: MessageType, to: NodeId, extra: { context?: Uint8Array; reject?: boolean }, from?: NodeId): Message {
+  private local(
+    type: MessageType,
+    to: NodeId,
+    extra: { context?: Uint8Array; reject?: boolean },
+    from?: NodeId,
+  ): Message {
     return {
       type,
       from: from ?? this.raft.id,

@@ -23,7 +23,10 @@ describe('raft core: leader election', () => {
     const seen = new Set<number>();
     for (let seed = 1; seed <= 40; seed++) {
       let r = seed * 7919;
-      const n = newTestNode(1, [1, 2, 3], { preVote: false, random: () => ((r = (r * 48271) % 2147483647) / 2147483647) });
+      const n = newTestNode(1, [1, 2, 3], {
+        preVote: false,
+        random: () => (r = (r * 48271) % 2147483647) / 2147483647,
+      });
       runReady(n);
       let ticks = 0;
       while (n.node.status().role === StateRole.Follower) {

@@ -91,8 +91,14 @@ describe('raft core: membership changes (one server at a time)', () => {
   it('rejects removing the last voter and demoting a voter', () => {
     const net = new Network([1]);
     net.elect(1);
-    assert.throws(() => net.get(1).node.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: 1 }), InvalidConfChangeError);
-    assert.throws(() => net.get(1).node.proposeConfChange({ type: ConfChangeType.AddLearner, nodeId: 1 }), InvalidConfChangeError);
+    assert.throws(
+      () => net.get(1).node.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: 1 }),
+      InvalidConfChangeError,
+    );
+    assert.throws(
+      () => net.get(1).node.proposeConfChange({ type: ConfChangeType.AddLearner, nodeId: 1 }),
+      InvalidConfChangeError,
+    );
   });
 
   it('a restarted node rebuilds its membership from committed ConfChange entries', () => {

@@ -23,7 +23,12 @@ export interface TestNode {
 export type NodeOptions = Partial<Omit<RaftConfig, 'id' | 'storage'>>;
 
 /** Builds a RawNode over a MemoryStorage (a fresh cluster member when peers are given). */
-export function newTestNode(id: NodeId, peers: NodeId[], opts: NodeOptions = {}, storage = new MemoryStorage()): TestNode {
+export function newTestNode(
+  id: NodeId,
+  peers: NodeId[],
+  opts: NodeOptions = {},
+  storage = new MemoryStorage(),
+): TestNode {
   const node = new RawNode({
     id,
     storage,
@@ -77,7 +82,6 @@ export class Network {
   handleReady(n: TestNode): Message[] {
     return runReady(n);
   }
-
 
   /** Runs every node's Ready and queues the messages (without delivering). */
   collect(): Message[] {

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { CompactedError, ConfChangeType, EntryType, LogUnavailableError, MessageType, type Entry } from '../../../src/raft';
+import {
+  CompactedError,
+  ConfChangeType,
+  EntryType,
+  LogUnavailableError,
+  MessageType,
+  type Entry,
+} from '../../../src/raft';
 import {
   decodeConfChange,
   encodeConfChange,
@@ -68,11 +75,13 @@ describe('raft core: building blocks', () => {
 
   it('config errors name the field', () => {
     assert.throws(
-      () => new RawNode({ id: 0, storage: new MemoryStorage(), electionTick: 10, heartbeatTick: 1, random: Math.random }),
+      () =>
+        new RawNode({ id: 0, storage: new MemoryStorage(), electionTick: 10, heartbeatTick: 1, random: Math.random }),
       (e: unknown) => e instanceof RaftConfigError && /config\.id/.test(e.message),
     );
     assert.throws(
-      () => new RawNode({ id: 1, storage: new MemoryStorage(), electionTick: 1, heartbeatTick: 1, random: Math.random }),
+      () =>
+        new RawNode({ id: 1, storage: new MemoryStorage(), electionTick: 1, heartbeatTick: 1, random: Math.random }),
       /electionTick/,
     );
   });

@@ -43,7 +43,7 @@ describe('raft core: ReadIndex (Raft thesis §6.4)', () => {
     assert.equal(captureReads(net, net.get(1)).length, 0);
   });
 
-  it('§6.4 a follower\'s read is forwarded and answered with the leader\'s commit index', () => {
+  it("§6.4 a follower's read is forwarded and answered with the leader's commit index", () => {
     const net = new Network([1, 2, 3]);
     net.elect(1);
     net.get(1).node.propose(bytes('w'));

@@ -61,12 +61,33 @@ describe('raft core: log replication', () => {
     assert.equal(r.hintTerm, 1);
   });
 
-  it('§5.3 a follower deletes a conflicting suffix and appends the leader\'s entries', () => {
+  it("§5.3 a follower deletes a conflicting suffix and appends the leader's entries", () => {
     const n = newTestNode(2, [1, 2, 3]);
     runReady(n);
-    n.node.step(mk({ type: MessageType.App, from: 1, to: 2, term: 2, index: 3, logTerm: 1, entries: [ent(4, 2, 'x'), ent(5, 2, 'y')] }));
+    n.node.step(
+      mk({
+        type: MessageType.App,
+        from: 1,
+        to: 2,
+        term: 2,
+        index: 3,
+        logTerm: 1,
+        entries: [ent(4, 2, 'x'), ent(5, 2, 'y')],
+      }),
+    );
     runReady(n);
-    n.node.step(mk({ type: MessageType.App, from: 3, to: 2, term: 3, index: 4, logTerm: 2, entries: [ent(5, 3, 'z')], commit: 5 }));
+    n.node.step(
+      mk({
+        type: MessageType.App,
+        from: 3,
+        to: 2,
+        term: 3,
+        index: 4,
+        logTerm: 2,
+        entries: [ent(5, 3, 'z')],
+        commit: 5,
+      }),
+    );
     const out = runReady(n);
     assert.equal(msgsOfType(out, MessageType.AppResp)[0].index, 5);
     assert.equal(n.storage.term(5), 3);
@@ -100,7 +121,9 @@ describe('raft core: log replication', () => {
     const n = newTestNode(1, [1, 2, 3], { preVote: false });
     runReady(n);
     // Our log holds index 4 of term 2, uncommitted (written by an earlier leader).
-    n.node.step(mk({ type: MessageType.App, from: 2, to: 1, term: 2, index: 3, logTerm: 1, entries: [ent(4, 2, 'old')] }));
+    n.node.step(
+      mk({ type: MessageType.App, from: 2, to: 1, term: 2, index: 3, logTerm: 1, entries: [ent(4, 2, 'old')] }),
+    );
     runReady(n);
     for (let i = 0; i < 30 && n.node.status().role !== StateRole.Candidate; i++) n.node.tick();
     runReady(n);

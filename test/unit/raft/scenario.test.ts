@@ -30,7 +30,12 @@ function parse(text: string): Block[] {
 }
 
 describe('raft core: text scenarios (testdata/*.txt)', () => {
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.txt')).sort() : [];
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.txt'))
+        .sort()
+    : [];
   for (const f of files) {
     it(f.replace(/\.txt$/, ''), () => {
       const file = path.join(dir, f);
@@ -38,7 +43,10 @@ describe('raft core: text scenarios (testdata/*.txt)', () => {
       const s = new Scenario();
       const outputs = blocks.map((b) => s.run(b.cmd));
       if (process.env.RAFT_REWRITE === '1') {
-        fs.writeFileSync(file, blocks.map((b, i) => `${b.comments.map((c) => `${c}\n`).join('')}${b.cmd}\n----\n${outputs[i]}\n`).join('\n'));
+        fs.writeFileSync(
+          file,
+          blocks.map((b, i) => `${b.comments.map((c) => `${c}\n`).join('')}${b.cmd}\n----\n${outputs[i]}\n`).join('\n'),
+        );
         return;
       }
       blocks.forEach((b, i) => assert.equal(outputs[i], b.expected, `${f}: after \`${b.cmd}\``));

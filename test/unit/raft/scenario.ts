@@ -52,7 +52,11 @@ export class Scenario {
         this.node(num(0)).node.transferLeadership(num(1));
         return 'ok';
       case 'conf': {
-        const type = { 'add-voter': ConfChangeType.AddVoter, 'add-learner': ConfChangeType.AddLearner, remove: ConfChangeType.RemoveNode }[args[1]];
+        const type = {
+          'add-voter': ConfChangeType.AddVoter,
+          'add-learner': ConfChangeType.AddLearner,
+          remove: ConfChangeType.RemoveNode,
+        }[args[1]];
         if (type === undefined) throw new Error(`conf: unknown change ${args[1]}`);
         try {
           this.node(num(0)).node.proposeConfChange({ type, nodeId: num(2) });
@@ -108,7 +112,8 @@ export class Scenario {
         const r = rd!;
         const parts: string[] = [];
         if (r.softState) parts.push(`  soft: ${StateRole[r.softState.role]} lead=${r.softState.leader}`);
-        if (r.hardState) parts.push(`  hard: term=${r.hardState.term} vote=${r.hardState.vote} commit=${r.hardState.commit}`);
+        if (r.hardState)
+          parts.push(`  hard: term=${r.hardState.term} vote=${r.hardState.vote} commit=${r.hardState.commit}`);
         if (r.entries.length) parts.push(`  persist: ${r.entries.map(fmtEntry).join(' ')}`);
         if (r.snapshot) parts.push(`  snapshot: ${r.snapshot.metadata.term}/${r.snapshot.metadata.index}`);
         if (r.committedEntries.length) parts.push(`  apply: ${r.committedEntries.map(fmtEntry).join(' ')}`);
