@@ -5,6 +5,7 @@
  * (insecure: benchmark only); a put is answered after commit (a majority fsync'd) and apply.
  */
 import * as http from 'node:http';
+import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Registry } from 'prom-client';
@@ -49,11 +50,29 @@ function idleGc(node: RaftNode): void {
   }, 500).unref();
 }
 
+/**
+ * Caps V8's young generation near `mb` (both semi-spaces) instead of letting it grow to
+ * 32 MiB under load and stay there: V8 only reads the growth factor when it grows the
+ * nursery, so growth is switched off once the cap is reached.
+ */
+function capNursery(mb: number): void {
+  if (!(mb > 0)) return;
+  const iv = setInterval(() => {
+    const ns = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
+    if (ns && ns.space_size >= mb * 1024 * 1024) {
+      v8.setFlagsFromString('--semi-space-growth-factor=1');
+      clearInterval(iv);
+    }
+  }, 10);
+  iv.unref();
+}
+
 function main(): void {
+  capNursery(Number(process.env.RAFTKV_NURSERY_MB ?? 8));
   const f = parseFlags(process.argv.slice(2));
   const id = f.cluster.findIndex((m) => m.name === f.name) + 1;
   const peers = new Map(f.cluster.map((m, i) => [i + 1, m.addr] as [number, string]));
-  const kv = new KvState();
+  const kv = new KvState(path.join(f.dataDir, 'kv'));
   const registry = new Registry();
   const node = new RaftNode({
     id,
@@ -115,7 +134,7 @@ function main(): void {
           const key = body.key;
           node.readBarrier().then(
             () => {
-              const v = kv.map.get(key);
+              const v = kv.get(key);
               const kvs = v
                 ? `,"kvs":[{"key":"${key}","create_revision":"${v.createRevision}","mod_revision":"${v.modRevision}","version":"${v.version}","value":"${v.value}"}],"count":"1"`
                 : '';
