@@ -114,6 +114,8 @@ export class Simulation {
   /** Partition group per node; messages cross groups only when equal. */
   private group = new Map<NodeId, number>();
   private healAt = Infinity;
+  /** When set, only messages from group 1 to group 0 are cut (an asymmetric link failure). */
+  private oneWay = false;
   private dropRate: number;
   private dupRate: number;
   private maxDelay: number;
@@ -300,6 +302,12 @@ export class Simulation {
     b.push(lost ? { ...m, reject: true, to: -m.to } : m);
   }
 
+  private cut(from: NodeId, to: NodeId): boolean {
+    const a = this.group.get(from) ?? 0;
+    const b = this.group.get(to) ?? 0;
+    return this.oneWay ? a === 1 && b === 0 : a !== b;
+  }
+
   private deliver(): void {
     const b = this.buckets.get(this.t);
     if (!b) return;
@@ -308,7 +316,7 @@ export class Simulation {
       const lost = raw.to < 0;
       const m = lost ? { ...raw, to: -raw.to, reject: false } : raw;
       const to = this.nodes.get(m.to);
-      const blocked = lost || !to || !to.node || (this.group.get(m.from) ?? 0) !== (this.group.get(m.to) ?? 0);
+      const blocked = lost || !to || !to.node || this.cut(m.from, m.to);
       if (!blocked) {
         try {
           to.node!.step(m);
@@ -580,6 +588,8 @@ export class Simulation {
         for (const id of this.nodes.keys()) this.group.set(id, r.int(0, 1));
         this.log(() => `partition: ${[...this.group].map(([id, g]) => `${id}:${g}`).join(' ')}`);
       }
+      this.oneWay = r.chance(0.25);
+      if (this.oneWay) this.log(() => 'partition is one-way: group 1 cannot reach group 0');
       this.healAt = this.t + r.int(100, 800);
     }
     if (r.chance(0.002)) this.membershipChange();
