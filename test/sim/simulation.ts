@@ -9,6 +9,7 @@ import {
 } from '../../src/raft';
 import { decodeConfChange, MemoryStorage, ProposalDroppedError, RawNode } from '../../src/raft/core';
 import { decodePut, encodePut, KvStateMachine } from './kv';
+import { fmtMessage } from './format-message';
 import { checkKvHistory, type KvOp } from './linearizability';
 import { Prng } from './prng';
 
@@ -23,6 +24,8 @@ export interface SimOptions {
   quietTime?: number;
   /** Receives a line per event when set (replays print it). */
   trace?: (line: string) => void;
+  /** Also trace every message delivered or lost. */
+  traceMessages?: boolean;
 }
 
 export interface SimStats {
@@ -317,6 +320,7 @@ export class Simulation {
       const m = lost ? { ...raw, to: -raw.to, reject: false } : raw;
       const to = this.nodes.get(m.to);
       const blocked = lost || !to || !to.node || this.cut(m.from, m.to);
+      if (this.opts.traceMessages) this.log(() => `${blocked ? 'lost' : 'recv'} ${fmtMessage(m)}`);
       if (!blocked) {
         try {
           to.node!.step(m);
@@ -722,6 +726,6 @@ export class Simulation {
 }
 
 /** Runs one seed: 3 nodes for even seeds, 5 for odd ones. */
-export function runSeed(seed: number, trace?: (line: string) => void): SimStats {
-  return new Simulation({ seed, nodes: seed % 2 === 0 ? 3 : 5, trace }).run();
+export function runSeed(seed: number, trace?: (line: string) => void, traceMessages = false): SimStats {
+  return new Simulation({ seed, nodes: seed % 2 === 0 ? 3 : 5, trace, traceMessages }).run();
 }
