@@ -1,0 +1,44 @@
+/** The CNI network configuration list this daemon runs for bridge containers. */
+export interface CniConflist {
+  cniVersion: string;
+  name: string;
+  plugins: Array<Record<string, unknown> & { type: string }>;
+}
+
+export interface BridgeConflistOptions {
+  /** Network name in CNI terms; unique per daemon (it keys host-local's files and iptables chains). */
+  name: string;
+  bridgeName: string;
+  subnet: string;
+  gateway: string;
+  mtu: number;
+  ipamDataDir: string;
+}
+
+/**
+ * bridge (gateway on the bridge, masquerade for traffic leaving the subnet, hairpin so a
+ * container reaches its own published ports) with host-local addresses, then portmap for `-p`.
+ */
+export function bridgeConflist(o: BridgeConflistOptions): CniConflist {
+  return {
+    cniVersion: '1.0.0',
+    name: o.name,
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: o.bridgeName,
+        isGateway: true,
+        ipMasq: true,
+        hairpinMode: true,
+        mtu: o.mtu,
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: o.subnet, gateway: o.gateway }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+          dataDir: o.ipamDataDir,
+        },
+      },
+      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+    ],
+  };
+}

@@ -1,0 +1,14 @@
+export { NetworkManager, type NetworkManagerOptions, type CreateSandboxOptions } from './network-manager';
+export type {
+  BuiltinNetworkName,
+  EndpointSettings,
+  NetworkContainer,
+  NetworkMode,
+  NetworkResource,
+  PortBinding,
+  PortBindings,
+  PortMap,
+  SandboxInfo,
+} from './types';
+export { parsePortBindings, parseExposedPorts, formatPortMap, type PortRequest, type PublishedPort } from './port-bindings';
+export { CniPluginError } from './cni-runner';

@@ -1,0 +1,470 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  NULL_EVENT_SINK,
+  toTsswarmError,
+  type EventSink,
+} from '../../src/api';
+import { createLogger, type Logger } from '../../src/util';
+import { bridgeConflist } from './bridge-conflist';
+import { CniRunner, type CniResult } from './cni-runner';
+import { ensureForwardRules, removeForwardRules } from './host-firewall';
+import { clashingRoutes, defaultRouteMtu } from './host-routes';
+import { builtinNetworkResource, type BuiltinNetworkFacts } from './network-resource';
+import { createNetns, deleteNetns, netnsExists, netnsPath } from './netns';
+import { formatPortMap, parseExposedPorts, parsePortBindings, toCniPortMappings, type PublishedPort } from './port-bindings';
+import { PortProxy } from './port-proxy';
+import { runChecked, runCommand } from './run-command';
+import { SandboxStore, type SandboxRecord } from './sandbox-store';
+import { formatSubnet, gatewayOf, parseSubnet, type Ipv4Subnet } from './subnet';
+import type { BuiltinNetworkName, EndpointSettings, NetworkContainer, NetworkResource, PortBindings, SandboxInfo } from './types';
+
+export interface NetworkManagerOptions {
+  /** The daemon's data root; state goes to <dataRoot>/network. */
+  dataRoot: string;
+  /** Linux bridge for the `bridge` network. Default 'tsswarm0'; each daemon on a host needs its own. Max 15 chars. */
+  bridgeName?: string;
+  /** IPv4 subnet of the `bridge` network. Default '10.197.0.0/16' (clear of Docker's 172.17.0.0/16 and 192.168/16 pools). */
+  subnet?: string;
+  /** Where the CNI plugin binaries are. Default '/usr/lib/cni' (Debian's containernetworking-plugins). */
+  cniBinDir?: string;
+  /** MTU of the bridge and the containers' eth0. Default: the MTU of the host's default-route device, else 1500. */
+  mtu?: number;
+  /** Receives `network connect` / `network disconnect`. Default: dropped. */
+  events?: EventSink;
+  /** Asked during start() for every restored sandbox; a container it does not know has its sandbox released. */
+  isContainerKnown?: (containerId: string) => boolean | Promise<boolean>;
+  logger?: Logger;
+}
+
+export interface CreateSandboxOptions {
+  /** `HostConfig.NetworkMode`; undefined or '' means 'default' (= 'bridge'). */
+  networkMode?: string;
+  /** `HostConfig.PortBindings` (bridge only; ignored for host as Docker does; refused for none). */
+  portBindings?: PortBindings | null;
+  /** `Config.ExposedPorts`, shown as unpublished (null) entries of `Ports`. */
+  exposedPorts?: Record<string, unknown> | string[] | null;
+  /** The container's name (without the leading '/'), for `Containers` of network inspect. */
+  name?: string;
+  /** Not used by the network layer (the engine writes /etc/hostname and /etc/hosts); accepted so create options pass through. */
+  hostname?: string;
+}
+
+const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const BRIDGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+const BUILTIN: BuiltinNetworkName[] = ['bridge', 'host', 'none'];
+
+interface NetworkIds {
+  networks: Record<BuiltinNetworkName, { id: string; created: string }>;
+}
+
+/**
+ * Networking for standalone containers: the built-in `bridge` (CNI bridge + host-local +
+ * portmap, outbound masquerade, `-p` publishing), `host` and `none` networks.
+ *
+ * Each bridge or none container gets a named namespace `<bridgeName>-<first 12 of its id>` in
+ * /run/netns (so daemons with different bridges never collide, and `ip netns exec` works).
+ * Sandboxes survive a daemon restart: start() re-adopts them and releases those whose namespace
+ * is gone (a reboot) or whose container is unknown. stop() leaves containers' networking up.
+ */
+export class NetworkManager {
+  readonly bridgeName: string;
+  readonly subnet: string;
+  readonly gateway: string;
+  private readonly subnetParsed: Ipv4Subnet;
+  private readonly cni: CniRunner;
+  private readonly store: SandboxStore;
+  private readonly netDir: string;
+  private readonly events: EventSink;
+  private readonly log: Logger;
+  private mtu: number;
+  private ids: NetworkIds | null = null;
+  private readonly records = new Map<string, SandboxRecord>();
+  private readonly proxies = new Map<string, PortProxy[]>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private started = false;
+
+  constructor(private readonly opts: NetworkManagerOptions) {
+    if (!opts.dataRoot) throw new InvalidArgumentError('invalid dataRoot: required');
+    this.bridgeName = opts.bridgeName ?? 'tsswarm0';
+    if (!BRIDGE_NAME.test(this.bridgeName)) {
+      throw new InvalidArgumentError(`invalid bridgeName "${this.bridgeName}": 1-15 characters of letters, digits, '_', '.', '-'`);
+    }
+    this.subnetParsed = parseSubnet(opts.subnet ?? '10.197.0.0/16', 'subnet');
+    this.subnet = formatSubnet(this.subnetParsed);
+    this.gateway = gatewayOf(this.subnetParsed);
+    if (opts.mtu !== undefined && !(Number.isInteger(opts.mtu) && opts.mtu >= 576 && opts.mtu <= 65535)) {
+      throw new InvalidArgumentError(`invalid mtu ${opts.mtu}: want an integer 576-65535`);
+    }
+    this.mtu = opts.mtu ?? 1500;
+    this.cni = new CniRunner(opts.cniBinDir ?? '/usr/lib/cni');
+    this.netDir = path.join(opts.dataRoot, 'network');
+    this.store = new SandboxStore(path.join(this.netDir, 'sandboxes'));
+    this.events = opts.events ?? NULL_EVENT_SINK;
+    this.log = opts.logger ?? createLogger('network');
+  }
+
+  /** Sets up the bridge and host rules, then re-adopts or releases the persisted sandboxes. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    await fs.mkdir(this.netDir, { recursive: true });
+    await this.store.init();
+    this.ids = await this.loadIds();
+    const clashes = await clashingRoutes(this.subnetParsed, this.bridgeName);
+    if (clashes.length) {
+      throw new ConflictError(`subnet ${this.subnet} of bridge ${this.bridgeName} overlaps host routes: ${clashes.join(', ')}; choose another subnet`);
+    }
+    if (this.opts.mtu === undefined) this.mtu = (await defaultRouteMtu()) ?? 1500;
+    await this.ensureBridge();
+    await ensureForwardRules(this.bridgeName);
+    this.started = true;
+    await this.restore();
+  }
+
+  /** Closes the published-port listeners; containers keep their networking (live restore). Idempotent. */
+  async stop(): Promise<void> {
+    this.started = false;
+    const all = [...this.proxies.values()].flat();
+    this.proxies.clear();
+    await Promise.all(all.map((p) => p.close()));
+  }
+
+  /**
+   * Removes everything this manager made on the host: every sandbox, the bridge, the FORWARD
+   * rules and <dataRoot>/network. For tests and uninstalling; a daemon shutdown uses stop().
+   */
+  async teardown(): Promise<void> {
+    if (!this.started) {
+      try {
+        await this.start();
+      } catch (e) {
+        this.log.warn('teardown: start failed, cleaning what can be found', { err: e });
+      }
+    }
+    for (const id of [...this.records.keys()]) {
+      try {
+        await this.releaseSandbox(id);
+      } catch (e) {
+        this.log.warn('teardown: release failed', { containerId: id, err: e });
+      }
+    }
+    await this.stop();
+    await removeForwardRules(this.bridgeName);
+    await runCommand('ip', ['link', 'delete', this.bridgeName, 'type', 'bridge']);
+    await fs.rm(this.netDir, { recursive: true, force: true });
+  }
+
+  /** Releases the sandbox of every container not in `knownIds` (after the engine reconciles with containerd). */
+  async reconcile(knownIds: Iterable<string>): Promise<string[]> {
+    const known = new Set(knownIds);
+    const released: string[] = [];
+    for (const id of [...this.records.keys()]) {
+      if (known.has(id)) continue;
+      await this.releaseSandbox(id);
+      released.push(id);
+    }
+    return released;
+  }
+
+  /**
+   * Gives a container its network. bridge: a namespace with lo and eth0 on the bridge, an
+   * address from the subnet, published ports. none: a namespace with only lo. host: nothing to
+   * create (netnsPath null). On failure nothing is left behind. 409 if the container has one.
+   */
+  async createSandbox(containerId: string, o: CreateSandboxOptions = {}): Promise<SandboxInfo> {
+    this.checkId(containerId);
+    const network = this.parseMode(o.networkMode);
+    const requests = network === 'bridge' ? parsePortBindings(o.portBindings) : [];
+    if (network === 'none' && parsePortBindings(o.portBindings).length) {
+      throw new InvalidArgumentError('invalid HostConfig.PortBindings: ports cannot be published with network mode "none"');
+    }
+    const exposed = parseExposedPorts(o.exposedPorts);
+    if (o.name !== undefined && typeof o.name !== 'string') throw new InvalidArgumentError('invalid name: want a string');
+    return this.locked(containerId, async () => {
+      this.requireStarted();
+      const existing = this.records.get(containerId);
+      if (existing?.state === 'ready') throw new ConflictError(`container ${containerId} is already connected to network ${existing.network}`);
+      if (existing) await this.release(existing);
+      const rec: SandboxRecord = {
+        containerId,
+        containerName: o.name ?? '',
+        state: 'creating',
+        network,
+        netnsName: network === 'host' ? null : `${this.bridgeName}-${containerId.slice(0, 12)}`,
+        conflist: null,
+        cniResult: null,
+        published: [],
+        exposed,
+        endpointId: randomBytes(32).toString('hex'),
+        ipAddress: '',
+        prefixLen: 0,
+        gateway: '',
+        macAddress: '',
+      };
+      if (rec.netnsName && [...this.records.values()].some((r) => r.netnsName === rec.netnsName)) {
+        throw new ConflictError(`container ${containerId}: another container shares its 12-character id prefix`);
+      }
+      this.records.set(containerId, rec);
+      await this.store.save(rec);
+      const proxies: PortProxy[] = [];
+      try {
+        if (rec.netnsName) await createNetns(rec.netnsName);
+        if (network === 'bridge') {
+          for (const req of requests) proxies.push(await PortProxy.open(req));
+          rec.published = proxies.map((p) => p.published);
+          rec.conflist = bridgeConflist({
+            name: this.bridgeName,
+            bridgeName: this.bridgeName,
+            subnet: this.subnet,
+            gateway: this.gateway,
+            mtu: this.mtu,
+            ipamDataDir: path.join(this.netDir, 'ipam'),
+          });
+          await this.store.save(rec);
+          rec.cniResult = await this.cni.add(rec.conflist, this.attachment(rec));
+          this.readResult(rec, rec.cniResult);
+          for (const p of proxies) p.setTarget(rec.ipAddress, p.published.containerPort);
+        }
+        rec.state = 'ready';
+        await this.store.save(rec);
+      } catch (e) {
+        await Promise.all(proxies.map((p) => p.close()));
+        try {
+          await this.release(rec);
+        } catch (cleanupErr) {
+          this.log.error('cleanup after failed create', { containerId, err: cleanupErr });
+        }
+        throw toTsswarmError(e);
+      }
+      this.proxies.set(containerId, proxies);
+      const net = this.networkFacts(network);
+      this.events.publish('network', 'connect', net.id, { container: containerId, name: network, type: net.driver });
+      return this.info(rec);
+    });
+  }
+
+  /** Undoes createSandbox: CNI DEL (addresses, iptables rules, veth), the namespace, the ports. Idempotent. */
+  async releaseSandbox(containerId: string): Promise<void> {
+    this.checkId(containerId);
+    return this.locked(containerId, async () => {
+      const rec = this.records.get(containerId);
+      if (!rec) return;
+      const wasConnected = rec.state !== 'creating';
+      await this.release(rec);
+      if (wasConnected) {
+        const net = this.networkFacts(rec.network);
+        this.events.publish('network', 'disconnect', net.id, { container: containerId, name: rec.network, type: net.driver });
+      }
+    });
+  }
+
+  /** The sandbox of a container, or undefined when it has none. */
+  sandbox(containerId: string): SandboxInfo | undefined {
+    const rec = this.records.get(containerId);
+    return rec && rec.state === 'ready' ? this.info(rec) : undefined;
+  }
+
+  /** `GET /networks`: the built-in networks (Containers left empty, as Docker's list does). */
+  list(): NetworkResource[] {
+    return BUILTIN.map((n) => builtinNetworkResource(this.builtinFacts(n), {}));
+  }
+
+  /** `GET /networks/{id}`: by full id, name, or unique id prefix; 404 otherwise. */
+  inspect(idOrName: string): NetworkResource {
+    const facts = BUILTIN.map((n) => this.builtinFacts(n));
+    const found =
+      facts.find((f) => f.id === idOrName) ??
+      facts.find((f) => f.name === idOrName) ??
+      (idOrName.length > 0 ? single(facts.filter((f) => f.id.startsWith(idOrName))) : undefined);
+    if (!found) throw new NotFoundError('network', idOrName, { message: `network ${idOrName} not found` });
+    const containers: Record<string, NetworkContainer> = {};
+    for (const rec of this.records.values()) {
+      if (rec.state !== 'ready' || rec.network !== found.name) continue;
+      containers[rec.containerId] = {
+        Name: rec.containerName,
+        EndpointID: rec.endpointId,
+        MacAddress: rec.macAddress,
+        IPv4Address: rec.ipAddress ? `${rec.ipAddress}/${rec.prefixLen}` : '',
+        IPv6Address: '',
+      };
+    }
+    return builtinNetworkResource(found, containers);
+  }
+
+  private async release(rec: SandboxRecord): Promise<void> {
+    const proxies = this.proxies.get(rec.containerId) ?? [];
+    this.proxies.delete(rec.containerId);
+    await Promise.all(proxies.map((p) => p.close()));
+    if (rec.state !== 'releasing') {
+      rec.state = 'releasing';
+      await this.store.save(rec);
+    }
+    if (rec.conflist) await this.cni.del(rec.conflist, this.attachment(rec), rec.cniResult ?? undefined);
+    if (rec.netnsName) await deleteNetns(rec.netnsName);
+    await this.store.remove(rec.containerId);
+    this.records.delete(rec.containerId);
+  }
+
+  private async restore(): Promise<void> {
+    const recs = await this.store.loadAll((file, err) => this.log.warn('unreadable sandbox record, ignored', { file, err }));
+    for (const rec of recs) this.records.set(rec.containerId, rec);
+    for (const rec of recs) {
+      let why = '';
+      if (rec.state !== 'ready') why = `interrupted while ${rec.state}`;
+      else if (rec.netnsName && !(await netnsExists(rec.netnsName))) why = 'namespace gone';
+      else if (this.opts.isContainerKnown && !(await this.opts.isContainerKnown(rec.containerId))) why = 'container unknown';
+      if (why) {
+        this.log.info('releasing sandbox', { containerId: rec.containerId, reason: why });
+        try {
+          await this.locked(rec.containerId, () => this.release(rec));
+        } catch (e) {
+          this.log.error('release of stale sandbox failed', { containerId: rec.containerId, err: e });
+        }
+        continue;
+      }
+      const proxies: PortProxy[] = [];
+      for (const p of rec.published) {
+        try {
+          const proxy = await PortProxy.open({ containerPort: p.containerPort, protocol: p.protocol, hostIp: p.hostIp, hostPortMin: p.hostPort, hostPortMax: p.hostPort });
+          proxy.setTarget(rec.ipAddress, p.containerPort);
+          proxies.push(proxy);
+        } catch (e) {
+          this.log.warn('published port taken since restart; only iptables serves it now', { containerId: rec.containerId, port: p.hostPort, err: e });
+        }
+      }
+      this.proxies.set(rec.containerId, proxies);
+    }
+  }
+
+  private async ensureBridge(): Promise<void> {
+    const show = await runCommand('ip', ['link', 'show', 'dev', this.bridgeName]);
+    if (show.code !== 0) await runChecked('ip', ['link', 'add', 'name', this.bridgeName, 'type', 'bridge']);
+    await runChecked('ip', ['link', 'set', 'dev', this.bridgeName, 'mtu', String(this.mtu), 'up']);
+    await runChecked('ip', ['addr', 'replace', `${this.gateway}/${this.subnetParsed.prefixLen}`, 'dev', this.bridgeName]);
+    // The bridge plugin turns forwarding on at each ADD too; doing it here makes the state visible early.
+    await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
+  }
+
+  private readResult(rec: SandboxRecord, result: CniResult): void {
+    const ip = result.ips?.find((i) => i.address.includes('.'));
+    if (!ip) throw new Error(`CNI result for ${rec.containerId} has no IPv4 address`);
+    const [addr, len] = ip.address.split('/');
+    rec.ipAddress = addr;
+    rec.prefixLen = Number(len);
+    rec.gateway = ip.gateway ?? this.gateway;
+    const iface = ip.interface !== undefined ? result.interfaces?.[ip.interface] : result.interfaces?.find((i) => i.sandbox);
+    rec.macAddress = iface?.mac ?? '';
+  }
+
+  private attachment(rec: SandboxRecord) {
+    return {
+      containerId: rec.containerId,
+      netnsPath: rec.netnsName ? netnsPath(rec.netnsName) : '',
+      ifName: 'eth0',
+      runtimeConfig: { portMappings: toCniPortMappings(rec.published) },
+    };
+  }
+
+  private info(rec: SandboxRecord): SandboxInfo {
+    const net = this.networkFacts(rec.network);
+    const endpoint: EndpointSettings = {
+      IPAMConfig: null,
+      Links: null,
+      Aliases: null,
+      MacAddress: rec.macAddress,
+      NetworkID: net.id,
+      EndpointID: rec.endpointId,
+      Gateway: rec.gateway,
+      IPAddress: rec.ipAddress,
+      IPPrefixLen: rec.prefixLen,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      DriverOpts: null,
+      DNSNames: null,
+    };
+    const nsPath = rec.netnsName ? netnsPath(rec.netnsName) : null;
+    return {
+      netnsPath: nsPath,
+      NetworkName: rec.network,
+      NetworkID: net.id,
+      EndpointID: rec.endpointId,
+      IPAddress: rec.ipAddress,
+      IPPrefixLen: rec.prefixLen,
+      Gateway: rec.gateway,
+      MacAddress: rec.macAddress,
+      Ports: rec.network === 'bridge' ? formatPortMap(rec.published as PublishedPort[], rec.exposed) : {},
+      Networks: { [rec.network]: endpoint },
+      SandboxKey: nsPath ?? '',
+    };
+  }
+
+  private networkFacts(name: BuiltinNetworkName): { id: string; driver: string } {
+    return { id: this.builtinFacts(name).id, driver: name === 'none' ? 'null' : name };
+  }
+
+  private builtinFacts(name: BuiltinNetworkName): BuiltinNetworkFacts {
+    this.requireStarted();
+    const n = this.ids!.networks[name];
+    if (name !== 'bridge') return { name, id: n.id, created: n.created };
+    return { name, id: n.id, created: n.created, subnet: this.subnet, gateway: this.gateway, bridgeName: this.bridgeName, mtu: this.mtu };
+  }
+
+  /** Network ids and creation times are made once per data root and kept, so they stay stable. */
+  private async loadIds(): Promise<NetworkIds> {
+    const file = path.join(this.netDir, 'networks.json');
+    try {
+      const ids = JSON.parse(await fs.readFile(file, 'utf8')) as NetworkIds;
+      if (BUILTIN.every((n) => /^[0-9a-f]{64}$/.test(ids.networks?.[n]?.id ?? ''))) return ids;
+      this.log.warn('network ids file malformed, making new ids', { file });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn('network ids file unreadable, making new ids', { file, err: e });
+    }
+    const now = new Date().toISOString();
+    const ids = { networks: {} } as NetworkIds;
+    for (const n of BUILTIN) ids.networks[n] = { id: randomBytes(32).toString('hex'), created: now };
+    await fs.writeFile(`${file}.tmp`, JSON.stringify(ids, null, 1));
+    await fs.rename(`${file}.tmp`, file);
+    return ids;
+  }
+
+  private parseMode(mode: string | undefined): BuiltinNetworkName {
+    if (mode === undefined || mode === '' || mode === 'default' || mode === 'bridge') return 'bridge';
+    if (mode === 'host' || mode === 'none') return mode;
+    if (typeof mode !== 'string') throw new InvalidArgumentError('invalid HostConfig.NetworkMode: want a string');
+    if (mode.startsWith('container:')) {
+      throw new InvalidArgumentError(`invalid HostConfig.NetworkMode "${mode}": joining another container's network is not supported`);
+    }
+    throw new NotFoundError('network', mode, { message: `network ${mode} not found` });
+  }
+
+  private checkId(containerId: string): void {
+    if (typeof containerId !== 'string' || !CONTAINER_ID.test(containerId)) {
+      throw new InvalidArgumentError(`invalid container id "${String(containerId)}"`);
+    }
+  }
+
+  private requireStarted(): void {
+    if (!this.ids) throw new ConflictError('network manager is not started');
+  }
+
+  /** Runs operations on one container one at a time; different containers run in parallel. */
+  private locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return next;
+  }
+}
+
+function single<T>(items: T[]): T | undefined {
+  return items.length === 1 ? items[0] : undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * Docker-shaped types the network layer hands to the engine and the API layer. Field names are
+ * Docker's (see ../shared/docker-api/GET_networks.json and GET_containers_ID_json.json).
+ */
+
+/** `HostConfig.NetworkMode`: 'default' means 'bridge'; `container:<id>` is not supported here. */
+export type NetworkMode = 'bridge' | 'host' | 'none' | 'default';
+
+/** The three built-in networks every daemon has. */
+export type BuiltinNetworkName = 'bridge' | 'host' | 'none';
+
+/** One entry of `HostConfig.PortBindings` / `NetworkSettings.Ports`. */
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
+/** `HostConfig.PortBindings`: `{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}`. */
+export type PortBindings = Record<string, PortBinding[] | null | undefined>;
+
+/** `NetworkSettings.Ports`: published ports with their bindings, exposed-only ports as null. */
+export type PortMap = Record<string, PortBinding[] | null>;
+
+/** `NetworkSettings.Networks[name]`, Docker's EndpointSettings. */
+export interface EndpointSettings {
+  IPAMConfig: null;
+  Links: null;
+  Aliases: null;
+  MacAddress: string;
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  IPv6Gateway: string;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  DriverOpts: null;
+  DNSNames: null;
+}
+
+/** What a container's network sandbox is: where its namespace is and what it got. */
+export interface SandboxInfo {
+  /** Path of the network namespace for the OCI spec; null means the host's namespace. */
+  netnsPath: string | null;
+  /** Name of the network joined: 'bridge', 'host' or 'none'. */
+  NetworkName: BuiltinNetworkName;
+  NetworkID: string;
+  EndpointID: string;
+  /** Empty strings / 0 for host and none. */
+  IPAddress: string;
+  IPPrefixLen: number;
+  Gateway: string;
+  MacAddress: string;
+  /** `NetworkSettings.Ports`. */
+  Ports: PortMap;
+  /** `NetworkSettings.Networks`, one entry (the network joined). */
+  Networks: Record<string, EndpointSettings>;
+  /** `NetworkSettings.SandboxKey`: the netns path, or '' for the host namespace. */
+  SandboxKey: string;
+}
+
+/** `Containers[id]` of a network inspect. */
+export interface NetworkContainer {
+  Name: string;
+  EndpointID: string;
+  MacAddress: string;
+  IPv4Address: string;
+  IPv6Address: string;
+}
+
+/** Docker's network resource, as `GET /networks` and `GET /networks/{id}` answer. */
+export interface NetworkResource {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: 'local';
+  Driver: 'bridge' | 'host' | 'null';
+  EnableIPv6: boolean;
+  IPAM: { Driver: 'default'; Options: null; Config: Array<{ Subnet: string; Gateway?: string }> };
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigFrom: { Network: string };
+  ConfigOnly: boolean;
+  Containers: Record<string, NetworkContainer>;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}
