@@ -520,8 +520,19 @@ export class Raft {
     for (let k = 0; k < m.entries.length; k++) {
       const e = m.entries[k];
       if (e.type === EntryType.ConfChange) {
-        if (this.pendingConfIndex > this.raftLog.applied) {
-          if (local) throw new ConfChangePendingError();
+        let refusal: Error | undefined;
+        if (this.pendingConfIndex > this.raftLog.applied) refusal = new ConfChangePendingError();
+        else {
+          try {
+            this.validateConfChange(decodeConfChange(e.data));
+          } catch (err) {
+            refusal = err as Error;
+          }
+        }
+        if (refusal) {
+          if (local) throw refusal;
+          // A forwarded change we cannot take becomes a no-op; its proposer times out.
+          this.log.warn(`raft ${this.id}: dropping membership change from ${m.from}: ${refusal.message}`);
           ents[k] = { term: 0, index: 0, type: EntryType.Normal, data: EMPTY };
           continue;
         }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfChangeType, MessageType, StateRole } from '../../../src/raft';
+import { ConfChangeType, EntryType, MessageType, StateRole } from '../../../src/raft';
 import { ConfChangePendingError, InvalidConfChangeError, MemoryStorage } from '../../../src/raft/core';
 import { bytes, Network, newTestNode, runReady } from './network';
 
@@ -129,5 +129,31 @@ describe('raft core: membership changes (one server at a time)', () => {
     net.stabilize();
     assert.equal(forwarded, 1);
     assert.equal(net.get(3).node.raft.tracker.isLearner(4), true);
+  });
+});
+
+describe('raft core: membership changes from followers', () => {
+  it('a forwarded change the leader finds invalid becomes a no-op', () => {
+    const net = new Network([1, 2, 3]);
+    net.elect(1);
+    // 3 forwards an undecodable change; the leader must not let it into the log.
+    net.get(3).node.step({
+      type: MessageType.Prop,
+      from: 3,
+      to: 1,
+      term: 0,
+      logTerm: 0,
+      index: 0,
+      entries: [{ term: 0, index: 0, type: EntryType.ConfChange, data: new Uint8Array([9, 9]) }],
+      commit: 0,
+      reject: false,
+      rejectHint: 0,
+      hintTerm: 0,
+    });
+    net.stabilize();
+    const last = net.get(1).applied.at(-1)!;
+    assert.equal(last.type, EntryType.Normal);
+    assert.equal(last.data.length, 0);
+    assert.deepEqual([...net.get(2).node.raft.tracker.voters].sort(), [1, 2, 3]);
   });
 });
