@@ -12,6 +12,7 @@ import { Registry } from 'prom-client';
 import { NotLeaderError, RaftNode, TimeoutError } from '../../src/raft/node';
 import { parseFlags } from './flags';
 import { KvState, encodePut } from './kv-state';
+import { warmUp } from './warm-up';
 
 const TRACE = process.env.RAFTKV_TRACE === '1';
 const lat: number[] = [];
@@ -80,9 +81,11 @@ function main(): void {
     listen: f.peerListen,
     peers,
     stateMachine: kv,
-    tickMs: 100,
-    electionTicks: 10,
-    heartbeatTicks: 1,
+    // etcd's defaults: 1000 ms election timeout, 100 ms heartbeat; finer ticks.
+    tickMs: 10,
+    electionTicks: 100,
+    heartbeatTicks: 10,
+    electionJitter: Number(process.env.RAFTKV_ELECTION_JITTER ?? 0.3),
     snapshotEntries: Number(process.env.RAFTKV_SNAPSHOT_ENTRIES ?? 100000),
     registry,
     storage: { blockingFsync: process.env.RAFTKV_BLOCKING_FSYNC !== '0' },
@@ -156,6 +159,7 @@ function main(): void {
   });
   server.keepAliveTimeout = 60000;
 
+  if (process.env.RAFTKV_WARMUP !== '0') warmUp();
   node.start().then(
     () => server.listen(f.clientPort, f.clientHost),
     (err) => {
