@@ -112,12 +112,13 @@ export class Raft {
 
   private loadState(hs: HardState): void {
     if (hs.term === 0 && hs.vote === 0 && hs.commit === 0) return;
-    if (hs.commit < this.raftLog.committed || hs.commit > this.raftLog.lastIndex()) {
-      throw new Error(
-        `raft: stored commit ${hs.commit} is out of range [${this.raftLog.committed}, ${this.raftLog.lastIndex()}]`,
-      );
+    if (hs.commit > this.raftLog.lastIndex()) {
+      // Entries acknowledged as committed are missing: the log on disk lost data.
+      throw new Error(`raft: stored commit ${hs.commit} is beyond the last stored entry ${this.raftLog.lastIndex()}`);
     }
-    this.raftLog.committed = hs.commit;
+    // A snapshot only holds committed entries, so a commit below it (a crash between saving
+    // the snapshot and the hard state) is merely out of date.
+    this.raftLog.committed = Math.max(hs.commit, this.raftLog.committed);
     this.term = hs.term;
     this.vote = hs.vote;
   }

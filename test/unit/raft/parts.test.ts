@@ -136,3 +136,24 @@ describe('raft core: building blocks', () => {
     );
   });
 });
+
+describe('raft core: restart from storage', () => {
+  it('a hard state older than the snapshot (crash between the two writes) is brought up to it', () => {
+    const s = new MemoryStorage();
+    s.applySnapshot({
+      metadata: { index: 10, term: 2, confState: { voters: [1, 2, 3], learners: [] } },
+      data: bytes('x'),
+    });
+    s.setHardState({ term: 2, vote: 1, commit: 4 });
+    const n = newTestNode(1, [], {}, s);
+    assert.equal(n.node.status().commit, 10);
+    assert.equal(n.node.status().applied, 10);
+  });
+
+  it('a hard state whose commit is beyond the stored log is refused', () => {
+    const s = new MemoryStorage();
+    s.append(ents(1, 3, 1));
+    s.setHardState({ term: 1, vote: 0, commit: 9 });
+    assert.throws(() => newTestNode(1, [], {}, s), /beyond the last stored entry/);
+  });
+});
