@@ -366,10 +366,20 @@ export class Simulation {
       n.sm = KvStateMachine.restore(rd.snapshot.data, md.index, md.confState);
       this.log(() => `${n.id}: installed snapshot at ${md.index} (term ${md.term})`);
       this.checkSnapshot(n, md.index, md.term);
+      // A crash after the snapshot is on disk but before the rest of the Ready is.
+      if (this.faulty && this.rng.chance(0.05)) {
+        this.crash(n);
+        return;
+      }
     }
     if (rd.entries.length > 0) {
       n.storage.append(rd.entries);
       this.checkLogMatching(n, rd.entries);
+      // A torn write: the entries made it, the hard state did not.
+      if (rd.hardState && this.faulty && this.rng.chance(0.0005)) {
+        this.crash(n);
+        return;
+      }
     }
     if (rd.hardState) n.storage.setHardState(rd.hardState);
     // A crash after the fsync but before anything else happened.
