@@ -48,7 +48,9 @@ function sameHardState(a: HardState, b: HardState): boolean {
  * persist rd.hardState, rd.entries and rd.snapshot (and make them visible through the
  * LogStorage); send rd.messages; apply rd.committedEntries (calling applyConfChange for
  * ConfChange entries) and install rd.snapshot; then advance(rd). One Ready at a time:
- * never call ready() again before advance().
+ * never call ready() again before advance(). A Ready with a snapshot has no committed
+ * entries (they follow in later Readys). tick/step/propose may be called while a Ready is
+ * being handled; what they produce comes out in the next Ready.
  */
 export class RawNode {
   readonly raft: Raft;
