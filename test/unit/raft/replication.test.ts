@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EntryType, MessageType, StateRole, type Entry } from '../../../src/raft';
-import { ProposalDroppedError } from '../../../src/raft/core';
+import { ProgressState, ProposalDroppedError } from '../../../src/raft/core';
 import { bytes, mk, msgsOfType, Network, newTestNode, runReady } from './network';
 
 function ent(index: number, term: number, data = ''): Entry {
@@ -204,5 +204,38 @@ describe('raft core: log replication', () => {
     n1.propose(bytes('0123456789'));
     n1.propose(bytes('0123456789'));
     assert.throws(() => n1.propose(bytes('0123456789')), ProposalDroppedError);
+  });
+});
+
+describe('raft core: transport reports', () => {
+  it('an unreachable follower drops from pipelining back to probing', () => {
+    const net = new Network([1, 2, 3]);
+    net.elect(1);
+    const n1 = net.get(1).node;
+    assert.equal(n1.status().progress?.get(2)?.state, ProgressState.Replicate);
+    n1.reportUnreachable(2);
+    assert.equal(n1.status().progress?.get(2)?.state, ProgressState.Probe);
+    net.get(1).node.propose(bytes('after'));
+    net.stabilize();
+    assert.deepEqual(net.appliedData(2), ['after']);
+    assert.equal(n1.status().progress?.get(2)?.state, ProgressState.Replicate);
+  });
+
+  it('§7 a follower in snapshot state waits for reportSnapshot before more Apps', () => {
+    const net = new Network([1, 2, 3]);
+    net.elect(1);
+    net.isolate(3);
+    for (let i = 0; i < 5; i++) net.get(1).node.propose(bytes(`p${i}`));
+    net.stabilize();
+    net.get(1).storage.createSnapshot(9, { voters: [1, 2, 3], learners: [] }, bytes('s'));
+    net.get(1).storage.compact(9);
+    net.heal();
+    net.drop = (m) => m.type === MessageType.Snap;
+    net.tickAll();
+    net.stabilize();
+    const n1 = net.get(1).node;
+    assert.equal(n1.status().progress?.get(3)?.state, ProgressState.Snapshot);
+    n1.reportSnapshot(3, false);
+    assert.equal(n1.status().progress?.get(3)?.state, ProgressState.Probe);
   });
 });

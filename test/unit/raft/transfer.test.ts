@@ -40,7 +40,11 @@ describe('raft core: leadership transfer (Raft thesis §3.10)', () => {
     net.stabilize();
     net.get(1).node.transferLeadership(3);
     net.stabilize();
-    assert.throws(() => net.get(1).node.propose(bytes('b')), ProposalDroppedError);
+    assert.throws(
+      () => net.get(1).node.propose(bytes('b')),
+      (e: unknown) => e instanceof ProposalDroppedError && e.leader === 3,
+      'the error names the transferee, the likely next leader',
+    );
     for (let i = 0; i < 10; i++) {
       net.tickAll();
       net.stabilize();
