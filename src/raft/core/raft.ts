@@ -515,7 +515,7 @@ export class Raft {
     const local = m.from === NONE || m.from === this.id;
     if (!this.tracker.progress.has(this.id)) throw new ProposalDroppedError(NONE, 'this node was removed');
     if (this.leadTransferee !== NONE)
-      throw new ProposalDroppedError(this.leadTransferee, `leadership is moving to ${this.leadTransferee}`);
+      throw new ProposalDroppedError(this.leadTransferee, 'leadership transfer in progress');
     const last = this.raftLog.lastIndex();
     const ents: Entry[] = new Array(m.entries.length);
     for (let k = 0; k < m.entries.length; k++) {
@@ -564,7 +564,7 @@ export class Raft {
     }
     if (!this.tracker.progress.has(this.id)) throw new ProposalDroppedError(NONE, 'this node was removed');
     if (this.leadTransferee !== NONE)
-      throw new ProposalDroppedError(this.leadTransferee, `leadership is moving to ${this.leadTransferee}`);
+      throw new ProposalDroppedError(this.leadTransferee, 'leadership transfer in progress');
     if (type === EntryType.ConfChange) {
       if (this.pendingConfIndex > this.raftLog.applied) throw new ConfChangePendingError();
       this.pendingConfIndex = this.raftLog.lastIndex() + 1;
