@@ -70,11 +70,15 @@ export class CniRunner {
     at: CniAttachment,
     prev: CniResult | undefined,
   ): Promise<string> {
-    const { capabilities, ...rest } = plugin as Record<string, unknown> & { type: string; capabilities?: Record<string, boolean> };
+    const { capabilities, ...rest } = plugin as Record<string, unknown> & {
+      type: string;
+      capabilities?: Record<string, boolean>;
+    };
     const stdin: Record<string, unknown> = { ...rest, cniVersion: conf.cniVersion, name: conf.name };
     if (capabilities) {
       const rc: Record<string, unknown> = {};
-      for (const [cap, on] of Object.entries(capabilities)) if (on && cap in at.runtimeConfig) rc[cap] = at.runtimeConfig[cap];
+      for (const [cap, on] of Object.entries(capabilities))
+        if (on && cap in at.runtimeConfig) rc[cap] = at.runtimeConfig[cap];
       stdin.runtimeConfig = rc;
     }
     if (prev) stdin.prevResult = prev;

@@ -10,5 +10,11 @@ export type {
   PortMap,
   SandboxInfo,
 } from './types';
-export { parsePortBindings, parseExposedPorts, formatPortMap, type PortRequest, type PublishedPort } from './port-bindings';
+export {
+  parsePortBindings,
+  parseExposedPorts,
+  formatPortMap,
+  type PortRequest,
+  type PublishedPort,
+} from './port-bindings';
 export { CniPluginError } from './cni-runner';

@@ -16,12 +16,26 @@ import { ensureForwardRules, removeForwardRules } from './host-firewall';
 import { clashingRoutes, defaultRouteMtu } from './host-routes';
 import { builtinNetworkResource, type BuiltinNetworkFacts } from './network-resource';
 import { createNetns, deleteNetns, netnsExists, netnsPath } from './netns';
-import { formatPortMap, parseExposedPorts, parsePortBindings, toCniPortMappings, type PublishedPort } from './port-bindings';
+import {
+  formatPortMap,
+  parseExposedPorts,
+  parsePortBindings,
+  toCniPortMappings,
+  type PublishedPort,
+} from './port-bindings';
 import { PortProxy } from './port-proxy';
 import { runChecked, runCommand } from './run-command';
+import { sweepContainerNatRules } from './stale-rules';
 import { SandboxStore, type SandboxRecord } from './sandbox-store';
 import { formatSubnet, gatewayOf, parseSubnet, type Ipv4Subnet } from './subnet';
-import type { BuiltinNetworkName, EndpointSettings, NetworkContainer, NetworkResource, PortBindings, SandboxInfo } from './types';
+import type {
+  BuiltinNetworkName,
+  EndpointSettings,
+  NetworkContainer,
+  NetworkResource,
+  PortBindings,
+  SandboxInfo,
+} from './types';
 
 export interface NetworkManagerOptions {
   /** The daemon's data root; state goes to <dataRoot>/network. */
@@ -92,7 +106,9 @@ export class NetworkManager {
     if (!opts.dataRoot) throw new InvalidArgumentError('invalid dataRoot: required');
     this.bridgeName = opts.bridgeName ?? 'tsswarm0';
     if (!BRIDGE_NAME.test(this.bridgeName)) {
-      throw new InvalidArgumentError(`invalid bridgeName "${this.bridgeName}": 1-15 characters of letters, digits, '_', '.', '-'`);
+      throw new InvalidArgumentError(
+        `invalid bridgeName "${this.bridgeName}": 1-15 characters of letters, digits, '_', '.', '-'`,
+      );
     }
     this.subnetParsed = parseSubnet(opts.subnet ?? '10.197.0.0/16', 'subnet');
     this.subnet = formatSubnet(this.subnetParsed);
@@ -116,7 +132,9 @@ export class NetworkManager {
     this.ids = await this.loadIds();
     const clashes = await clashingRoutes(this.subnetParsed, this.bridgeName);
     if (clashes.length) {
-      throw new ConflictError(`subnet ${this.subnet} of bridge ${this.bridgeName} overlaps host routes: ${clashes.join(', ')}; choose another subnet`);
+      throw new ConflictError(
+        `subnet ${this.subnet} of bridge ${this.bridgeName} overlaps host routes: ${clashes.join(', ')}; choose another subnet`,
+      );
     }
     if (this.opts.mtu === undefined) this.mtu = (await defaultRouteMtu()) ?? 1500;
     await this.ensureBridge();
@@ -180,14 +198,18 @@ export class NetworkManager {
     const network = this.parseMode(o.networkMode);
     const requests = network === 'bridge' ? parsePortBindings(o.portBindings) : [];
     if (network === 'none' && parsePortBindings(o.portBindings).length) {
-      throw new InvalidArgumentError('invalid HostConfig.PortBindings: ports cannot be published with network mode "none"');
+      throw new InvalidArgumentError(
+        'invalid HostConfig.PortBindings: ports cannot be published with network mode "none"',
+      );
     }
     const exposed = parseExposedPorts(o.exposedPorts);
-    if (o.name !== undefined && typeof o.name !== 'string') throw new InvalidArgumentError('invalid name: want a string');
+    if (o.name !== undefined && typeof o.name !== 'string')
+      throw new InvalidArgumentError('invalid name: want a string');
     return this.locked(containerId, async () => {
       this.requireStarted();
       const existing = this.records.get(containerId);
-      if (existing?.state === 'ready') throw new ConflictError(`container ${containerId} is already connected to network ${existing.network}`);
+      if (existing?.state === 'ready')
+        throw new ConflictError(`container ${containerId} is already connected to network ${existing.network}`);
       if (existing) await this.release(existing);
       const rec: SandboxRecord = {
         containerId,
@@ -257,7 +279,11 @@ export class NetworkManager {
       await this.release(rec);
       if (wasConnected) {
         const net = this.networkFacts(rec.network);
-        this.events.publish('network', 'disconnect', net.id, { container: containerId, name: rec.network, type: net.driver });
+        this.events.publish('network', 'disconnect', net.id, {
+          container: containerId,
+          name: rec.network,
+          type: net.driver,
+        });
       }
     });
   }
@@ -303,20 +329,27 @@ export class NetworkManager {
       rec.state = 'releasing';
       await this.store.save(rec);
     }
-    if (rec.conflist) await this.cni.del(rec.conflist, this.attachment(rec), rec.cniResult ?? undefined);
+    if (rec.conflist) {
+      const nsGone = !rec.netnsName || !(await netnsExists(rec.netnsName));
+      await this.cni.del(rec.conflist, this.attachment(rec), rec.cniResult ?? undefined);
+      if (nsGone) await sweepContainerNatRules(rec.conflist.name, rec.containerId);
+    }
     if (rec.netnsName) await deleteNetns(rec.netnsName);
     await this.store.remove(rec.containerId);
     this.records.delete(rec.containerId);
   }
 
   private async restore(): Promise<void> {
-    const recs = await this.store.loadAll((file, err) => this.log.warn('unreadable sandbox record, ignored', { file, err }));
+    const recs = await this.store.loadAll((file, err) =>
+      this.log.warn('unreadable sandbox record, ignored', { file, err }),
+    );
     for (const rec of recs) this.records.set(rec.containerId, rec);
     for (const rec of recs) {
       let why = '';
       if (rec.state !== 'ready') why = `interrupted while ${rec.state}`;
       else if (rec.netnsName && !(await netnsExists(rec.netnsName))) why = 'namespace gone';
-      else if (this.opts.isContainerKnown && !(await this.opts.isContainerKnown(rec.containerId))) why = 'container unknown';
+      else if (this.opts.isContainerKnown && !(await this.opts.isContainerKnown(rec.containerId)))
+        why = 'container unknown';
       if (why) {
         this.log.info('releasing sandbox', { containerId: rec.containerId, reason: why });
         try {
@@ -329,11 +362,21 @@ export class NetworkManager {
       const proxies: PortProxy[] = [];
       for (const p of rec.published) {
         try {
-          const proxy = await PortProxy.open({ containerPort: p.containerPort, protocol: p.protocol, hostIp: p.hostIp, hostPortMin: p.hostPort, hostPortMax: p.hostPort });
+          const proxy = await PortProxy.open({
+            containerPort: p.containerPort,
+            protocol: p.protocol,
+            hostIp: p.hostIp,
+            hostPortMin: p.hostPort,
+            hostPortMax: p.hostPort,
+          });
           proxy.setTarget(rec.ipAddress, p.containerPort);
           proxies.push(proxy);
         } catch (e) {
-          this.log.warn('published port taken since restart; only iptables serves it now', { containerId: rec.containerId, port: p.hostPort, err: e });
+          this.log.warn('published port taken since restart; only iptables serves it now', {
+            containerId: rec.containerId,
+            port: p.hostPort,
+            err: e,
+          });
         }
       }
       this.proxies.set(rec.containerId, proxies);
@@ -344,7 +387,13 @@ export class NetworkManager {
     const show = await runCommand('ip', ['link', 'show', 'dev', this.bridgeName]);
     if (show.code !== 0) await runChecked('ip', ['link', 'add', 'name', this.bridgeName, 'type', 'bridge']);
     await runChecked('ip', ['link', 'set', 'dev', this.bridgeName, 'mtu', String(this.mtu), 'up']);
-    await runChecked('ip', ['addr', 'replace', `${this.gateway}/${this.subnetParsed.prefixLen}`, 'dev', this.bridgeName]);
+    await runChecked('ip', [
+      'addr',
+      'replace',
+      `${this.gateway}/${this.subnetParsed.prefixLen}`,
+      'dev',
+      this.bridgeName,
+    ]);
     // The bridge plugin turns forwarding on at each ADD too; doing it here makes the state visible early.
     await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
   }
@@ -356,7 +405,8 @@ export class NetworkManager {
     rec.ipAddress = addr;
     rec.prefixLen = Number(len);
     rec.gateway = ip.gateway ?? this.gateway;
-    const iface = ip.interface !== undefined ? result.interfaces?.[ip.interface] : result.interfaces?.find((i) => i.sandbox);
+    const iface =
+      ip.interface !== undefined ? result.interfaces?.[ip.interface] : result.interfaces?.find((i) => i.sandbox);
     rec.macAddress = iface?.mac ?? '';
   }
 
@@ -411,7 +461,15 @@ export class NetworkManager {
     this.requireStarted();
     const n = this.ids!.networks[name];
     if (name !== 'bridge') return { name, id: n.id, created: n.created };
-    return { name, id: n.id, created: n.created, subnet: this.subnet, gateway: this.gateway, bridgeName: this.bridgeName, mtu: this.mtu };
+    return {
+      name,
+      id: n.id,
+      created: n.created,
+      subnet: this.subnet,
+      gateway: this.gateway,
+      bridgeName: this.bridgeName,
+      mtu: this.mtu,
+    };
   }
 
   /** Network ids and creation times are made once per data root and kept, so they stay stable. */
@@ -422,7 +480,8 @@ export class NetworkManager {
       if (BUILTIN.every((n) => /^[0-9a-f]{64}$/.test(ids.networks?.[n]?.id ?? ''))) return ids;
       this.log.warn('network ids file malformed, making new ids', { file });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn('network ids file unreadable, making new ids', { file, err: e });
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.log.warn('network ids file unreadable, making new ids', { file, err: e });
     }
     const now = new Date().toISOString();
     const ids = { networks: {} } as NetworkIds;
@@ -437,7 +496,9 @@ export class NetworkManager {
     if (mode === 'host' || mode === 'none') return mode;
     if (typeof mode !== 'string') throw new InvalidArgumentError('invalid HostConfig.NetworkMode: want a string');
     if (mode.startsWith('container:')) {
-      throw new InvalidArgumentError(`invalid HostConfig.NetworkMode "${mode}": joining another container's network is not supported`);
+      throw new InvalidArgumentError(
+        `invalid HostConfig.NetworkMode "${mode}": joining another container's network is not supported`,
+      );
     }
     throw new NotFoundError('network', mode, { message: `network ${mode} not found` });
   }

@@ -14,7 +14,10 @@ export interface BuiltinNetworkFacts {
 const DRIVER: Record<BuiltinNetworkName, NetworkResource['Driver']> = { bridge: 'bridge', host: 'host', none: 'null' };
 
 /** Docker's JSON for one of the built-in networks, as `docker network inspect` shows it. */
-export function builtinNetworkResource(f: BuiltinNetworkFacts, containers: Record<string, NetworkContainer>): NetworkResource {
+export function builtinNetworkResource(
+  f: BuiltinNetworkFacts,
+  containers: Record<string, NetworkContainer>,
+): NetworkResource {
   const isBridge = f.name === 'bridge';
   return {
     Name: f.name,
@@ -23,7 +26,11 @@ export function builtinNetworkResource(f: BuiltinNetworkFacts, containers: Recor
     Scope: 'local',
     Driver: DRIVER[f.name],
     EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: null, Config: isBridge ? [{ Subnet: f.subnet ?? '', Gateway: f.gateway ?? '' }] : [] },
+    IPAM: {
+      Driver: 'default',
+      Options: null,
+      Config: isBridge ? [{ Subnet: f.subnet ?? '', Gateway: f.gateway ?? '' }] : [],
+    },
     Internal: false,
     Attachable: false,
     Ingress: false,

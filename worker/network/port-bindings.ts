@@ -44,7 +44,9 @@ function parseHostPort(text: string, field: string): [number, number] {
   const lo = m ? Number(m[1]) : NaN;
   const hi = m ? Number(m[2] ?? m[1]) : NaN;
   if (!m || !(lo >= 1 && hi <= 65535 && lo <= hi)) {
-    throw new InvalidArgumentError(`invalid ${field} "${text}": want a port 1-65535, a range LOW-HIGH, or empty for any`);
+    throw new InvalidArgumentError(
+      `invalid ${field} "${text}": want a port 1-65535, a range LOW-HIGH, or empty for any`,
+    );
   }
   return [lo, hi];
 }
@@ -56,7 +58,9 @@ function parseHostPort(text: string, field: string): [number, number] {
 export function parsePortBindings(bindings: PortBindings | null | undefined): PortRequest[] {
   if (bindings === null || bindings === undefined) return [];
   if (typeof bindings !== 'object' || Array.isArray(bindings)) {
-    throw new InvalidArgumentError('invalid HostConfig.PortBindings: want an object such as {"80/tcp": [{"HostPort": "8080"}]}');
+    throw new InvalidArgumentError(
+      'invalid HostConfig.PortBindings: want an object such as {"80/tcp": [{"HostPort": "8080"}]}',
+    );
   }
   const out: PortRequest[] = [];
   for (const [key, list] of Object.entries(bindings)) {
@@ -65,24 +69,42 @@ export function parsePortBindings(bindings: PortBindings | null | undefined): Po
     if (list === null || list === undefined) continue;
     if (!Array.isArray(list)) throw new InvalidArgumentError(`invalid ${field}: want a list of {HostIp, HostPort}`);
     for (const b of list) {
-      if (b === null || typeof b !== 'object') throw new InvalidArgumentError(`invalid ${field}: each binding must be an object {HostIp, HostPort}`);
+      if (b === null || typeof b !== 'object')
+        throw new InvalidArgumentError(`invalid ${field}: each binding must be an object {HostIp, HostPort}`);
       const hostIp = b.HostIp ?? '';
       const hostPort = b.HostPort ?? '';
       if (typeof hostIp !== 'string') throw new InvalidArgumentError(`invalid ${field}.HostIp: want a string`);
       if (typeof hostPort !== 'string') throw new InvalidArgumentError(`invalid ${field}.HostPort: want a string`);
       if (hostIp !== '' && parseIpv4(hostIp) === null) {
-        throw new InvalidArgumentError(`invalid ${field}.HostIp "${hostIp}": want an IPv4 address or empty (IPv6 publishing is not supported)`);
+        throw new InvalidArgumentError(
+          `invalid ${field}.HostIp "${hostIp}": want an IPv4 address or empty (IPv6 publishing is not supported)`,
+        );
       }
       const [lo, hi] = parseHostPort(hostPort, `${field}.HostPort`);
-      out.push({ containerPort: port, protocol, hostIp: hostIp === '0.0.0.0' ? '' : hostIp, hostPortMin: lo, hostPortMax: hi });
+      out.push({
+        containerPort: port,
+        protocol,
+        hostIp: hostIp === '0.0.0.0' ? '' : hostIp,
+        hostPortMin: lo,
+        hostPortMax: hi,
+      });
     }
   }
   for (let i = 0; i < out.length; i++) {
     for (let j = i + 1; j < out.length; j++) {
       const a = out[i];
       const b = out[j];
-      if (a.hostPortMin !== 0 && a.hostPortMin === a.hostPortMax && b.hostPortMin === b.hostPortMax && a.hostPortMin === b.hostPortMin && a.protocol === b.protocol && (a.hostIp === b.hostIp || a.hostIp === '' || b.hostIp === '')) {
-        throw new InvalidArgumentError(`invalid HostConfig.PortBindings: host port ${a.hostPortMin}/${a.protocol} is bound twice`);
+      if (
+        a.hostPortMin !== 0 &&
+        a.hostPortMin === a.hostPortMax &&
+        b.hostPortMin === b.hostPortMax &&
+        a.hostPortMin === b.hostPortMin &&
+        a.protocol === b.protocol &&
+        (a.hostIp === b.hostIp || a.hostIp === '' || b.hostIp === '')
+      ) {
+        throw new InvalidArgumentError(
+          `invalid HostConfig.PortBindings: host port ${a.hostPortMin}/${a.protocol} is bound twice`,
+        );
       }
     }
   }
@@ -113,7 +135,9 @@ export function formatPortMap(published: PublishedPort[], exposed: string[]): Po
 }
 
 /** CNI portmap's runtimeConfig.portMappings for the chosen ports. */
-export function toCniPortMappings(published: PublishedPort[]): Array<{ hostPort: number; containerPort: number; protocol: string; hostIP?: string }> {
+export function toCniPortMappings(
+  published: PublishedPort[],
+): Array<{ hostPort: number; containerPort: number; protocol: string; hostIP?: string }> {
   return published.map((p) => ({
     hostPort: p.hostPort,
     containerPort: p.containerPort,

@@ -31,13 +31,23 @@ export class PortProxy {
       try {
         const server = req.protocol === 'tcp' ? await listenTcp(host, port) : await bindUdp(host, port);
         const addr = server.address() as net.AddressInfo;
-        return new PortProxy({ containerPort: req.containerPort, protocol: req.protocol, hostIp: req.hostIp, hostPort: addr.port }, server);
+        return new PortProxy(
+          { containerPort: req.containerPort, protocol: req.protocol, hostIp: req.hostIp, hostPort: addr.port },
+          server,
+        );
       } catch (e) {
         lastErr = e;
       }
     }
-    const want = req.hostPortMin === 0 ? 'any port' : req.hostPortMin === req.hostPortMax ? `${req.hostPortMin}` : `${req.hostPortMin}-${req.hostPortMax}`;
-    throw new ConflictError(`Bind for ${host}:${want}/${req.protocol} failed: port is already allocated (${(lastErr as Error)?.message ?? 'no port free'})`);
+    const want =
+      req.hostPortMin === 0
+        ? 'any port'
+        : req.hostPortMin === req.hostPortMax
+          ? `${req.hostPortMin}`
+          : `${req.hostPortMin}-${req.hostPortMax}`;
+    throw new ConflictError(
+      `Bind for ${host}:${want}/${req.protocol} failed: port is already allocated (${(lastErr as Error)?.message ?? 'no port free'})`,
+    );
   }
 
   /** Where TCP connections go once the container has an address. */

@@ -32,10 +32,14 @@ export function parseSubnet(text: string, field = 'subnet'): Ipv4Subnet {
   const addr = m ? parseIpv4(m[1]) : null;
   const prefixLen = m ? Number(m[2]) : NaN;
   if (addr === null || !(prefixLen >= 8 && prefixLen <= 30)) {
-    throw new InvalidArgumentError(`invalid ${field} "${text}": want an IPv4 CIDR such as 10.197.0.0/16 (prefix /8 to /30)`);
+    throw new InvalidArgumentError(
+      `invalid ${field} "${text}": want an IPv4 CIDR such as 10.197.0.0/16 (prefix /8 to /30)`,
+    );
   }
   if ((addr & mask(prefixLen)) >>> 0 !== addr) {
-    throw new InvalidArgumentError(`invalid ${field} "${text}": host bits are set (did you mean ${formatSubnet({ network: (addr & mask(prefixLen)) >>> 0, prefixLen })}?)`);
+    throw new InvalidArgumentError(
+      `invalid ${field} "${text}": host bits are set (did you mean ${formatSubnet({ network: (addr & mask(prefixLen)) >>> 0, prefixLen })}?)`,
+    );
   }
   return { network: addr, prefixLen };
 }

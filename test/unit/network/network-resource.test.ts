@@ -9,9 +9,22 @@ const ID = 'a'.repeat(64);
 describe('network resources', () => {
   it('have the keys of a real Docker network for each built-in network', () => {
     const ref = path.resolve(__dirname, '../../../../../shared/docker-api/GET_networks.json');
-    const docker = fs.existsSync(ref) ? (JSON.parse(fs.readFileSync(ref, 'utf8')) as Array<Record<string, unknown>>) : null;
+    const docker = fs.existsSync(ref)
+      ? (JSON.parse(fs.readFileSync(ref, 'utf8')) as Array<Record<string, unknown>>)
+      : null;
     for (const name of ['bridge', 'host', 'none'] as const) {
-      const ours = builtinNetworkResource({ name, id: ID, created: '2026-01-01T00:00:00Z', subnet: '10.197.0.0/16', gateway: '10.197.0.1', bridgeName: 'tsswarm0', mtu: 1500 }, {});
+      const ours = builtinNetworkResource(
+        {
+          name,
+          id: ID,
+          created: '2026-01-01T00:00:00Z',
+          subnet: '10.197.0.0/16',
+          gateway: '10.197.0.1',
+          bridgeName: 'tsswarm0',
+          mtu: 1500,
+        },
+        {},
+      );
       assert.equal(ours.Scope, 'local');
       if (docker) {
         const theirs = docker.find((n) => n.Name === name)!;
@@ -21,13 +34,31 @@ describe('network resources', () => {
         assert.deepEqual(Object.keys(ours.Options).sort(), Object.keys(theirs.Options as object).sort());
       }
     }
-    const br = builtinNetworkResource({ name: 'bridge', id: ID, created: 'x', subnet: '10.197.0.0/16', gateway: '10.197.0.1', bridgeName: 'tsswarm0', mtu: 1400 }, {});
+    const br = builtinNetworkResource(
+      {
+        name: 'bridge',
+        id: ID,
+        created: 'x',
+        subnet: '10.197.0.0/16',
+        gateway: '10.197.0.1',
+        bridgeName: 'tsswarm0',
+        mtu: 1400,
+      },
+      {},
+    );
     assert.deepEqual(br.IPAM.Config, [{ Subnet: '10.197.0.0/16', Gateway: '10.197.0.1' }]);
     assert.equal(br.Options['com.docker.network.bridge.name'], 'tsswarm0');
     assert.equal(br.Options['com.docker.network.driver.mtu'], '1400');
   });
   it('builds the bridge conflist: gateway, masquerade, hairpin, host-local, portmap', () => {
-    const c = bridgeConflist({ name: 'tsswarm0', bridgeName: 'tsswarm0', subnet: '10.197.0.0/16', gateway: '10.197.0.1', mtu: 1500, ipamDataDir: '/d/ipam' });
+    const c = bridgeConflist({
+      name: 'tsswarm0',
+      bridgeName: 'tsswarm0',
+      subnet: '10.197.0.0/16',
+      gateway: '10.197.0.1',
+      mtu: 1500,
+      ipamDataDir: '/d/ipam',
+    });
     assert.deepEqual(
       c.plugins.map((p) => p.type),
       ['bridge', 'portmap'],
@@ -36,7 +67,9 @@ describe('network resources', () => {
     assert.equal(br.isGateway, true);
     assert.equal(br.ipMasq, true);
     assert.equal(br.hairpinMode, true);
-    assert.deepEqual((br.ipam as Record<string, unknown>).ranges, [[{ subnet: '10.197.0.0/16', gateway: '10.197.0.1' }]]);
+    assert.deepEqual((br.ipam as Record<string, unknown>).ranges, [
+      [{ subnet: '10.197.0.0/16', gateway: '10.197.0.1' }],
+    ]);
     assert.deepEqual(c.plugins[1].capabilities, { portMappings: true });
   });
 });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../../src/api';
-import { formatPortMap, parseExposedPorts, parsePortBindings, toCniPortMappings } from '../../../worker/network/port-bindings';
+import {
+  formatPortMap,
+  parseExposedPorts,
+  parsePortBindings,
+  toCniPortMappings,
+} from '../../../worker/network/port-bindings';
 
 describe('network port bindings', () => {
   it('parses Docker PortBindings', () => {
@@ -33,7 +38,11 @@ describe('network port bindings', () => {
       [{ '80/tcp': [{ HostPort: '8080' }], '81/tcp': [{ HostPort: '8080' }] }, /8080\/tcp is bound twice/],
     ];
     for (const [input, re] of bad) {
-      assert.throws(() => parsePortBindings(input as never), (e: Error) => e instanceof InvalidArgumentError && re.test(e.message), JSON.stringify(input));
+      assert.throws(
+        () => parsePortBindings(input as never),
+        (e: Error) => e instanceof InvalidArgumentError && re.test(e.message),
+        JSON.stringify(input),
+      );
     }
   });
   it('formats NetworkSettings.Ports as Docker does', () => {
@@ -54,9 +63,15 @@ describe('network port bindings', () => {
     assert.deepEqual(parseExposedPorts(['53/udp', '80']), ['53/udp', '80/tcp']);
   });
   it('maps to CNI portmap runtimeConfig', () => {
-    assert.deepEqual(toCniPortMappings([{ containerPort: 80, protocol: 'tcp', hostIp: '', hostPort: 8080 }, { containerPort: 53, protocol: 'udp', hostIp: '127.0.0.1', hostPort: 5353 }]), [
-      { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
-      { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '127.0.0.1' },
-    ]);
+    assert.deepEqual(
+      toCniPortMappings([
+        { containerPort: 80, protocol: 'tcp', hostIp: '', hostPort: 8080 },
+        { containerPort: 53, protocol: 'udp', hostIp: '127.0.0.1', hostPort: 5353 },
+      ]),
+      [
+        { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+        { hostPort: 5353, containerPort: 53, protocol: 'udp', hostIP: '127.0.0.1' },
+      ],
+    );
   });
 });

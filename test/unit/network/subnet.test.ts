@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../../src/api';
-import { formatIpv4, formatSubnet, gatewayOf, parseIpv4, parseSubnet, subnetContains, subnetsOverlap } from '../../../worker/network/subnet';
+import {
+  formatIpv4,
+  formatSubnet,
+  gatewayOf,
+  parseIpv4,
+  parseSubnet,
+  subnetContains,
+  subnetsOverlap,
+} from '../../../worker/network/subnet';
 
 describe('network subnet', () => {
   it('parses and formats IPv4 addresses', () => {
@@ -17,7 +25,10 @@ describe('network subnet', () => {
     assert.ok(!subnetContains(s, parseIpv4('10.198.0.1')!));
   });
   it('rejects bad subnets naming the field', () => {
-    assert.throws(() => parseSubnet('10.197.0.1/16'), (e: Error) => e instanceof InvalidArgumentError && /subnet.*host bits.*10\.197\.0\.0\/16/.test(e.message));
+    assert.throws(
+      () => parseSubnet('10.197.0.1/16'),
+      (e: Error) => e instanceof InvalidArgumentError && /subnet.*host bits.*10\.197\.0\.0\/16/.test(e.message),
+    );
     assert.throws(() => parseSubnet('10.0.0.0/31'), /invalid subnet/);
     assert.throws(() => parseSubnet('fd00::/64', 'bridge subnet'), /invalid bridge subnet/);
     assert.throws(() => parseSubnet('10.0.0.0'), /invalid subnet/);

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import { runCommand } from '../../../worker/network/run-command';
+
+export const BUSYBOX = '/bin/busybox';
+
+/** Why these tests cannot run here, or null when they can. */
+export function missingPrerequisite(cniBinDir: string): string | null {
+  if (process.platform !== 'linux') return 'needs Linux';
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, bridges, iptables)';
+  for (const bin of [
+    '/usr/sbin/ip',
+    '/usr/sbin/iptables',
+    '/usr/sbin/iptables-save',
+    BUSYBOX,
+    `${cniBinDir}/bridge`,
+    `${cniBinDir}/host-local`,
+    `${cniBinDir}/portmap`,
+  ]) {
+    if (!fs.existsSync(bin))
+      return `${bin} is missing (deploy/install-deps.sh installs iproute2, iptables, busybox-static, containernetworking-plugins)`;
+  }
+  return null;
+}
+
+/** Runs a command in a namespace; resolves to stdout, throws on failure. */
+export async function inNetns(ns: string, args: string[], timeoutMs = 20_000): Promise<string> {
+  const r = await runCommand('ip', ['netns', 'exec', ns, ...args], { timeoutMs });
+  if (r.code !== 0) throw new Error(`in ${ns}: ${args.join(' ')} -> exit ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** busybox httpd in the foreground inside a namespace, serving a directory; the caller kills it by PID. */
+export function startHttpd(ns: string, port: number, dir: string): ChildProcess {
+  const child = spawn('ip', ['netns', 'exec', ns, BUSYBOX, 'httpd', '-f', '-p', String(port), '-h', dir], {
+    stdio: 'ignore',
+  });
+  child.on('error', () => undefined);
+  return child;
+}
+
+/** Kills a child we started and waits for it to be gone. */
+export async function killChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(child.pid, 'SIGKILL');
+  await gone;
+}
+
+/** Retries fn until it resolves (servers take a moment to bind); the last error if it never does. */
+export async function eventually<T>(fn: () => Promise<T>, attempts = 50): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw last;
+}
+
+/** HTTP GET from this (host) process. */
+export function hostGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout on ${url}`)));
+    req.on('error', reject);
+  });
+}
+
+/** HTTP GET with busybox wget from inside a namespace (its -T option crashes busybox 1.35, so we time it out ourselves). */
+export function netnsGet(ns: string, url: string): Promise<string> {
+  return inNetns(ns, [BUSYBOX, 'wget', '-q', '-O', '-', url], 5000);
+}
+
+/** iptables-save of filter and nat without counters and comments-of-generation, for before/after comparison. */
+export async function iptablesRules(): Promise<string[]> {
+  const r = await runCommand('iptables-save', []);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.replace(/\[\d+:\d+\]/, ''));
+}
+
+export async function netnsList(): Promise<string[]> {
+  return fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns') : [];
+}
+
+/** Names of links enslaved to a bridge (the veths of its containers). */
+export async function bridgePorts(bridge: string): Promise<string[]> {
+  const r = await runCommand('ip', ['-j', 'link', 'show', 'master', bridge]);
+  if (r.code !== 0) return [];
+  return (JSON.parse(r.stdout || '[]') as Array<{ ifname: string }>).map((l) => l.ifname);
+}

@@ -1,0 +1,402 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConflictError, InvalidArgumentError, NotFoundError, type EventSink } from '../../../src/api';
+import { NetworkManager, type SandboxInfo } from '../../../worker/network';
+import { runCommand } from '../../../worker/network/run-command';
+import {
+  bridgePorts,
+  eventually,
+  hostGet,
+  inNetns,
+  iptablesRules,
+  killChild,
+  missingPrerequisite,
+  netnsGet,
+  netnsList,
+  startHttpd,
+  BUSYBOX,
+} from './netns-tools';
+
+const CNI = '/usr/lib/cni';
+const tag = (process.pid % 46656).toString(36);
+const BRIDGE_A = `tswa${tag}`;
+const BRIDGE_B = `tswb${tag}`;
+const OUTSIDE = `tswo${tag}`;
+const SUBNET_A = '10.201.0.0/24';
+const SUBNET_B = '10.202.0.0/24';
+
+const newId = () => randomBytes(32).toString('hex');
+const nsName = (info: SandboxInfo) => path.basename(info.netnsPath!);
+const quietLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return quietLogger;
+  },
+};
+
+describe('network manager (real iproute2, iptables, CNI plugins)', function () {
+  this.timeout(120_000);
+  const tmp: string[] = [];
+  const children: ChildProcess[] = [];
+  const managers: NetworkManager[] = [];
+  const events: Array<{ type: string; action: string; id: string; attrs: Record<string, string> | undefined }> = [];
+  const sink: EventSink = { publish: (type, action, id, attrs) => void events.push({ type, action, id, attrs }) };
+  let www: string;
+  let a: NetworkManager;
+
+  const dataRoot = () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsswarm-net-'));
+    tmp.push(d);
+    return d;
+  };
+  const manager = (
+    root: string,
+    bridgeName: string,
+    subnet: string,
+    extra: Partial<ConstructorParameters<typeof NetworkManager>[0]> = {},
+  ) => {
+    const m = new NetworkManager({ dataRoot: root, bridgeName, subnet, events: sink, logger: quietLogger, ...extra });
+    managers.push(m);
+    return m;
+  };
+  const httpd = (ns: string, port = 80) => {
+    const c = startHttpd(ns, port, www);
+    children.push(c);
+    return c;
+  };
+
+  before(async function () {
+    const why = missingPrerequisite(CNI);
+    if (why) {
+      console.warn(`\n  SKIPPING network integration tests: ${why}\n`);
+      this.skip();
+    }
+    www = dataRoot();
+    fs.writeFileSync(path.join(www, 'index.html'), 'hello from tsswarm\n');
+    a = manager(dataRoot(), BRIDGE_A, SUBNET_A);
+    await a.start();
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    for (const c of children) await killChild(c).catch(() => undefined);
+    for (const m of managers) await m.teardown().catch((e) => console.warn('teardown failed', e));
+    await runCommand('ip', ['netns', 'delete', OUTSIDE]);
+    await runCommand('ip', ['link', 'delete', `${OUTSIDE}h`]);
+    for (const d of tmp) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('gives two bridge containers addresses, a gateway and reachability to each other and from the host', async () => {
+    const id1 = newId();
+    const id2 = newId();
+    const s1 = await a.createSandbox(id1, { networkMode: 'default', name: 'one' });
+    const s2 = await a.createSandbox(id2, { networkMode: 'bridge', name: 'two' });
+    assert.match(s1.IPAddress, /^10\.201\.0\.\d+$/);
+    assert.match(s2.IPAddress, /^10\.201\.0\.\d+$/);
+    assert.notEqual(s1.IPAddress, s2.IPAddress);
+    assert.equal(s1.Gateway, '10.201.0.1');
+    assert.equal(s1.IPPrefixLen, 24);
+    assert.match(s1.MacAddress, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    assert.match(s1.EndpointID, /^[0-9a-f]{64}$/);
+    assert.equal(s1.NetworkID, a.inspect('bridge').Id);
+    assert.equal(s1.Networks.bridge.IPAddress, s1.IPAddress);
+    assert.equal(s1.netnsPath, `/run/netns/${BRIDGE_A}-${id1.slice(0, 12)}`);
+    assert.deepEqual(s1.Ports, {});
+
+    const links = JSON.parse(await inNetns(nsName(s1), ['ip', '-j', 'addr', 'show'])) as Array<{
+      ifname: string;
+      operstate: string;
+      addr_info: Array<{ local: string }>;
+    }>;
+    assert.deepEqual(links.map((l) => l.ifname).sort(), ['eth0', 'lo']);
+    assert.ok(links.find((l) => l.ifname === 'eth0')!.addr_info.some((x) => x.local === s1.IPAddress));
+    const route = await inNetns(nsName(s1), ['ip', 'route', 'show', 'default']);
+    assert.match(route, /default via 10\.201\.0\.1 dev eth0/);
+
+    await inNetns(nsName(s1), [BUSYBOX, 'ping', '-c', '1', '-W', '5', s2.IPAddress]);
+    await inNetns(nsName(s2), [BUSYBOX, 'ping', '-c', '1', '-W', '5', s1.IPAddress]);
+    await inNetns(nsName(s1), [BUSYBOX, 'ping', '-c', '1', '-W', '5', '127.0.0.1']);
+    await runCommand(BUSYBOX, ['ping', '-c', '1', '-W', '5', s2.IPAddress]).then((r) =>
+      assert.equal(r.code, 0, r.stderr),
+    );
+
+    const server = httpd(nsName(s1));
+    assert.equal(await eventually(() => netnsGet(nsName(s2), `http://${s1.IPAddress}/`)), 'hello from tsswarm\n');
+    assert.equal(await eventually(() => hostGet(`http://${s1.IPAddress}/`)), 'hello from tsswarm\n');
+    await killChild(server);
+
+    const connects = events.filter((e) => e.action === 'connect' && e.attrs?.container === id1);
+    assert.deepEqual(connects, [
+      {
+        type: 'network',
+        action: 'connect',
+        id: s1.NetworkID,
+        attrs: { container: id1, name: 'bridge', type: 'bridge' },
+      },
+    ]);
+
+    const net = a.inspect('bridge');
+    assert.equal(net.Containers[id1].Name, 'one');
+    assert.equal(net.Containers[id1].IPv4Address, `${s1.IPAddress}/24`);
+    assert.equal(net.Containers[id2].MacAddress, s2.MacAddress);
+
+    await a.releaseSandbox(id1);
+    await a.releaseSandbox(id2);
+    assert.deepEqual(
+      events.filter((e) => e.action === 'disconnect').map((e) => e.attrs?.container),
+      [id1, id2],
+    );
+  });
+
+  it('publishes ports on the host: 127.0.0.1, the gateway address and from another container', async () => {
+    const id = newId();
+    const s = await a.createSandbox(id, {
+      portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }], '8081/tcp': [{ HostIp: '127.0.0.1', HostPort: '0' }] },
+      exposedPorts: { '80/tcp': {}, '443/tcp': {} },
+    });
+    const hostPort = Number(s.Ports['80/tcp']![0].HostPort);
+    assert.ok(hostPort > 0);
+    assert.equal(s.Ports['80/tcp']![0].HostIp, '0.0.0.0');
+    assert.equal(s.Ports['8081/tcp']![0].HostIp, '127.0.0.1');
+    assert.equal(s.Ports['443/tcp'], null);
+    const rules = (await iptablesRules()).join('\n');
+    assert.ok(rules.includes(`--to-destination ${s.IPAddress}:80`), 'portmap DNAT rule present');
+
+    httpd(nsName(s));
+    assert.equal(await eventually(() => hostGet(`http://127.0.0.1:${hostPort}/`)), 'hello from tsswarm\n');
+    assert.equal(await eventually(() => hostGet(`http://10.201.0.1:${hostPort}/`)), 'hello from tsswarm\n');
+
+    const otherId = newId();
+    const other = await a.createSandbox(otherId);
+    assert.equal(
+      await eventually(() => netnsGet(nsName(other), `http://10.201.0.1:${hostPort}/`)),
+      'hello from tsswarm\n',
+    );
+    // A container reaching its own published port through the host (hairpin).
+    assert.equal(await eventually(() => netnsGet(nsName(s), `http://10.201.0.1:${hostPort}/`)), 'hello from tsswarm\n');
+
+    // The same host port again is refused, and the failed create leaves nothing behind.
+    const clashId = newId();
+    const before = await netnsList();
+    await assert.rejects(
+      a.createSandbox(clashId, { portBindings: { '80/tcp': [{ HostIp: '', HostPort: String(hostPort) }] } }),
+      (e: Error) => e instanceof ConflictError && /already allocated/.test(e.message),
+    );
+    assert.deepEqual(await netnsList(), before);
+    assert.equal(a.sandbox(clashId), undefined);
+
+    await a.releaseSandbox(otherId);
+    await a.releaseSandbox(id);
+    await assert.rejects(hostGet(`http://127.0.0.1:${hostPort}/`));
+    assert.ok(!(await iptablesRules()).some((l) => l.includes(s.IPAddress)), 'no rule mentions the released address');
+  });
+
+  it('masquerades outbound traffic (to a namespace standing in for the outside world)', async () => {
+    // The "outside" namespace has no route back to the container subnet: only NAT makes replies arrive.
+    const ok = async (args: string[]) => {
+      const r = await runCommand(args[0], args.slice(1));
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    };
+    await ok(['ip', 'netns', 'add', OUTSIDE]);
+    await ok(['ip', 'link', 'add', `${OUTSIDE}h`, 'type', 'veth', 'peer', 'name', `${OUTSIDE}p`]);
+    await ok(['ip', 'link', 'set', `${OUTSIDE}p`, 'netns', OUTSIDE]);
+    await ok(['ip', 'addr', 'add', '10.203.0.1/30', 'dev', `${OUTSIDE}h`]);
+    await ok(['ip', 'link', 'set', `${OUTSIDE}h`, 'up']);
+    await ok(['ip', '-n', OUTSIDE, 'addr', 'add', '10.203.0.2/30', 'dev', `${OUTSIDE}p`]);
+    await ok(['ip', '-n', OUTSIDE, 'link', 'set', `${OUTSIDE}p`, 'up']);
+    await ok(['ip', '-n', OUTSIDE, 'link', 'set', 'lo', 'up']);
+    const outsideServer = httpd(OUTSIDE, 8080);
+
+    const id = newId();
+    const s = await a.createSandbox(id);
+    assert.equal(await eventually(() => netnsGet(nsName(s), 'http://10.203.0.2:8080/')), 'hello from tsswarm\n');
+    await killChild(outsideServer);
+    await a.releaseSandbox(id);
+  });
+
+  it('none has only loopback; host has no namespace; both show in inspect', async () => {
+    const noneId = newId();
+    const hostId = newId();
+    const n = await a.createSandbox(noneId, { networkMode: 'none', name: 'isolated' });
+    const h = await a.createSandbox(hostId, {
+      networkMode: 'host',
+      name: 'hosty',
+      portBindings: { '80/tcp': [{ HostIp: '', HostPort: '80' }] },
+    });
+    assert.ok(n.netnsPath);
+    assert.equal(n.IPAddress, '');
+    assert.deepEqual(Object.keys(n.Networks), ['none']);
+    const links = JSON.parse(await inNetns(nsName(n), ['ip', '-j', 'link', 'show'])) as Array<{
+      ifname: string;
+      operstate: string;
+    }>;
+    assert.deepEqual(
+      links.map((l) => l.ifname),
+      ['lo'],
+    );
+    await inNetns(nsName(n), [BUSYBOX, 'ping', '-c', '1', '-W', '5', '127.0.0.1']);
+    assert.equal(h.netnsPath, null);
+    assert.equal(h.SandboxKey, '');
+    assert.deepEqual(h.Ports, {});
+    assert.equal(a.inspect('none').Containers[noneId].Name, 'isolated');
+    assert.equal(a.inspect('host').Containers[hostId].IPv4Address, '');
+    assert.equal(events.filter((e) => e.attrs?.container === hostId)[0].attrs?.type, 'host');
+    assert.equal(events.filter((e) => e.attrs?.container === noneId)[0].attrs?.type, 'null');
+    await a.releaseSandbox(noneId);
+    await a.releaseSandbox(hostId);
+    assert.ok(!(await netnsList()).includes(nsName(n)));
+  });
+
+  it('lists and inspects the built-in networks with stable ids', async () => {
+    const list = a.list();
+    assert.deepEqual(
+      list.map((n) => [n.Name, n.Driver, n.Scope]),
+      [
+        ['bridge', 'bridge', 'local'],
+        ['host', 'host', 'local'],
+        ['none', 'null', 'local'],
+      ],
+    );
+    for (const n of list) assert.match(n.Id, /^[0-9a-f]{64}$/);
+    const br = a.inspect('bridge');
+    assert.deepEqual(br.IPAM.Config, [{ Subnet: SUBNET_A, Gateway: '10.201.0.1' }]);
+    assert.equal(br.Options['com.docker.network.bridge.name'], BRIDGE_A);
+    assert.equal(a.inspect(br.Id).Name, 'bridge');
+    assert.equal(a.inspect(br.Id.slice(0, 12)).Name, 'bridge');
+    assert.throws(
+      () => a.inspect('nosuch'),
+      (e: Error) => e instanceof NotFoundError && e.message === 'network nosuch not found',
+    );
+  });
+
+  it('refuses bad input clearly and leaves nothing behind', async () => {
+    const before = await netnsList();
+    const id = newId();
+    await assert.rejects(
+      a.createSandbox(id, { networkMode: 'mynet' }),
+      (e: Error) => e instanceof NotFoundError && /network mynet not found/.test(e.message),
+    );
+    await assert.rejects(a.createSandbox(id, { networkMode: 'container:abc' }), InvalidArgumentError);
+    await assert.rejects(
+      a.createSandbox('../etc', {}),
+      (e: Error) => e instanceof InvalidArgumentError && /container id/.test(e.message),
+    );
+    await assert.rejects(
+      a.createSandbox(id, { portBindings: { '80/tcp': [{ HostIp: 'x', HostPort: '1' }] } }),
+      /HostIp "x"/,
+    );
+    await assert.rejects(
+      a.createSandbox(id, { networkMode: 'none', portBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } }),
+      /network mode "none"/,
+    );
+    assert.deepEqual(await netnsList(), before);
+    assert.equal(a.sandbox(id), undefined);
+    const s = await a.createSandbox(id);
+    await assert.rejects(a.createSandbox(id), ConflictError);
+    await a.releaseSandbox(id);
+    await a.releaseSandbox(id); // idempotent
+    assert.throws(
+      () => new NetworkManager({ dataRoot: '/x', bridgeName: 'much-too-long-bridge-name' }),
+      /invalid bridgeName/,
+    );
+    assert.throws(() => new NetworkManager({ dataRoot: '/x', subnet: '10.0.0.1/8' }), /invalid subnet/);
+    assert.ok(!(await netnsList()).includes(nsName(s)));
+  });
+
+  it('release leaves no namespace, veth, address or iptables rule', async () => {
+    // One warm-up cycle creates portmap's shared chains, which stay like Docker's own chains do.
+    const warm = newId();
+    await a.createSandbox(warm, { portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] } });
+    await a.releaseSandbox(warm);
+    const rulesBefore = await iptablesRules();
+    const nsBefore = await netnsList();
+    const ipamDir = path.join((a as unknown as { netDir: string }).netDir, 'ipam', BRIDGE_A);
+    const ipFiles = () => fs.readdirSync(ipamDir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+    const ipsBefore = ipFiles();
+
+    const ids = [newId(), newId()];
+    const infos = [];
+    for (const id of ids)
+      infos.push(
+        await a.createSandbox(id, {
+          portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }], '53/udp': [{ HostIp: '', HostPort: '' }] },
+        }),
+      );
+    assert.equal((await bridgePorts(BRIDGE_A)).length, 2);
+    assert.equal(ipFiles().length, ipsBefore.length + 2);
+    assert.notDeepEqual(await iptablesRules(), rulesBefore);
+    for (const id of ids) await a.releaseSandbox(id);
+
+    assert.deepEqual(await bridgePorts(BRIDGE_A), []);
+    assert.deepEqual(await netnsList(), nsBefore);
+    assert.deepEqual(ipFiles(), ipsBefore);
+    assert.deepEqual(await iptablesRules(), rulesBefore);
+    for (const info of infos) assert.ok(!(await iptablesRules()).some((l) => l.includes(info.IPAddress)));
+  });
+
+  it('re-adopts sandboxes after a restart and releases those whose namespace or container is gone', async () => {
+    const root = dataRoot();
+    const bridge = `tswr${tag}`;
+    const m1 = manager(root, bridge, '10.204.0.0/24');
+    await m1.start();
+    const keep = newId();
+    const lost = newId();
+    const unknown = newId();
+    const sk = await m1.createSandbox(keep, { portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] } });
+    const sl = await m1.createSandbox(lost);
+    const su = await m1.createSandbox(unknown);
+    const port = sk.Ports['80/tcp']![0].HostPort;
+    await m1.stop();
+    await m1.stop(); // idempotent
+    // A namespace removed behind the daemon's back (as a reboot does) is noticed on start.
+    await runCommand('ip', ['netns', 'delete', nsName(sl)]);
+
+    const m2 = manager(root, bridge, '10.204.0.0/24', { isContainerKnown: (id) => id !== unknown });
+    await m2.start();
+    assert.equal(m2.sandbox(keep)?.IPAddress, sk.IPAddress);
+    assert.deepEqual(m2.sandbox(keep)?.Ports, sk.Ports);
+    assert.equal(m2.sandbox(lost), undefined);
+    assert.equal(m2.sandbox(unknown), undefined);
+    assert.ok(!(await netnsList()).includes(nsName(su)));
+    assert.equal(m2.inspect('bridge').Id, m1.inspect('bridge').Id);
+    httpd(nsName(sk));
+    assert.equal(await eventually(() => hostGet(`http://127.0.0.1:${port}/`)), 'hello from tsswarm\n');
+    // Their addresses are free again, and no masquerade rule names them.
+    const allocated = fs
+      .readdirSync(path.join(root, 'network', 'ipam', bridge))
+      .filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+    assert.deepEqual(allocated, [sk.IPAddress]);
+    const rules = await iptablesRules();
+    for (const gone of [sl, su])
+      assert.ok(!rules.some((l) => l.includes(`${gone.IPAddress}/`)), `rules for ${gone.IPAddress} remain`);
+    await m2.createSandbox(newId());
+    const extra = Object.keys(m2.inspect('bridge').Containers).find((k) => k !== keep);
+    assert.deepEqual(await m2.reconcile([keep]), [extra]);
+    assert.deepEqual(Object.keys(m2.inspect('bridge').Containers), [keep]);
+  });
+
+  it('coexists with a second daemon that has its own bridge and subnet', async () => {
+    const b = manager(dataRoot(), BRIDGE_B, SUBNET_B);
+    await b.start();
+    const ida = newId();
+    const idb = newId();
+    const sa = await a.createSandbox(ida);
+    const sb = await b.createSandbox(idb);
+    assert.match(sb.IPAddress, /^10\.202\.0\./);
+    assert.notEqual(sa.NetworkID, sb.NetworkID);
+    assert.notEqual(sa.netnsPath, sb.netnsPath);
+    httpd(nsName(sb));
+    // Containers of one daemon reach the other's through the host, as with two Docker networks' egress.
+    assert.equal(await eventually(() => netnsGet(nsName(sa), `http://${sb.IPAddress}/`)), 'hello from tsswarm\n');
+    await b.releaseSandbox(idb);
+    await inNetns(nsName(sa), [BUSYBOX, 'ping', '-c', '1', '-W', '5', '10.201.0.1']);
+    await a.releaseSandbox(ida);
+  });
+});
