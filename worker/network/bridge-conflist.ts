@@ -13,6 +13,8 @@ export interface BridgeConflistOptions {
   gateway: string;
   mtu: number;
   ipamDataDir: string;
+  /** Add portmap; left out when nothing is published, which spares its iptables work on ADD and DEL. */
+  portmap: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export function bridgeConflist(o: BridgeConflistOptions): CniConflist {
           dataDir: o.ipamDataDir,
         },
       },
-      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+      ...(o.portmap ? [{ type: 'portmap', capabilities: { portMappings: true }, snat: true }] : []),
     ],
   };
 }

@@ -245,6 +245,7 @@ export class NetworkManager {
             gateway: this.gateway,
             mtu: this.mtu,
             ipamDataDir: path.join(this.netDir, 'ipam'),
+            portmap: rec.published.length > 0,
           });
           await this.store.save(rec);
           rec.cniResult = await this.cni.add(rec.conflist, this.attachment(rec));

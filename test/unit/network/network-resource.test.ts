@@ -58,6 +58,7 @@ describe('network resources', () => {
       gateway: '10.197.0.1',
       mtu: 1500,
       ipamDataDir: '/d/ipam',
+      portmap: true,
     });
     assert.deepEqual(
       c.plugins.map((p) => p.type),
@@ -71,5 +72,18 @@ describe('network resources', () => {
       [{ subnet: '10.197.0.0/16', gateway: '10.197.0.1' }],
     ]);
     assert.deepEqual(c.plugins[1].capabilities, { portMappings: true });
+    const plain = bridgeConflist({
+      name: 'n',
+      bridgeName: 'b',
+      subnet: '10.197.0.0/16',
+      gateway: '10.197.0.1',
+      mtu: 1500,
+      ipamDataDir: '/d',
+      portmap: false,
+    });
+    assert.deepEqual(
+      plain.plugins.map((p) => p.type),
+      ['bridge'],
+    );
   });
 });
