@@ -117,7 +117,7 @@ function main(): void {
       } catch {
         return reply(res, 400, '{"error":"body is not JSON","code":3}');
       }
-      if (req.method !== 'POST') return reply(res, 405, '{"error":"method not allowed","code":12}');
+      if (req.method !== 'POST' && req.url !== '/metrics') return reply(res, 405, '{"error":"method not allowed","code":12}');
       switch (req.url) {
         case '/v3/kv/put': {
           if (typeof body.key !== 'string' || body.key === '') return reply(res, 400, '{"error":"key: a non-empty base64 string is required","code":3}');

@@ -95,6 +95,8 @@ export class RaftNode {
   private confState: ConfState = { voters: [], learners: [] };
   private applied = 0;
   private lastSnapshotIndex = 0;
+  private compacting = false;
+  private snapshotting: Promise<void> = Promise.resolve();
   private leader: NodeId = 0;
   private role: StateRole = StateRole.Follower;
   private running = false;
@@ -360,7 +362,7 @@ export class RaftNode {
     }
     this.releaseReads();
     this.rn.advance(rd);
-    if (this.applied - this.lastSnapshotIndex >= (this.o.snapshotEntries ?? 100000)) await this.compact();
+    if (!this.compacting && this.applied - this.lastSnapshotIndex >= (this.o.snapshotEntries ?? 100000)) this.compact();
   }
 
   private applyEntries(ents: readonly Entry[]): void {
@@ -422,11 +424,19 @@ export class RaftNode {
     this.readsWaiting = keep;
   }
 
-  private async compact(): Promise<void> {
+  /** Takes the application's snapshot now; writing it and trimming the log go on in the background. */
+  private compact(): void {
+    const index = this.applied;
     const data = this.o.stateMachine.snapshot();
-    await this.storage.createSnapshot(this.applied, this.confState, data);
-    this.lastSnapshotIndex = this.applied;
-    this.metrics?.snapshots.inc({ kind: 'created' });
+    this.compacting = true;
+    this.snapshotting = this.storage.createSnapshot(index, this.confState, data).then(
+      () => {
+        this.compacting = false;
+        this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, index);
+        this.metrics?.snapshots.inc({ kind: 'created' });
+      },
+      (err) => this.fail(err as Error),
+    );
   }
 
   private fail(err: Error): void {
@@ -466,6 +476,7 @@ export class RaftNode {
     if (!wasRunning && !this.storage) return;
     await this.transport?.stop();
     await this.loopDone.catch(() => {});
+    await this.snapshotting.catch(() => {});
     await this.storage?.close();
   }
 }

@@ -9,7 +9,7 @@ import { CompactedError, LogUnavailableError, type LogStorage } from '../log-sto
 import type { ConfState, Entry, EntryType, HardState, Snapshot } from '../types';
 import { BinaryReader, BinaryWriter, readEntry, readHardState, readSnapshotMetadata, writeEntry, writeHardState, writeSnapshotMetadata } from './codec';
 import { FatalStorageError, WalCorruptError } from './errors';
-import { listSnapshotFiles, readSnapshotFile, writeSnapshotFile } from './snapshot-file';
+import { listSnapshotFiles, readSnapshotFile, writeSnapshotFile, writeSnapshotFileAsync } from './snapshot-file';
 import { Wal, type WalOptions } from './wal';
 import { RECORD_HEADER, RecordKind } from './wal-record';
 
@@ -55,6 +55,9 @@ export class WalStorage implements LogStorage {
   private ents: StoredEntry[] = [new StoredEntry(0, 0, 0, EMPTY, 0, 0, 0)];
   /** Entries at or below this index have had their data dropped from memory. */
   private cooledTo = 0;
+  /** A snapshot was taken since the last save: the next WAL write records its marker. */
+  private markerDue = false;
+  private snapFile = '';
   private saving = false;
   private failed: FatalStorageError | undefined;
 
@@ -71,13 +74,15 @@ export class WalStorage implements LogStorage {
     const snapDir = path.join(dir, 'snap');
     fs.mkdirSync(snapDir, { recursive: true });
     let snap: Snapshot | undefined;
+    let snapFile = '';
     for (const n of listSnapshotFiles(snapDir)) {
-      snap = readSnapshotFile(path.join(snapDir, n));
+      snapFile = path.join(snapDir, n);
+      snap = readSnapshotFile(snapFile);
       if (snap) break;
     }
     const { wal, segments } = Wal.open(path.join(dir, 'wal'), opts);
     const st = new WalStorage(wal, snapDir, opts);
-    if (snap) st.resetTo(snap);
+    if (snap) st.resetTo(snap, snapFile);
     let markerIndex = 0;
     segments.forEach((seg, i) => {
       let max = 0;
@@ -118,8 +123,14 @@ export class WalStorage implements LogStorage {
     this.ents.push(e);
   }
 
-  private resetTo(snap: Snapshot): void {
-    this.snap = snap;
+  /** The snapshot's data stays in its file; snapshot() reads it back when the core needs it. */
+  private setSnap(snap: Snapshot, file: string): void {
+    this.snap = { metadata: snap.metadata, data: EMPTY };
+    this.snapFile = file;
+  }
+
+  private resetTo(snap: Snapshot, file: string): void {
+    this.setSnap(snap, file);
     this.ents = [new StoredEntry(snap.metadata.term, snap.metadata.index, 0, EMPTY, 0, 0, 0)];
   }
 
@@ -178,7 +189,13 @@ export class WalStorage implements LogStorage {
   }
 
   snapshot(): Snapshot {
-    return this.snap;
+    if (this.snap.metadata.index === 0) return this.snap;
+    const s = readSnapshotFile(this.snapFile);
+    if (!s) {
+      this.failed ??= new FatalStorageError(`snapshot file ${this.snapFile} is damaged`);
+      throw this.failed;
+    }
+    return s;
   }
 
   private readData(e: StoredEntry): Uint8Array {
@@ -213,8 +230,9 @@ export class WalStorage implements LogStorage {
     this.saving = true;
     try {
       const sync = this.mustSync(b);
+      let snapName = '';
       if (b.snapshot && b.snapshot.metadata.index > this.snap.metadata.index) {
-        writeSnapshotFile(this.snapDir, b.snapshot);
+        snapName = writeSnapshotFile(this.snapDir, b.snapshot);
       }
       const payloads: Buffer[] = [];
       let maxIndex = 0;
@@ -233,8 +251,12 @@ export class WalStorage implements LogStorage {
         maxIndex = b.entries[b.entries.length - 1].index;
       }
       if (b.snapshot && b.snapshot.metadata.index > this.snap.metadata.index) {
-        this.resetTo(b.snapshot);
+        this.resetTo(b.snapshot, path.join(this.snapDir, snapName));
         payloads.push(this.markerPayload());
+      }
+      if (this.markerDue) {
+        payloads.push(this.markerPayload());
+        this.markerDue = false;
       }
       if (b.hardState) payloads.push(this.hsPayload(b.hardState));
       const at = payloads.length > 0 ? await this.wal.append(payloads, maxIndex, sync) : { seq: 0, offset: 0 };
@@ -273,9 +295,11 @@ export class WalStorage implements LogStorage {
   }
 
   /**
-   * Records an application snapshot at `index` (which must be applied, hence committed),
-   * atomically writes it, marks it in the WAL, then drops log entries up to `index` from memory
-   * and deletes segments the snapshot covers. A crash at any point recovers to a consistent log.
+   * Records an application snapshot at `index` (which must be applied, hence committed):
+   * writes it atomically in the background, then drops log entries up to `index` from memory,
+   * deletes the segments it covers and marks it in the WAL with the next save. save() may run
+   * meanwhile. A crash at any point recovers to a consistent log (the snapshot file is either
+   * complete under its name or absent, and segments go only once it is durable).
    */
   async createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
     this.check();
@@ -283,12 +307,15 @@ export class WalStorage implements LogStorage {
     if (index > this.lastIndex()) throw new LogUnavailableError(index);
     const snap: Snapshot = { metadata: { index, term: this.term(index), confState }, data };
     try {
-      writeSnapshotFile(this.snapDir, snap);
+      const name = await writeSnapshotFileAsync(this.snapDir, snap);
+      this.check();
+      // A snapshot from the leader may have been installed meanwhile.
+      if (index <= this.snap.metadata.index) return this.snap;
       const first = this.ents[0].index;
-      this.snap = snap;
+      this.setSnap(snap, path.join(this.snapDir, name));
       this.ents = this.ents.slice(index - first);
       this.ents[0] = new StoredEntry(snap.metadata.term, index, 0, EMPTY, 0, 0, 0);
-      await this.wal.append([this.markerPayload()], 0, true);
+      this.markerDue = true;
       this.releaseOld();
     } catch (err) {
       this.failed ??= err instanceof FatalStorageError ? err : new FatalStorageError('createSnapshot', { cause: err });

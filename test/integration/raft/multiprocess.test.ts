@@ -64,7 +64,8 @@ describe('raft: three raftkv processes, kill -9 of the leader', function () {
 
   function start(i: number): void {
     const log = fs.openSync(path.join(dir, `n${i}.log`), 'a');
-    const p = spawn(process.execPath, [SERVER, ...args(i)], { stdio: ['ignore', log, log] });
+    // Frequent snapshots, so that the restarted member catches up through InstallSnapshot.
+    const p = spawn(process.execPath, [SERVER, ...args(i)], { stdio: ['ignore', log, log], env: { ...process.env, RAFTKV_SNAPSHOT_ENTRIES: '300' } });
     fs.closeSync(log);
     procs.set(i, p);
   }
@@ -157,7 +158,10 @@ describe('raft: three raftkv processes, kill -9 of the leader', function () {
     const p = procs.get(victim)!;
     p.kill('SIGKILL');
     await new Promise((r) => p.once('exit', r));
-    await sleep(2500);
+    // Enough writes while it is down that the others compact past its log (snapshot every 300).
+    const base = acked;
+    const downSince = Date.now();
+    while ((acked - base < 700 || Date.now() - downSince < 1500) && Date.now() - downSince < 10000) await sleep(100);
     start(victim);
     await sleep(2500);
     stop = true;
@@ -188,6 +192,15 @@ describe('raft: three raftkv processes, kill -9 of the leader', function () {
       }
       assert.ok(seen.every((v) => v === seen[0]), `members disagree on ${key}: ${seen.join(', ')}`);
     }
+    const metrics = await new Promise<string>((resolve, reject) =>
+      http.get({ host: '127.0.0.1', port: clientPorts[victim], path: '/metrics', agent: false }, (res) => {
+        let d = '';
+        res.on('data', (c) => (d += c));
+        res.on('end', () => resolve(d));
+      }).on('error', reject),
+    );
+    const installed = Number(/raft_snapshots_total\{kind="installed"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    assert.ok(installed >= 1, 'the restarted member should have caught up through a snapshot');
     const res = checkKvHistory(history);
     console.log(`      ${acked} acknowledged writes, ${history.length} operations checked, leader n${victim + 1} killed and restarted`);
     assert.ok(res.ok, `history of ${res.key} is not linearizable:\n${res.detail}`);
