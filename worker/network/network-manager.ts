@@ -138,6 +138,7 @@ export class NetworkManager {
     }
     if (this.opts.mtu === undefined) this.mtu = (await defaultRouteMtu()) ?? 1500;
     await this.ensureBridge();
+    // Without these, a FORWARD policy of DROP (dockerd sets one) cuts containers off.
     await ensureForwardRules(this.bridgeName);
     this.started = true;
     await this.restore();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { ConflictError, InvalidArgumentError, NotFoundError, type EventSink } from '../../../src/api';
 import { NetworkManager, type SandboxInfo } from '../../../worker/network';
 import { runCommand } from '../../../worker/network/run-command';
@@ -46,6 +47,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
   const tmp: string[] = [];
   const children: ChildProcess[] = [];
   const managers: NetworkManager[] = [];
+  const nestedNamespaces: string[] = [];
   const events: Array<{ type: string; action: string; id: string; attrs: Record<string, string> | undefined }> = [];
   const sink: EventSink = { publish: (type, action, id, attrs) => void events.push({ type, action, id, attrs }) };
   let www: string;
@@ -89,6 +91,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     for (const c of children) await killChild(c).catch(() => undefined);
     for (const m of managers) await m.teardown().catch((e) => console.warn('teardown failed', e));
     await runCommand('ip', ['netns', 'delete', OUTSIDE]);
+    for (const ns of nestedNamespaces) await runCommand('ip', ['netns', 'delete', ns]);
     await runCommand('ip', ['link', 'delete', `${OUTSIDE}h`]);
     for (const d of tmp) fs.rmSync(d, { recursive: true, force: true });
   });
@@ -398,5 +401,70 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     await b.releaseSandbox(idb);
     await inNetns(nsName(sa), [BUSYBOX, 'ping', '-c', '1', '-W', '5', '10.201.0.1']);
     await a.releaseSandbox(ida);
+  });
+
+  it('publishes to other machines and lets containers out under a FORWARD policy of DROP (as dockerd sets it)', async () => {
+    // Everything happens in a namespace standing in for a host, so the real host's policy is untouched.
+    const host = `tswh${tag}`;
+    const ext = `tswx${tag}`;
+    nestedNamespaces.push(host, ext);
+    const ok = async (args: string[]) => {
+      const r = await runCommand(args[0], args.slice(1));
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    };
+    await ok(['ip', 'netns', 'add', host]);
+    await ok(['ip', 'netns', 'add', ext]);
+    await ok(['ip', '-n', host, 'link', 'set', 'lo', 'up']);
+    await ok(['ip', '-n', ext, 'link', 'set', 'lo', 'up']);
+    await ok(['ip', '-n', host, 'link', 'add', 'uplink', 'type', 'veth', 'peer', 'name', 'uplink', 'netns', ext]);
+    await ok(['ip', '-n', host, 'addr', 'add', '10.205.0.1/30', 'dev', 'uplink']);
+    await ok(['ip', '-n', ext, 'addr', 'add', '10.205.0.2/30', 'dev', 'uplink']);
+    await ok(['ip', '-n', host, 'link', 'set', 'uplink', 'up']);
+    await ok(['ip', '-n', ext, 'link', 'set', 'uplink', 'up']);
+
+    const fixture = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        host,
+        process.execPath,
+        path.join(__dirname, 'nested-host-fixture.js'),
+        dataRoot(),
+        `tswn${tag}`,
+        '10.206.0.0/24',
+        www,
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    children.push(fixture);
+    nestedNamespaces.push(`tswn${tag}-${'f'.repeat(12)}`);
+    const lines = createInterface({ input: fixture.stdout! })[Symbol.asyncIterator]();
+    const next = async () => {
+      const r = await lines.next();
+      assert.ok(!r.done, 'the fixture exited early');
+      return r.value as string;
+    };
+    const info = JSON.parse(await next()) as SandboxInfo;
+    const hostPort = info.Ports['80/tcp']![0].HostPort;
+    assert.match(await inNetns(host, ['iptables', '-S', 'FORWARD']), /-P FORWARD DROP/);
+    httpd(ext, 8080);
+
+    // From another machine to the published port: PREROUTING DNAT, then FORWARD.
+    assert.equal(await eventually(() => netnsGet(ext, `http://10.205.0.1:${hostPort}/`)), 'hello from tsswarm\n');
+    // From the container out: FORWARD and masquerade (the outside has no route to the container subnet).
+    const egress = await eventually(async () => {
+      fixture.stdin!.write('get http://10.205.0.2:8080/\n');
+      const r = JSON.parse(await next()) as { ok: boolean; out: string };
+      if (!r.ok) throw new Error(r.out);
+      return r.out;
+    });
+    assert.equal(egress, 'hello from tsswarm\n');
+
+    fixture.stdin!.write('release\n');
+    assert.equal(await next(), 'done');
+    assert.equal(await inNetns(host, ['ip', '-j', 'link', 'show', 'master', `tswn${tag}`]).catch(() => '[]'), '[]');
   });
 });
