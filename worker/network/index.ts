@@ -18,3 +18,5 @@ export {
   type PublishedPort,
 } from './port-bindings';
 export { CniPluginError } from './cni-runner';
+export { containerHostsFile, containerResolvConf } from './container-files';
+export { filterNetworks, type NetworkFilters } from './network-filters';
