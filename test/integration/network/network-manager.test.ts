@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,10 @@ import {
 } from './netns-tools';
 
 const CNI = '/usr/lib/cni';
+/** Prints "ready", then the first datagram it gets on port 5353. */
+const UDP_PRINT_SERVER = `const s = require('dgram').createSocket('udp4');
+s.on('message', (m) => { process.stdout.write(String(m)); process.exit(0); });
+s.bind(5353, () => process.stdout.write('ready'));`;
 const tag = (process.pid % 46656).toString(36);
 const BRIDGE_A = `tswa${tag}`;
 const BRIDGE_B = `tswb${tag}`;
@@ -184,6 +189,10 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     );
     // A container reaching its own published port through the host (hairpin).
     assert.equal(await eventually(() => netnsGet(nsName(s), `http://10.201.0.1:${hostPort}/`)), 'hello from tsswarm\n');
+    // A port published on 127.0.0.1 only.
+    httpd(nsName(s), 8081);
+    const loopbackPort = s.Ports['8081/tcp']![0].HostPort;
+    assert.equal(await eventually(() => hostGet(`http://127.0.0.1:${loopbackPort}/`)), 'hello from tsswarm\n');
 
     // The same host port again is refused, and the failed create leaves nothing behind.
     const clashId = newId();
@@ -311,6 +320,63 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     );
     assert.throws(() => new NetworkManager({ dataRoot: '/x', subnet: '10.0.0.1/8' }), /invalid subnet/);
     assert.ok(!(await netnsList()).includes(nsName(s)));
+  });
+
+  it('publishes UDP ports', async () => {
+    const id = newId();
+    const s = await a.createSandbox(id, { portBindings: { '5353/udp': [{ HostIp: '127.0.0.1', HostPort: '' }] } });
+    const hostPort = Number(s.Ports['5353/udp']![0].HostPort);
+    const echo = spawn('ip', ['netns', 'exec', nsName(s), process.execPath, '-e', UDP_PRINT_SERVER], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(echo);
+    await new Promise((resolve) => echo.stdout!.once('data', resolve)); // "ready"
+    const received = new Promise<string>((resolve) => echo.stdout!.once('data', (b: Buffer) => resolve(b.toString())));
+    const sock = dgram.createSocket('udp4');
+    const timer = setInterval(() => sock.send('ping over udp', hostPort, '127.0.0.1'), 200);
+    try {
+      sock.send('ping over udp', hostPort, '127.0.0.1');
+      assert.match(await received, /ping over udp/);
+    } finally {
+      clearInterval(timer);
+      sock.close();
+      await killChild(echo);
+      await a.releaseSandbox(id);
+    }
+  });
+
+  it('creates sandboxes in parallel and again for the same container after a release', async () => {
+    const ids = Array.from({ length: 8 }, newId);
+    const infos = await Promise.all(
+      ids.map((id) => a.createSandbox(id, { portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] } })),
+    );
+    assert.equal(new Set(infos.map((i) => i.IPAddress)).size, ids.length);
+    assert.equal(new Set(infos.map((i) => i.Ports['80/tcp']![0].HostPort)).size, ids.length);
+    await Promise.all(ids.map((id) => a.releaseSandbox(id)));
+    // A restart policy releases and re-creates under the same id.
+    const again = await a.createSandbox(ids[0]);
+    assert.match(again.IPAddress, /^10\.201\.0\./);
+    await inNetns(nsName(again), [BUSYBOX, 'ping', '-c', '1', '-W', '5', '10.201.0.1']);
+    await a.releaseSandbox(ids[0]);
+    assert.deepEqual(await bridgePorts(BRIDGE_A), []);
+  });
+
+  it('finishes on start a create that a crash interrupted', async () => {
+    const root = dataRoot();
+    const bridge = `tswc${tag}`;
+    const m1 = manager(root, bridge, '10.207.0.0/24');
+    await m1.start();
+    const id = newId();
+    const s = await m1.createSandbox(id);
+    await m1.stop();
+    const file = path.join(root, 'network', 'sandboxes', `${id}.json`);
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), state: 'creating' }));
+    const m2 = manager(root, bridge, '10.207.0.0/24');
+    await m2.start();
+    assert.equal(m2.sandbox(id), undefined);
+    assert.ok(!(await netnsList()).includes(nsName(s)));
+    assert.deepEqual(await bridgePorts(bridge), []);
+    assert.ok(!(await iptablesRules()).some((l) => l.includes(`${s.IPAddress}/`)));
   });
 
   it('release leaves no namespace, veth, address or iptables rule', async () => {
