@@ -11,6 +11,7 @@ import {
 } from '../../src/api';
 import { createLogger, type Logger } from '../../src/util';
 import { bridgeConflist } from './bridge-conflist';
+import { claimBridge, releaseBridge } from './bridge-owner';
 import { CniRunner, type CniResult } from './cni-runner';
 import { ensureForwardRules, removeForwardRules } from './host-firewall';
 import { clashingRoutes, defaultRouteMtu } from './host-routes';
@@ -127,17 +128,19 @@ export class NetworkManager {
   /** Sets up the bridge and host rules, then re-adopts or releases the persisted sandboxes. */
   async start(): Promise<void> {
     if (this.started) return;
-    await fs.mkdir(this.netDir, { recursive: true });
-    await this.store.init();
-    this.ids = await this.loadIds();
+    // Checks first, so a refused start writes nothing under the data root.
     const clashes = await clashingRoutes(this.subnetParsed, this.bridgeName);
     if (clashes.length) {
       throw new ConflictError(
         `subnet ${this.subnet} of bridge ${this.bridgeName} overlaps host routes: ${clashes.join(', ')}; choose another subnet`,
       );
     }
+    await claimBridge(this.bridgeName, this.opts.dataRoot);
     if (this.opts.mtu === undefined) this.mtu = (await defaultRouteMtu()) ?? 1500;
     await this.ensureBridge();
+    await fs.mkdir(this.netDir, { recursive: true });
+    await this.store.init();
+    this.ids = await this.loadIds();
     // Without these, a FORWARD policy of DROP (dockerd sets one) cuts containers off.
     await ensureForwardRules(this.bridgeName);
     this.started = true;
@@ -161,7 +164,9 @@ export class NetworkManager {
       try {
         await this.start();
       } catch (e) {
-        this.log.warn('teardown: start failed, cleaning what can be found', { err: e });
+        // Not ours to remove (another daemon's bridge or subnet) or not there: leave the host alone.
+        this.log.warn('teardown: cannot start, nothing removed', { err: e });
+        return;
       }
     }
     for (const id of [...this.records.keys()]) {
@@ -175,6 +180,7 @@ export class NetworkManager {
     await removeForwardRules(this.bridgeName);
     await runCommand('ip', ['link', 'delete', this.bridgeName, 'type', 'bridge']);
     await fs.rm(this.netDir, { recursive: true, force: true });
+    await releaseBridge(this.bridgeName, this.opts.dataRoot);
   }
 
   /** Releases the sandbox of every container not in `knownIds` (after the engine reconciles with containerd). */
@@ -386,8 +392,26 @@ export class NetworkManager {
   }
 
   private async ensureBridge(): Promise<void> {
-    const show = await runCommand('ip', ['link', 'show', 'dev', this.bridgeName]);
-    if (show.code !== 0) await runChecked('ip', ['link', 'add', 'name', this.bridgeName, 'type', 'bridge']);
+    const show = await runCommand('ip', ['-j', 'addr', 'show', 'dev', this.bridgeName]);
+    if (show.code !== 0) {
+      await runChecked('ip', ['link', 'add', 'name', this.bridgeName, 'type', 'bridge']);
+    } else {
+      const [link] = JSON.parse(show.stdout) as Array<{
+        link_type?: string;
+        linkinfo?: unknown;
+        addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
+      }>;
+      const mine = `${this.gateway}/${this.subnetParsed.prefixLen}`;
+      const other = (link?.addr_info ?? [])
+        .filter((a) => a.family === 'inet')
+        .map((a) => `${a.local}/${a.prefixlen}`)
+        .find((a) => a !== mine);
+      if (other) {
+        throw new ConflictError(
+          `bridge ${this.bridgeName} carries ${other}, not ${mine}: it serves another subnet; choose another bridgeName or subnet`,
+        );
+      }
+    }
     await runChecked('ip', ['link', 'set', 'dev', this.bridgeName, 'mtu', String(this.mtu), 'up']);
     await runChecked('ip', [
       'addr',
