@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WalCorruptError, WalStorage } from '../../../src/raft/storage';
+import { FatalStorageError, WalCorruptError, WalStorage } from '../../../src/raft/storage';
 import { CompactedError, type Entry } from '../../../src/raft';
 
 const SEG = 64 * 1024;
@@ -63,6 +63,18 @@ describe('raft storage: WalStorage', () => {
     assert.ok(st.segmentCount() > 1);
     for (const i of [1, 499, 777, 1499]) assert.deepEqual(Buffer.from(st.entries(i, i + 1, Infinity)[0].data), Buffer.alloc(100, i % 251), `entry ${i}`);
     assert.equal(st.entries(1, 1501, 1000).length, 10);
+    await st.close();
+  });
+
+  it('stops for good after a failed write or fsync', async () => {
+    const st = await fill(5);
+    // Pull the file out from under the WAL: the next write fails (EBADF), as a dying disk would.
+    const wal = (st as unknown as { wal: { fd: number } }).wal;
+    fs.closeSync(wal.fd);
+    await assert.rejects(st.save({ hardState: { term: 1, vote: 1, commit: 5 }, entries: [ent(6)] }), FatalStorageError);
+    await assert.rejects(st.save({ entries: [ent(6)] }), FatalStorageError);
+    assert.equal(st.lastIndex(), 5, 'nothing of the failed batch becomes visible');
+    wal.fd = fs.openSync(path.join(dir, 'wal', fs.readdirSync(path.join(dir, 'wal'))[0]), 'r');
     await st.close();
   });
 
