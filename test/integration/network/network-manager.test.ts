@@ -379,6 +379,49 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     assert.ok(!(await iptablesRules()).some((l) => l.includes(`${s.IPAddress}/`)));
   });
 
+  it('a runc container given netnsPath in its OCI spec has the sandbox address and reaches its peers', async function () {
+    const runc = ['/usr/sbin/runc', '/usr/bin/runc'].find((f) => fs.existsSync(f));
+    if (!runc) {
+      console.warn('    SKIPPING: runc is missing (deploy/install-deps.sh installs it)');
+      this.skip();
+    }
+    const peerId = newId();
+    const id = newId();
+    const peer = await a.createSandbox(peerId);
+    const s = await a.createSandbox(id);
+    const bundle = dataRoot();
+    fs.mkdirSync(path.join(bundle, 'rootfs', 'bin'), { recursive: true });
+    fs.copyFileSync(BUSYBOX, path.join(bundle, 'rootfs', 'bin', 'busybox'));
+    const spec = await runCommand(runc!, ['spec', '--bundle', bundle]);
+    assert.equal(spec.code, 0, spec.stderr);
+    const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as {
+      process: { terminal: boolean; args: string[]; capabilities: Record<string, string[]> };
+      root: { readonly: boolean };
+      linux: { namespaces: Array<{ type: string; path?: string }> };
+    };
+    config.process.terminal = false;
+    // Docker grants NET_RAW by default; busybox ping needs it.
+    for (const set of ['bounding', 'effective', 'permitted']) config.process.capabilities[set].push('CAP_NET_RAW');
+    config.process.args = [
+      '/bin/busybox',
+      'sh',
+      '-c',
+      `ip -o -4 addr show eth0 && ping -c 1 -W 5 ${peer.IPAddress} >/dev/null && echo peer-ok`,
+    ];
+    for (const ns of config.linux.namespaces) if (ns.type === 'network') ns.path = s.netnsPath!;
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
+    const r = await runCommand(
+      runc!,
+      ['--root', path.join(bundle, 'state'), 'run', '--bundle', bundle, `tswnet-${id.slice(0, 12)}`],
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`inet ${s.IPAddress.replace(/\./g, '\\.')}/24`));
+    assert.match(r.stdout, /peer-ok/);
+    await a.releaseSandbox(id);
+    await a.releaseSandbox(peerId);
+  });
+
   it('release leaves no namespace, veth, address or iptables rule', async () => {
     // One warm-up cycle creates portmap's shared chains, which stay like Docker's own chains do.
     const warm = newId();
