@@ -63,7 +63,7 @@ export interface CreateSandboxOptions {
   portBindings?: PortBindings | null;
   /** `Config.ExposedPorts`, shown as unpublished (null) entries of `Ports`. */
   exposedPorts?: Record<string, unknown> | string[] | null;
-  /** The container's name (without the leading '/'), for `Containers` of network inspect. */
+  /** The container's name (a leading '/' is dropped), for `Containers` of network inspect. */
   name?: string;
   /** Not used by the network layer (the engine writes /etc/hostname and /etc/hosts); accepted so create options pass through. */
   hostname?: string;
@@ -220,7 +220,7 @@ export class NetworkManager {
       if (existing) await this.release(existing);
       const rec: SandboxRecord = {
         containerId,
-        containerName: o.name ?? '',
+        containerName: (o.name ?? '').replace(/^\//, ''),
         state: 'creating',
         network,
         netnsName: network === 'host' ? null : `${this.bridgeName}-${containerId.slice(0, 12)}`,

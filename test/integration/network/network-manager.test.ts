@@ -104,7 +104,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
   it('gives two bridge containers addresses, a gateway and reachability to each other and from the host', async () => {
     const id1 = newId();
     const id2 = newId();
-    const s1 = await a.createSandbox(id1, { networkMode: 'default', name: 'one' });
+    const s1 = await a.createSandbox(id1, { networkMode: 'default', name: '/one' });
     const s2 = await a.createSandbox(id2, { networkMode: 'bridge', name: 'two' });
     assert.match(s1.IPAddress, /^10\.201\.0\.\d+$/);
     assert.match(s2.IPAddress, /^10\.201\.0\.\d+$/);
