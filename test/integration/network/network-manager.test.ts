@@ -93,6 +93,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
 
   after(async function () {
     this.timeout(120_000);
+    if (missingPrerequisite(CNI)) return;
     for (const c of children) await killChild(c).catch(() => undefined);
     for (const m of managers) await m.teardown().catch((e) => console.warn('teardown failed', e));
     await runCommand('ip', ['netns', 'delete', OUTSIDE]);
