@@ -7,6 +7,7 @@ import {
   NotFoundError,
   NULL_EVENT_SINK,
   toTsswarmError,
+  UnavailableError,
   type EventSink,
 } from '../../src/api';
 import { createLogger, type Logger } from '../../src/util';
@@ -72,6 +73,7 @@ export interface CreateSandboxOptions {
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const BRIDGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 const BUILTIN: BuiltinNetworkName[] = ['bridge', 'host', 'none'];
+const REQUIRED_PLUGINS = ['bridge', 'host-local', 'portmap'];
 
 interface NetworkIds {
   networks: Record<BuiltinNetworkName, { id: string; created: string }>;
@@ -92,6 +94,7 @@ export class NetworkManager {
   readonly gateway: string;
   private readonly subnetParsed: Ipv4Subnet;
   private readonly cni: CniRunner;
+  private readonly cniBinDir: string;
   private readonly store: SandboxStore;
   private readonly netDir: string;
   private readonly events: EventSink;
@@ -118,7 +121,8 @@ export class NetworkManager {
       throw new InvalidArgumentError(`invalid mtu ${opts.mtu}: want an integer 576-65535`);
     }
     this.mtu = opts.mtu ?? 1500;
-    this.cni = new CniRunner(opts.cniBinDir ?? '/usr/lib/cni');
+    this.cniBinDir = opts.cniBinDir ?? '/usr/lib/cni';
+    this.cni = new CniRunner(this.cniBinDir);
     this.netDir = path.join(opts.dataRoot, 'network');
     this.store = new SandboxStore(path.join(this.netDir, 'sandboxes'));
     this.events = opts.events ?? NULL_EVENT_SINK;
@@ -134,6 +138,15 @@ export class NetworkManager {
       throw new ConflictError(
         `subnet ${this.subnet} of bridge ${this.bridgeName} overlaps host routes: ${clashes.join(', ')}; choose another subnet`,
       );
+    }
+    for (const plugin of REQUIRED_PLUGINS) {
+      try {
+        await fs.access(path.join(this.cniBinDir, plugin), fs.constants.X_OK);
+      } catch {
+        throw new UnavailableError(
+          `CNI plugin ${plugin} not found in ${this.cniBinDir} (Debian package containernetworking-plugins)`,
+        );
+      }
     }
     await claimBridge(this.bridgeName, this.opts.dataRoot);
     if (this.opts.mtu === undefined) this.mtu = (await defaultRouteMtu()) ?? 1500;
@@ -337,12 +350,20 @@ export class NetworkManager {
       rec.state = 'releasing';
       await this.store.save(rec);
     }
+    let delError: unknown;
     if (rec.conflist) {
       const nsGone = !rec.netnsName || !(await netnsExists(rec.netnsName));
-      await this.cni.del(rec.conflist, this.attachment(rec), rec.cniResult ?? undefined);
-      if (nsGone) await sweepContainerNatRules(rec.conflist.name, rec.containerId);
+      try {
+        await this.cni.del(rec.conflist, this.attachment(rec), rec.cniResult ?? undefined);
+        if (nsGone) await sweepContainerNatRules(rec.conflist.name, rec.containerId);
+      } catch (e) {
+        delError = e;
+      }
     }
+    // The namespace goes even when DEL failed: a retry of DEL works without it (the sweep above
+    // covers the rules the bridge plugin then cannot find), and the record stays for that retry.
     if (rec.netnsName) await deleteNetns(rec.netnsName);
+    if (delError) throw toTsswarmError(delError);
     await this.store.remove(rec.containerId);
     this.records.delete(rec.containerId);
   }

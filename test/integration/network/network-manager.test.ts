@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { ConflictError, InvalidArgumentError, NotFoundError, type EventSink } from '../../../src/api';
+import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventSink } from '../../../src/api';
 import { NetworkManager, type SandboxInfo } from '../../../worker/network';
 import { runCommand } from '../../../worker/network/run-command';
 import {
@@ -421,6 +421,29 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     assert.match(r.stdout, /peer-ok/);
     await a.releaseSandbox(id);
     await a.releaseSandbox(peerId);
+  });
+
+  it('fails cleanly when the subnet is full or the plugins are missing', async () => {
+    const small = manager(dataRoot(), `tsws${tag}`, '10.208.0.0/30');
+    await small.start();
+    const first = newId();
+    await small.createSandbox(first);
+    const nsBefore = await netnsList();
+    const second = newId();
+    await assert.rejects(small.createSandbox(second), (e: Error) => /no IP addresses available/.test(e.message));
+    assert.equal(small.sandbox(second), undefined);
+    assert.deepEqual(await netnsList(), nsBefore);
+    assert.equal((await bridgePorts(`tsws${tag}`)).length, 1);
+    await small.releaseSandbox(first);
+    await small.createSandbox(second);
+    await small.releaseSandbox(second);
+
+    const broken = manager(dataRoot(), `tswq${tag}`, '10.209.0.0/24', { cniBinDir: '/nonexistent/cni' });
+    await assert.rejects(
+      broken.start(),
+      (e: Error) =>
+        e instanceof UnavailableError && /CNI plugin bridge not found in \/nonexistent\/cni/.test(e.message),
+    );
   });
 
   it('release leaves no namespace, veth, address or iptables rule', async () => {
