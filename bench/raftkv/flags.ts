@@ -51,5 +51,12 @@ export function parseFlags(argv: string[]): ServerFlags {
       return { name: m.slice(0, eq), addr: `${hp.host}:${hp.port}` };
     });
   if (!cluster.some((m) => m.name === name)) throw new Error(`--initial-cluster does not name this member (${name})`);
-  return { name, dataDir: need('data-dir'), clientHost: client.host, clientPort: client.port, peerListen: `${peer.host}:${peer.port}`, cluster };
+  return {
+    name,
+    dataDir: need('data-dir'),
+    clientHost: client.host,
+    clientPort: client.port,
+    peerListen: `${peer.host}:${peer.port}`,
+    cluster,
+  };
 }

@@ -74,7 +74,8 @@ export class KvState implements StateMachine {
 
   private flush(): void {
     let done = 0;
-    while (done < this.pendingLen) done += fs.writeSync(this.fd, this.pending, done, this.pendingLen - done, this.flushed + done);
+    while (done < this.pendingLen)
+      done += fs.writeSync(this.fd, this.pending, done, this.pendingLen - done, this.flushed + done);
     this.flushed += this.pendingLen;
     this.pendingLen = 0;
   }
@@ -108,7 +109,15 @@ export class KvState implements StateMachine {
     return this.put(d.toString('latin1', 4, 4 + kl), d, 4 + kl, d.length);
   }
 
-  private put(key: string, src: Buffer, start: number, end: number, rev = ++this.revision, create = 0, version = 0): number {
+  private put(
+    key: string,
+    src: Buffer,
+    start: number,
+    end: number,
+    rev = ++this.revision,
+    create = 0,
+    version = 0,
+  ): number {
     const s = this.slot(key);
     this.off[s] = this.store(src, start, end);
     this.len[s] = end - start;

@@ -12,7 +12,6 @@ import { Registry } from 'prom-client';
 import { NotLeaderError, RaftNode, TimeoutError } from '../../src/raft/node';
 import { parseFlags } from './flags';
 import { KvState, encodePut } from './kv-state';
-import { warmUp } from './warm-up';
 
 const TRACE = process.env.RAFTKV_TRACE === '1';
 const lat: number[] = [];
@@ -88,22 +87,28 @@ function main(): void {
     electionJitter: Number(process.env.RAFTKV_ELECTION_JITTER ?? 0.3),
     snapshotEntries: Number(process.env.RAFTKV_SNAPSHOT_ENTRIES ?? 100000),
     registry,
-    storage: { blockingFsync: process.env.RAFTKV_BLOCKING_FSYNC !== '0' },
+    storage: {
+      blockingFsync: process.env.RAFTKV_BLOCKING_FSYNC !== '0',
+      segmentBytes: Number(process.env.RAFTKV_SEGMENT_MB ?? 64) << 20,
+    },
     onFatal: (err) => {
       process.stderr.write(`raftkv ${f.name}: fatal: ${err.message} ${String(err.cause ?? '')}\n`);
       process.exit(1);
     },
   });
   const memberId = String(id);
-  const header = () => `{"cluster_id":"1","member_id":"${memberId}","revision":"${kv.revision}","raft_term":"${node.status().term}"}`;
+  const header = () =>
+    `{"cluster_id":"1","member_id":"${memberId}","revision":"${kv.revision}","raft_term":"${node.status().term}"}`;
 
   const reply = (res: http.ServerResponse, code: number, body: string) => {
     res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
   const fail = (res: http.ServerResponse, err: unknown) => {
-    if (err instanceof NotLeaderError) reply(res, 503, JSON.stringify({ error: err.message, code: 14, message: err.message }));
-    else if (err instanceof TimeoutError) reply(res, 504, JSON.stringify({ error: err.message, code: 4, message: err.message }));
+    if (err instanceof NotLeaderError)
+      reply(res, 503, JSON.stringify({ error: err.message, code: 14, message: err.message }));
+    else if (err instanceof TimeoutError)
+      reply(res, 504, JSON.stringify({ error: err.message, code: 4, message: err.message }));
     else reply(res, 500, JSON.stringify({ error: String((err as Error)?.message ?? err), code: 13 }));
   };
 
@@ -113,14 +118,18 @@ function main(): void {
     req.on('end', () => {
       let body: { key?: unknown; value?: unknown };
       try {
-        body = chunks.length ? JSON.parse(chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString()) : {};
+        body = chunks.length
+          ? JSON.parse(chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString())
+          : {};
       } catch {
         return reply(res, 400, '{"error":"body is not JSON","code":3}');
       }
-      if (req.method !== 'POST' && req.url !== '/metrics') return reply(res, 405, '{"error":"method not allowed","code":12}');
+      if (req.method !== 'POST' && req.url !== '/metrics')
+        return reply(res, 405, '{"error":"method not allowed","code":12}');
       switch (req.url) {
         case '/v3/kv/put': {
-          if (typeof body.key !== 'string' || body.key === '') return reply(res, 400, '{"error":"key: a non-empty base64 string is required","code":3}');
+          if (typeof body.key !== 'string' || body.key === '')
+            return reply(res, 400, '{"error":"key: a non-empty base64 string is required","code":3}');
           const value = typeof body.value === 'string' ? body.value : '';
           const t0 = TRACE ? performance.now() : 0;
           node.propose(encodePut(body.key, value)).then(
@@ -133,7 +142,8 @@ function main(): void {
           return;
         }
         case '/v3/kv/range': {
-          if (typeof body.key !== 'string' || body.key === '') return reply(res, 400, '{"error":"key: a non-empty base64 string is required","code":3}');
+          if (typeof body.key !== 'string' || body.key === '')
+            return reply(res, 400, '{"error":"key: a non-empty base64 string is required","code":3}');
           const key = body.key;
           node.readBarrier().then(
             () => {
@@ -148,7 +158,11 @@ function main(): void {
           return;
         }
         case '/v3/maintenance/status':
-          return reply(res, 200, `{"header":${header()},${TRACE ? `"mem":${JSON.stringify(process.memoryUsage())},` : ''}"version":"raftkv","leader":"${node.leaderId()}","raftIndex":"${node.appliedIndex()}","raftTerm":"${node.status().term}"}`);
+          return reply(
+            res,
+            200,
+            `{"header":${header()},${TRACE ? `"mem":${JSON.stringify(process.memoryUsage())},` : ''}"version":"raftkv","leader":"${node.leaderId()}","raftIndex":"${node.appliedIndex()}","raftTerm":"${node.status().term}"}`,
+          );
         case '/metrics':
           registry.metrics().then((m) => reply(res, 200, m));
           return;
@@ -159,7 +173,6 @@ function main(): void {
   });
   server.keepAliveTimeout = 60000;
 
-  if (process.env.RAFTKV_WARMUP !== '0') warmUp();
   node.start().then(
     () => server.listen(f.clientPort, f.clientHost),
     (err) => {

@@ -12,7 +12,16 @@ import { RawNode, decodeConfChange } from '../core';
 import { WalStorage, type WalStorageOptions } from '../storage';
 import { FatalStorageError } from '../storage/errors';
 import { Transport, type TransportTls } from '../transport';
-import { EntryType, StateRole, type ConfChange, type ConfState, type Entry, type Message, type NodeId, type Ready } from '../types';
+import {
+  EntryType,
+  StateRole,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type Message,
+  type NodeId,
+  type Ready,
+} from '../types';
 import { ConfChangeType } from '../types';
 import { NotLeaderError, StoppedError, TimeoutError } from './errors';
 import { RaftMetrics } from './raft-metrics';
@@ -109,7 +118,8 @@ export class RaftNode {
   private readonly timeoutMs: number;
 
   constructor(private readonly o: RaftNodeOptions) {
-    if (!Number.isInteger(o.id) || o.id <= 0) throw new RangeError(`raft node: id must be a positive integer, got ${o.id}`);
+    if (!Number.isInteger(o.id) || o.id <= 0)
+      throw new RangeError(`raft node: id must be a positive integer, got ${o.id}`);
     if (!o.peers.has(o.id)) throw new RangeError(`raft node: peers must include this node's id ${o.id}`);
     this.tickMs = o.tickMs ?? 100;
     this.timeoutMs = o.requestTimeoutMs ?? 5000;
@@ -139,7 +149,10 @@ export class RaftNode {
       maxInflightMsgs: 512,
       preVote: true,
       checkQuorum: true,
-      random: ((r: () => number, j: number) => () => r() * j)(o.random ?? Math.random, Math.min(1, Math.max(0, o.electionJitter ?? 1))),
+      random: (
+        (r: () => number, j: number) => () =>
+          r() * j
+      )(o.random ?? Math.random, Math.min(1, Math.max(0, o.electionJitter ?? 1))),
       peers: fresh ? [...o.peers.keys()] : undefined,
     });
     if (o.registry) {
@@ -334,7 +347,10 @@ export class RaftNode {
     // entry is never acknowledged before the leader's own copy is durable.
     const hs = rd.hardState;
     const persisted = this.storage.hardState();
-    const early = this.role === StateRole.Leader && !rd.snapshot && (!hs || (hs.term === persisted.term && hs.vote === persisted.vote));
+    const early =
+      this.role === StateRole.Leader &&
+      !rd.snapshot &&
+      (!hs || (hs.term === persisted.term && hs.vote === persisted.vote));
     if (early && rd.messages.length > 0) this.transport.send(rd.messages);
     if (rd.entries.length > 0 || hs || rd.snapshot) {
       await this.storage.save(rd);
@@ -442,7 +458,10 @@ export class RaftNode {
   private fail(err: Error): void {
     if (this.fatal) return;
     this.fatal = err instanceof FatalStorageError ? err : new FatalStorageError('raft loop', { cause: err });
-    (this.o.onFatal ?? ((e) => process.stderr.write(`raft node ${this.o.id} stopped: ${e.message}: ${String((e as Error).cause)}\n`)))(this.fatal);
+    (
+      this.o.onFatal ??
+      ((e) => process.stderr.write(`raft node ${this.o.id} stopped: ${e.message}: ${String((e as Error).cause)}\n`))
+    )(this.fatal);
     void this.stop();
   }
 

@@ -49,7 +49,11 @@ function validAt(buf: Buffer, p: number): boolean {
  * after it is a torn tail: parsing stops there and `end` says where the valid data ends.
  * Anything else damaged throws WalCorruptError.
  */
-export function parseSegment(buf: Buffer, name: string, isLast: boolean): { records: RawRecord[]; end: number; torn: boolean } {
+export function parseSegment(
+  buf: Buffer,
+  name: string,
+  isLast: boolean,
+): { records: RawRecord[]; end: number; torn: boolean } {
   const records: RawRecord[] = [];
   let p = 0;
   while (p + RECORD_HEADER <= buf.length) {
@@ -65,10 +69,15 @@ export function parseSegment(buf: Buffer, name: string, isLast: boolean): { reco
     }
     if (!validAt(buf, p)) {
       if (!isLast) throw new WalCorruptError(`${name}: bad record at offset ${p} in a sealed segment`);
-      if (hasValidRecordAfter(buf, p + RECORD_HEADER)) throw new WalCorruptError(`${name}: bad record at offset ${p} followed by valid records`);
+      if (hasValidRecordAfter(buf, p + RECORD_HEADER))
+        throw new WalCorruptError(`${name}: bad record at offset ${p} followed by valid records`);
       return { records, end: p, torn: true };
     }
-    records.push({ kind: buf[p + RECORD_HEADER] as RecordKind, start: p + RECORD_HEADER + 1, end: p + RECORD_HEADER + len });
+    records.push({
+      kind: buf[p + RECORD_HEADER] as RecordKind,
+      start: p + RECORD_HEADER + 1,
+      end: p + RECORD_HEADER + len,
+    });
     p += RECORD_HEADER + padded(len);
   }
   return { records, end: Math.min(p, buf.length), torn: false };

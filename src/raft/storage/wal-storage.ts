@@ -7,7 +7,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompactedError, LogUnavailableError, type LogStorage } from '../log-storage';
 import type { ConfState, Entry, EntryType, HardState, Snapshot } from '../types';
-import { BinaryReader, BinaryWriter, readEntry, readHardState, readSnapshotMetadata, writeEntry, writeHardState, writeSnapshotMetadata } from './codec';
+import {
+  BinaryReader,
+  BinaryWriter,
+  readEntry,
+  readHardState,
+  readSnapshotMetadata,
+  writeEntry,
+  writeHardState,
+  writeSnapshotMetadata,
+} from './codec';
 import { FatalStorageError, WalCorruptError } from './errors';
 import { listSnapshotFiles, readSnapshotFile, writeSnapshotFile, writeSnapshotFileAsync } from './snapshot-file';
 import { Wal, type WalOptions } from './wal';
@@ -50,7 +59,10 @@ class StoredEntry {
 
 export class WalStorage implements LogStorage {
   private hs: HardState = EMPTY_HS;
-  private snap: Snapshot = { metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } }, data: new Uint8Array(0) };
+  private snap: Snapshot = {
+    metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } },
+    data: new Uint8Array(0),
+  };
   /** ents[0] is a dummy standing for the snapshot's (index, term). */
   private ents: StoredEntry[] = [new StoredEntry(0, 0, 0, EMPTY, 0, 0, 0)];
   /** Entries at or below this index have had their data dropped from memory. */
@@ -90,7 +102,8 @@ export class WalStorage implements LogStorage {
         const r = new BinaryReader(seg.buf, rec.start, rec.end);
         try {
           if (rec.kind === RecordKind.HardState) st.hs = readHardState(r);
-          else if (rec.kind === RecordKind.SnapshotMarker) markerIndex = Math.max(markerIndex, readSnapshotMetadata(r).index);
+          else if (rec.kind === RecordKind.SnapshotMarker)
+            markerIndex = Math.max(markerIndex, readSnapshotMetadata(r).index);
           else if (rec.kind === RecordKind.Entries) {
             const seq = wal.segmentSeq(i);
             for (let n = r.u32(); n > 0; n--) {
@@ -107,7 +120,10 @@ export class WalStorage implements LogStorage {
       }
       wal.noteRecoveredMaxIndex(i, max);
     });
-    if (markerIndex > st.snap.metadata.index) throw new WalCorruptError(`the wal names a snapshot at ${markerIndex} but the newest snapshot file is at ${st.snap.metadata.index}`);
+    if (markerIndex > st.snap.metadata.index)
+      throw new WalCorruptError(
+        `the wal names a snapshot at ${markerIndex} but the newest snapshot file is at ${st.snap.metadata.index}`,
+      );
     if (st.hs.commit < st.snap.metadata.index) st.hs = { ...st.hs, commit: st.snap.metadata.index };
     // Recovered data stays on disk until asked for; the hot window is reloaded lazily.
     st.cooledTo = st.lastIndex();
@@ -203,7 +219,8 @@ export class WalStorage implements LogStorage {
     try {
       return this.wal.readAt(e.seq, e.off, e.len);
     } catch (err) {
-      this.failed ??= err instanceof FatalStorageError ? err : new FatalStorageError('reading an entry back', { cause: err });
+      this.failed ??=
+        err instanceof FatalStorageError ? err : new FatalStorageError('reading an entry back', { cause: err });
       throw this.failed;
     }
   }
@@ -216,7 +233,11 @@ export class WalStorage implements LogStorage {
 
   /** True if saving `b` needs an fdatasync: new entries, a snapshot, or a new term or vote (etcd's MustSync). */
   mustSync(b: PersistBatch): boolean {
-    return b.entries.length > 0 || b.snapshot !== undefined || (b.hardState !== undefined && (b.hardState.term !== this.hs.term || b.hardState.vote !== this.hs.vote));
+    return (
+      b.entries.length > 0 ||
+      b.snapshot !== undefined ||
+      (b.hardState !== undefined && (b.hardState.term !== this.hs.term || b.hardState.vote !== this.hs.vote))
+    );
   }
 
   /**

@@ -49,7 +49,8 @@ function hex16(n: number): string {
 function preallocate(file: string, bytes: number): void {
   const fd = fs.openSync(file, 'w', 0o600);
   try {
-    for (let off = 0; off < bytes; off += ZEROS.length) fs.writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, bytes - off), off);
+    for (let off = 0; off < bytes; off += ZEROS.length)
+      fs.writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, bytes - off), off);
     fs.fdatasyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -59,7 +60,8 @@ function preallocate(file: string, bytes: number): void {
 async function preallocateAsync(file: string, bytes: number): Promise<void> {
   const fh = await fs.promises.open(file, 'w', 0o600);
   try {
-    for (let off = 0; off < bytes; off += ZEROS.length) await fh.write(ZEROS, 0, Math.min(ZEROS.length, bytes - off), off);
+    for (let off = 0; off < bytes; off += ZEROS.length)
+      await fh.write(ZEROS, 0, Math.min(ZEROS.length, bytes - off), off);
     await fh.datasync();
   } finally {
     await fh.close();
@@ -92,7 +94,10 @@ export class Wal {
     fs.mkdirSync(dir, { recursive: true });
     const wal = new Wal(dir, opts);
     fs.rmSync(path.join(dir, PREPARING), { force: true });
-    const names = fs.readdirSync(dir).filter((n) => SEGMENT.test(n)).sort();
+    const names = fs
+      .readdirSync(dir)
+      .filter((n) => SEGMENT.test(n))
+      .sort();
     const out: RecoveredSegment[] = [];
     names.forEach((n, i) => {
       const file = path.join(dir, n);
@@ -107,7 +112,8 @@ export class Wal {
         if (torn) {
           // Zero the damaged tail so that later writes never sit before stale garbage.
           const len = Math.max(0, Math.min(buf.length, wal.segmentBytes) - end);
-          for (let off = 0; off < len; off += ZEROS.length) fs.writeSync(wal.fd, ZEROS, 0, Math.min(ZEROS.length, len - off), end + off);
+          for (let off = 0; off < len; off += ZEROS.length)
+            fs.writeSync(wal.fd, ZEROS, 0, Math.min(ZEROS.length, len - off), end + off);
           if (buf.length > wal.segmentBytes) fs.ftruncateSync(wal.fd, Math.max(end, wal.segmentBytes));
           fs.fdatasyncSync(wal.fd);
         }

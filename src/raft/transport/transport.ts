@@ -54,7 +54,8 @@ export interface TransportOptions {
 export function parseHostPort(addr: string, field: string, allowZero = false): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(addr);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !((port > 0 || (allowZero && port === 0)) && port < 65536)) throw new TransportConfigError(`${field}: "${addr}" is not host:port`);
+  if (!m || !((port > 0 || (allowZero && port === 0)) && port < 65536))
+    throw new TransportConfigError(`${field}: "${addr}" is not host:port`);
   return { host: m[1], port };
 }
 
@@ -67,7 +68,8 @@ export class Transport {
   constructor(private readonly o: TransportOptions) {
     parseHostPort(o.listen, 'listen', true);
     for (const [id, addr] of o.peers) if (id !== o.id) parseHostPort(addr, `peers[${id}]`);
-    if (o.tls && !(o.tls.key && o.tls.cert && o.tls.ca)) throw new TransportConfigError('tls: key, cert and ca are all required');
+    if (o.tls && !(o.tls.key && o.tls.cert && o.tls.ca))
+      throw new TransportConfigError('tls: key, cert and ca are all required');
   }
 
   /** Listens for peers. Resolves once bound. */
@@ -77,7 +79,16 @@ export class Transport {
     for (const [id, addr] of this.o.peers) if (id !== this.o.id) this.addPeer(id, addr);
     const onConn = (sock: net.Socket) => this.accept(sock);
     this.server = this.o.tls
-      ? tls.createServer({ key: this.o.tls.key, cert: this.o.tls.cert, ca: this.o.tls.ca, requestCert: true, rejectUnauthorized: true }, onConn)
+      ? tls.createServer(
+          {
+            key: this.o.tls.key,
+            cert: this.o.tls.cert,
+            ca: this.o.tls.ca,
+            requestCert: true,
+            rejectUnauthorized: true,
+          },
+          onConn,
+        )
       : net.createServer(onConn);
     this.server.on('tlsClientError', () => {});
     const { host, port } = parseHostPort(this.o.listen, 'listen', true);

@@ -32,7 +32,15 @@ function post(port: number, p: string, body: object, timeoutMs = 3000): Promise<
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: p, method: 'POST', agent: false, timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: p,
+        method: 'POST',
+        agent: false,
+        timeout: timeoutMs,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
       (res) => {
         let d = '';
         res.on('data', (c) => (d += c));
@@ -65,7 +73,10 @@ describe('raft: three raftkv processes, kill -9 of the leader', function () {
   function start(i: number): void {
     const log = fs.openSync(path.join(dir, `n${i}.log`), 'a');
     // Frequent snapshots, so that the restarted member catches up through InstallSnapshot.
-    const p = spawn(process.execPath, [SERVER, ...args(i)], { stdio: ['ignore', log, log], env: { ...process.env, RAFTKV_SNAPSHOT_ENTRIES: '300' } });
+    const p = spawn(process.execPath, [SERVER, ...args(i)], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, RAFTKV_SNAPSHOT_ENTRIES: '300' },
+    });
     fs.closeSync(log);
     procs.set(i, p);
   }
@@ -95,11 +106,16 @@ describe('raft: three raftkv processes, kill -9 of the leader', function () {
     const peerPorts = [await freePort(), await freePort(), await freePort()];
     const cluster = peerPorts.map((p, i) => `n${i + 1}=http://127.0.0.1:${p}`).join(',');
     args = (i) => [
-      '--name', `n${i + 1}`,
-      '--data-dir', path.join(dir, `data-n${i + 1}`),
-      '--listen-client-urls', `http://127.0.0.1:${clientPorts[i]}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peerPorts[i]}`,
-      '--initial-cluster', cluster,
+      '--name',
+      `n${i + 1}`,
+      '--data-dir',
+      path.join(dir, `data-n${i + 1}`),
+      '--listen-client-urls',
+      `http://127.0.0.1:${clientPorts[i]}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peerPorts[i]}`,
+      '--initial-cluster',
+      cluster,
     ];
     for (let i = 0; i < 3; i++) start(i);
   });
@@ -129,7 +145,15 @@ describe('raft: three raftkv processes, kill -9 of the leader', function () {
         if (n % 3 === 2) {
           try {
             const { status, json } = await post(port, '/v3/kv/range', { key: b64(key) });
-            if (status === 200) history.push({ client: c, kind: 'get', key, value: json.kvs ? unb64(json.kvs[0].value) : null, invoke, ret: now() });
+            if (status === 200)
+              history.push({
+                client: c,
+                kind: 'get',
+                key,
+                value: json.kvs ? unb64(json.kvs[0].value) : null,
+                invoke,
+                ret: now(),
+              });
           } catch {
             /* a failed read has no effect */
           }
@@ -190,19 +214,26 @@ describe('raft: three raftkv processes, kill -9 of the leader', function () {
         }
         assert.equal(got?.status, 200, `member ${i + 1} does not serve reads`);
       }
-      assert.ok(seen.every((v) => v === seen[0]), `members disagree on ${key}: ${seen.join(', ')}`);
+      assert.ok(
+        seen.every((v) => v === seen[0]),
+        `members disagree on ${key}: ${seen.join(', ')}`,
+      );
     }
     const metrics = await new Promise<string>((resolve, reject) =>
-      http.get({ host: '127.0.0.1', port: clientPorts[victim], path: '/metrics', agent: false }, (res) => {
-        let d = '';
-        res.on('data', (c) => (d += c));
-        res.on('end', () => resolve(d));
-      }).on('error', reject),
+      http
+        .get({ host: '127.0.0.1', port: clientPorts[victim], path: '/metrics', agent: false }, (res) => {
+          let d = '';
+          res.on('data', (c) => (d += c));
+          res.on('end', () => resolve(d));
+        })
+        .on('error', reject),
     );
     const installed = Number(/raft_snapshots_total\{kind="installed"\} (\d+)/.exec(metrics)?.[1] ?? 0);
     assert.ok(installed >= 1, 'the restarted member should have caught up through a snapshot');
     const res = checkKvHistory(history);
-    console.log(`      ${acked} acknowledged writes, ${history.length} operations checked, leader n${victim + 1} killed and restarted`);
+    console.log(
+      `      ${acked} acknowledged writes, ${history.length} operations checked, leader n${victim + 1} killed and restarted`,
+    );
     assert.ok(res.ok, `history of ${res.key} is not linearizable:\n${res.detail}`);
   });
 });

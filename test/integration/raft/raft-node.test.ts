@@ -85,7 +85,9 @@ describe('raft: RaftNode driver', function () {
     const leader = await until(() => nodes.find((n) => n.isLeader()));
     const follower = nodes.find((n) => n !== leader)!;
     assert.equal(follower.leaderId(), leader.leaderId());
-    const results = await Promise.all(Array.from({ length: 120 }, (_, i) => (i % 2 ? leader : follower).propose(Buffer.from(`cmd${i}`))));
+    const results = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => (i % 2 ? leader : follower).propose(Buffer.from(`cmd${i}`))),
+    );
     assert.equal(results.length, 120);
     await until(() => sms.every((s) => s.items.length === 120));
     assert.deepEqual(sms[1].items, sms[0].items);
@@ -103,7 +105,11 @@ describe('raft: RaftNode driver', function () {
 
   it('applies a membership change (adds a learner)', async () => {
     const leader = nodes.find((n) => n.isLeader())!;
-    const cs = await leader.proposeConfChange({ type: ConfChangeType.AddLearner, nodeId: 4, context: Buffer.from('127.0.0.1:1') });
+    const cs = await leader.proposeConfChange({
+      type: ConfChangeType.AddLearner,
+      nodeId: 4,
+      context: Buffer.from('127.0.0.1:1'),
+    });
     assert.deepEqual([...cs.learners], [4]);
     const back = await leader.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: 4 });
     assert.deepEqual([...back.learners], []);
@@ -111,14 +117,32 @@ describe('raft: RaftNode driver', function () {
 
   it('exposes metrics on the given registry', async () => {
     const text = await registry.metrics();
-    for (const name of ['raft_term', 'raft_commit_index', 'raft_applied_index', 'raft_proposals_total', 'raft_wal_fsync_duration_seconds_count', 'raft_messages_sent_total', 'raft_snapshots_total']) {
+    for (const name of [
+      'raft_term',
+      'raft_commit_index',
+      'raft_applied_index',
+      'raft_proposals_total',
+      'raft_wal_fsync_duration_seconds_count',
+      'raft_messages_sent_total',
+      'raft_snapshots_total',
+    ]) {
       assert.ok(text.includes(name), name);
     }
     assert.match(text, /raft_snapshots_total\{kind="created"\} [1-9]/);
   });
 
   it('refuses proposals without a leader and after stop', async () => {
-    const lone = new RaftNode({ id: 9, dataDir: path.join(dir, 'lone'), listen: `127.0.0.1:${await freePort()}`, peers: new Map([[9, '127.0.0.1:1'], [8, '127.0.0.1:2']]), stateMachine: new Log(), tickMs: 10 });
+    const lone = new RaftNode({
+      id: 9,
+      dataDir: path.join(dir, 'lone'),
+      listen: `127.0.0.1:${await freePort()}`,
+      peers: new Map([
+        [9, '127.0.0.1:1'],
+        [8, '127.0.0.1:2'],
+      ]),
+      stateMachine: new Log(),
+      tickMs: 10,
+    });
     await lone.start();
     await assert.rejects(lone.propose(Buffer.from('x')), NotLeaderError);
     await lone.stop();

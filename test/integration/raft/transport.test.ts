@@ -7,7 +7,19 @@ import { Transport, type TransportTls } from '../../../src/raft/transport';
 import { MessageType, type Message } from '../../../src/raft';
 
 function msg(from: number, to: number, i: number): Message {
-  return { type: MessageType.App, from, to, term: 1, logTerm: 1, index: i, entries: [{ term: 1, index: i + 1, type: 0, data: Buffer.from(`e${i}`) }], commit: 0, reject: false, rejectHint: 0, hintTerm: 0 };
+  return {
+    type: MessageType.App,
+    from,
+    to,
+    term: 1,
+    logTerm: 1,
+    index: i,
+    entries: [{ term: 1, index: i + 1, type: 0, data: Buffer.from(`e${i}`) }],
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+    hintTerm: 0,
+  };
 }
 
 function hasOpenssl(): boolean {
@@ -29,18 +41,54 @@ function makeCerts(dir: string, names: string[]): { ca: string; nodes: Record<st
   for (const n of names) {
     run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${n}.key`);
     run('req', '-new', '-key', `${n}.key`, '-subj', `/CN=${n}`, '-out', `${n}.csr`);
-    run('x509', '-req', '-in', `${n}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', `${n}.pem`);
-    nodes[n] = { key: fs.readFileSync(path.join(dir, `${n}.key`), 'utf8'), cert: fs.readFileSync(path.join(dir, `${n}.pem`), 'utf8'), ca };
+    run(
+      'x509',
+      '-req',
+      '-in',
+      `${n}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      `${n}.pem`,
+    );
+    nodes[n] = {
+      key: fs.readFileSync(path.join(dir, `${n}.key`), 'utf8'),
+      cert: fs.readFileSync(path.join(dir, `${n}.pem`), 'utf8'),
+      ca,
+    };
   }
   return { ca, nodes };
 }
 
 async function pair(tlsA?: TransportTls, tlsB?: TransportTls) {
   const got: { a: Message[]; b: Message[]; snapOk: boolean[] } = { a: [], b: [], snapOk: [] };
-  const base = { onUnreachable: () => {}, onSnapshotStatus: (_id: number, ok: boolean) => got.snapOk.push(ok), chunkBytes: 64 * 1024 };
-  const b = new Transport({ ...base, id: 2, listen: '127.0.0.1:0', peers: new Map(), tls: tlsB, onMessage: (m) => got.b.push(m) });
+  const base = {
+    onUnreachable: () => {},
+    onSnapshotStatus: (_id: number, ok: boolean) => got.snapOk.push(ok),
+    chunkBytes: 64 * 1024,
+  };
+  const b = new Transport({
+    ...base,
+    id: 2,
+    listen: '127.0.0.1:0',
+    peers: new Map(),
+    tls: tlsB,
+    onMessage: (m) => got.b.push(m),
+  });
   await b.start();
-  const a = new Transport({ ...base, id: 1, listen: '127.0.0.1:0', peers: new Map([[2, `127.0.0.1:${b.port()}`]]), tls: tlsA, onMessage: (m) => got.a.push(m) });
+  const a = new Transport({
+    ...base,
+    id: 1,
+    listen: '127.0.0.1:0',
+    peers: new Map([[2, `127.0.0.1:${b.port()}`]]),
+    tls: tlsA,
+    onMessage: (m) => got.a.push(m),
+  });
   await a.start();
   return { a, b, got };
 }
@@ -65,10 +113,20 @@ describe('raft transport over loopback', () => {
     try {
       for (let i = 0; i < 100; i++) a.send([msg(1, 2, i)]);
       const big = Buffer.alloc(1 << 20, 9);
-      a.send([{ ...msg(1, 2, 1000), type: MessageType.Snap, entries: [], snapshot: { metadata: { index: 5, term: 1, confState: { voters: [1, 2], learners: [] } }, data: big } }]);
+      a.send([
+        {
+          ...msg(1, 2, 1000),
+          type: MessageType.Snap,
+          entries: [],
+          snapshot: { metadata: { index: 5, term: 1, confState: { voters: [1, 2], learners: [] } }, data: big },
+        },
+      ]);
       a.send([msg(1, 2, 101)]);
       await until(() => got.b.length === 102);
-      assert.deepEqual(got.b.filter((m) => m.type === MessageType.App).map((m) => m.index), [...Array.from({ length: 100 }, (_, i) => i), 101]);
+      assert.deepEqual(
+        got.b.filter((m) => m.type === MessageType.App).map((m) => m.index),
+        [...Array.from({ length: 100 }, (_, i) => i), 101],
+      );
       const snap = got.b.find((m) => m.type === MessageType.Snap)!;
       assert.ok(Buffer.from(snap.snapshot!.data).equals(big));
       assert.deepEqual(got.snapOk, [true]);
@@ -84,7 +142,14 @@ describe('raft transport over loopback', () => {
     a.send([msg(1, 2, 1)]);
     await until(() => got.b.length === 1);
     await b.stop();
-    const b2 = new Transport({ id: 2, listen: `127.0.0.1:${port}`, peers: new Map(), onMessage: (m) => got.b.push(m), onUnreachable: () => {}, onSnapshotStatus: () => {} });
+    const b2 = new Transport({
+      id: 2,
+      listen: `127.0.0.1:${port}`,
+      peers: new Map(),
+      onMessage: (m) => got.b.push(m),
+      onUnreachable: () => {},
+      onSnapshotStatus: () => {},
+    });
     await b2.start();
     try {
       await until(() => {

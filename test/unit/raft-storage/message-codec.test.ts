@@ -18,12 +18,23 @@ const full: Message = {
   reject: true,
   rejectHint: 12,
   hintTerm: 5,
-  snapshot: { metadata: { index: 40, term: 3, confState: { voters: [1, 2, 3], learners: [4] } }, data: Buffer.from('snap') },
+  snapshot: {
+    metadata: { index: 40, term: 3, confState: { voters: [1, 2, 3], learners: [4] } },
+    data: Buffer.from('snap'),
+  },
   context: Buffer.from('ctx'),
 };
 
 function plain(m: Message): unknown {
-  return JSON.parse(JSON.stringify(m, (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+  return JSON.parse(
+    JSON.stringify(m, (_k, v) =>
+      v && v.type === 'Buffer'
+        ? Buffer.from(v.data).toString('hex')
+        : v instanceof Uint8Array
+          ? Buffer.from(v).toString('hex')
+          : v,
+    ),
+  );
 }
 
 describe('raft transport: message encoding and framing', () => {
@@ -35,7 +46,19 @@ describe('raft transport: message encoding and framing', () => {
   });
 
   it('roundtrips a minimal heartbeat without optional fields', () => {
-    const hb: Message = { type: MessageType.Heartbeat, from: 3, to: 1, term: 2, logTerm: 0, index: 0, entries: [], commit: 10, reject: false, rejectHint: 0, hintTerm: 0 };
+    const hb: Message = {
+      type: MessageType.Heartbeat,
+      from: 3,
+      to: 1,
+      term: 2,
+      logTerm: 0,
+      index: 0,
+      entries: [],
+      commit: 10,
+      reject: false,
+      rejectHint: 0,
+      hintTerm: 0,
+    };
     const w = new BinaryWriter(8);
     encodeMessage(w, hb);
     const back = decodeMessage(new BinaryReader(w.view()));
@@ -56,7 +79,8 @@ describe('raft transport: message encoding and framing', () => {
     for (const step of [1, 3, 4, 5, 999, stream.length]) {
       const dec = new FrameDecoder(1 << 20);
       const got: Buffer[] = [];
-      for (let p = 0; p < stream.length; p += step) dec.push(stream.subarray(p, p + step), (f) => got.push(Buffer.from(f)));
+      for (let p = 0; p < stream.length; p += step)
+        dec.push(stream.subarray(p, p + step), (f) => got.push(Buffer.from(f)));
       assert.deepEqual(got, frames, `step ${step}`);
     }
   });

@@ -13,7 +13,11 @@ function ent(index: number, term = 1, size = 100): Entry {
 }
 
 function walFiles(dir: string): string[] {
-  return fs.readdirSync(path.join(dir, 'wal')).filter((n) => n.endsWith('.wal')).sort().map((n) => path.join(dir, 'wal', n));
+  return fs
+    .readdirSync(path.join(dir, 'wal'))
+    .filter((n) => n.endsWith('.wal'))
+    .sort()
+    .map((n) => path.join(dir, 'wal', n));
 }
 
 /** Offset just past the last non-zero byte of a segment. */
@@ -49,7 +53,10 @@ describe('raft storage: WalStorage', () => {
     assert.equal(re.firstIndex(), 1);
     assert.equal(re.lastIndex(), 50);
     assert.deepEqual(re.initialState().hardState, { term: 1, vote: 1, commit: 45 });
-    assert.deepEqual(re.entries(10, 13, Infinity).map((e) => e.index), [10, 11, 12]);
+    assert.deepEqual(
+      re.entries(10, 13, Infinity).map((e) => e.index),
+      [10, 11, 12],
+    );
     assert.deepEqual(Buffer.from(re.entries(7, 8, 0)[0].data), Buffer.alloc(100, 7));
     assert.equal(re.term(50), 1);
     await re.close();
@@ -58,10 +65,14 @@ describe('raft storage: WalStorage', () => {
   it('drops committed entries outside the hot window from memory and reads them back from the WAL', async () => {
     const st = WalStorage.open(dir, { segmentBytes: SEG, hotEntries: 10 });
     for (let i = 1; i <= 1500; i += 50) {
-      await st.save({ hardState: { term: 1, vote: 1, commit: i + 49 }, entries: Array.from({ length: 50 }, (_, k) => ent(i + k)) });
+      await st.save({
+        hardState: { term: 1, vote: 1, commit: i + 49 },
+        entries: Array.from({ length: 50 }, (_, k) => ent(i + k)),
+      });
     }
     assert.ok(st.segmentCount() > 1);
-    for (const i of [1, 499, 777, 1499]) assert.deepEqual(Buffer.from(st.entries(i, i + 1, Infinity)[0].data), Buffer.alloc(100, i % 251), `entry ${i}`);
+    for (const i of [1, 499, 777, 1499])
+      assert.deepEqual(Buffer.from(st.entries(i, i + 1, Infinity)[0].data), Buffer.alloc(100, i % 251), `entry ${i}`);
     assert.equal(st.entries(1, 1501, 1000).length, 10);
     await st.close();
   });
@@ -186,7 +197,8 @@ describe('raft storage: WalStorage', () => {
     await st2.save({ entries: Array.from({ length: 1200 }, (_, i) => ent(i + 1)) });
     await st2.createSnapshot(1200, cs, Buffer.from('state@1200'));
     await st2.close();
-    for (const n of fs.readdirSync(path.join(other, 'snap'))) fs.copyFileSync(path.join(other, 'snap', n), path.join(dir, 'snap', n));
+    for (const n of fs.readdirSync(path.join(other, 'snap')))
+      fs.copyFileSync(path.join(other, 'snap', n), path.join(dir, 'snap', n));
     fs.writeFileSync(path.join(dir, 'snap', '00000000000007d0-0000000000000001.snap.tmp'), 'partial');
     const re = WalStorage.open(dir, { segmentBytes: SEG });
     assert.equal(re.firstIndex(), 1201);
