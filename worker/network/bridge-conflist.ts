@@ -15,6 +15,8 @@ export interface BridgeConflistOptions {
   ipamDataDir: string;
   /** Add portmap; left out when nothing is published, which spares its iptables work on ADD and DEL. */
   portmap: boolean;
+  /** No way out: no gateway on the bridge, no masquerade, no default route (Docker's --internal). */
+  internal?: boolean;
 }
 
 /**
@@ -29,14 +31,14 @@ export function bridgeConflist(o: BridgeConflistOptions): CniConflist {
       {
         type: 'bridge',
         bridge: o.bridgeName,
-        isGateway: true,
-        ipMasq: true,
+        isGateway: !o.internal,
+        ipMasq: !o.internal,
         hairpinMode: true,
         mtu: o.mtu,
         ipam: {
           type: 'host-local',
           ranges: [[{ subnet: o.subnet, gateway: o.gateway }]],
-          routes: [{ dst: '0.0.0.0/0' }],
+          routes: o.internal ? [] : [{ dst: '0.0.0.0/0' }],
           dataDir: o.ipamDataDir,
         },
       },

@@ -4,6 +4,8 @@ import type { NetworkResource } from './types';
 /** `GET /networks` filters, each key to its accepted values (the API layer decodes both JSON encodings into this). */
 export type NetworkFilters = Record<string, string[]>;
 
+/** Names the built-in networks own; no user network may take them. */
+const BUILTIN_NAMES = new Set(['bridge', 'host', 'none']);
 const KEYS = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling']);
 
 /**
@@ -15,7 +17,7 @@ const KEYS = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'danglin
 export function filterNetworks(
   networks: NetworkResource[],
   filters: NetworkFilters,
-  isBuiltin: (n: NetworkResource) => boolean = () => true,
+  isBuiltin: (n: NetworkResource) => boolean = (n) => BUILTIN_NAMES.has(n.Name),
 ): NetworkResource[] {
   for (const [key, values] of Object.entries(filters)) {
     if (!KEYS.has(key)) throw new InvalidArgumentError(`invalid filter '${key}'`);

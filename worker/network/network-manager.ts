@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   ConflictError,
+  ForbiddenError,
   InvalidArgumentError,
   NotFoundError,
   NULL_EVENT_SINK,
@@ -16,7 +17,8 @@ import { claimBridge, releaseBridge } from './bridge-owner';
 import { CniRunner, type CniResult } from './cni-runner';
 import { ensureForwardRules, removeForwardRules } from './host-firewall';
 import { clashingRoutes, defaultRouteMtu } from './host-routes';
-import { builtinNetworkResource, type BuiltinNetworkFacts } from './network-resource';
+import { pickSubnet, validateNetworkCreate, type NetworkCreateRequest, type NetworkDef } from './network-def';
+import { networkResource } from './network-resource';
 import { createNetns, deleteNetns, netnsExists, netnsPath } from './netns';
 import {
   formatPortMap,
@@ -29,7 +31,7 @@ import { PortProxy } from './port-proxy';
 import { runChecked, runCommand } from './run-command';
 import { sweepContainerNatRules } from './stale-rules';
 import { SandboxStore, type SandboxRecord } from './sandbox-store';
-import { formatSubnet, gatewayOf, parseSubnet, type Ipv4Subnet } from './subnet';
+import { formatSubnet, gatewayOf, parseIpv4, parseSubnet, subnetsOverlap, type Ipv4Subnet } from './subnet';
 import type {
   BuiltinNetworkName,
   EndpointSettings,
@@ -46,6 +48,8 @@ export interface NetworkManagerOptions {
   bridgeName?: string;
   /** IPv4 subnet of the `bridge` network. Default '10.197.0.0/16' (clear of Docker's 172.17.0.0/16 and 192.168/16 pools). */
   subnet?: string;
+  /** Where user-defined networks take their /24 subnets from when none is asked for. Default '10.198.0.0/16'. */
+  networkPool?: string;
   /** Where the CNI plugin binaries are. Default '/usr/lib/cni' (Debian's containernetworking-plugins). */
   cniBinDir?: string;
   /** MTU of the bridge and the containers' eth0. Default: the MTU of the host's default-route device, else 1500. */
@@ -58,7 +62,7 @@ export interface NetworkManagerOptions {
 }
 
 export interface CreateSandboxOptions {
-  /** `HostConfig.NetworkMode`; undefined or '' means 'default' (= 'bridge'). */
+  /** `HostConfig.NetworkMode`: 'bridge' ('default', '' or undefined), 'host', 'none', or a user-defined network's name or id. */
   networkMode?: string;
   /** `HostConfig.PortBindings` (bridge only; ignored for host as Docker does; refused for none). */
   portBindings?: PortBindings | null;
@@ -75,8 +79,10 @@ const BRIDGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 const BUILTIN: BuiltinNetworkName[] = ['bridge', 'host', 'none'];
 const REQUIRED_PLUGINS = ['bridge', 'host-local', 'portmap'];
 
-interface NetworkIds {
+/** networks.json: the built-in networks' ids (made once, so they stay stable) and the user-defined networks. */
+interface NetworkRegistry {
   networks: Record<BuiltinNetworkName, { id: string; created: string }>;
+  custom?: NetworkDef[];
 }
 
 /**
@@ -100,7 +106,8 @@ export class NetworkManager {
   private readonly events: EventSink;
   private readonly log: Logger;
   private mtu: number;
-  private ids: NetworkIds | null = null;
+  private ids: NetworkRegistry | null = null;
+  private readonly pool: Ipv4Subnet;
   private readonly records = new Map<string, SandboxRecord>();
   private readonly proxies = new Map<string, PortProxy[]>();
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -121,6 +128,7 @@ export class NetworkManager {
       throw new InvalidArgumentError(`invalid mtu ${opts.mtu}: want an integer 576-65535`);
     }
     this.mtu = opts.mtu ?? 1500;
+    this.pool = parseSubnet(opts.networkPool ?? '10.198.0.0/16', 'networkPool');
     this.cniBinDir = opts.cniBinDir ?? '/usr/lib/cni';
     this.cni = new CniRunner(this.cniBinDir);
     this.netDir = path.join(opts.dataRoot, 'network');
@@ -150,12 +158,20 @@ export class NetworkManager {
     }
     await claimBridge(this.bridgeName, this.opts.dataRoot);
     if (this.opts.mtu === undefined) this.mtu = (await defaultRouteMtu()) ?? 1500;
-    await this.ensureBridge();
+    await this.ensureBridge(this.bridgeName, `${this.gateway}/${this.subnetParsed.prefixLen}`);
     await fs.mkdir(this.netDir, { recursive: true });
     await this.store.init();
     this.ids = await this.loadIds();
     // Without these, a FORWARD policy of DROP (dockerd sets one) cuts containers off.
     await ensureForwardRules(this.bridgeName);
+    for (const def of this.ids.custom ?? []) {
+      try {
+        await this.ensureBridge(def.bridgeName!, bridgeAddress(def));
+        await ensureForwardRules(def.bridgeName!);
+      } catch (e) {
+        this.log.error('cannot set up user-defined network', { network: def.name, err: e });
+      }
+    }
     this.started = true;
     await this.restore();
   }
@@ -190,6 +206,10 @@ export class NetworkManager {
       }
     }
     await this.stop();
+    for (const def of this.ids?.custom ?? []) {
+      await removeForwardRules(def.bridgeName!);
+      await runCommand('ip', ['link', 'delete', def.bridgeName!, 'type', 'bridge']);
+    }
     await removeForwardRules(this.bridgeName);
     await runCommand('ip', ['link', 'delete', this.bridgeName, 'type', 'bridge']);
     await fs.rm(this.netDir, { recursive: true, force: true });
@@ -215,7 +235,9 @@ export class NetworkManager {
    */
   async createSandbox(containerId: string, o: CreateSandboxOptions = {}): Promise<SandboxInfo> {
     this.checkId(containerId);
-    const network = this.parseMode(o.networkMode);
+    this.requireStarted();
+    const def = this.resolveMode(o.networkMode);
+    const network = def.kind;
     const requests = network === 'bridge' ? parsePortBindings(o.portBindings) : [];
     if (network === 'none' && parsePortBindings(o.portBindings).length) {
       throw new InvalidArgumentError(
@@ -230,12 +252,15 @@ export class NetworkManager {
       const existing = this.records.get(containerId);
       if (existing?.state === 'ready')
         throw new ConflictError(`container ${containerId} is already connected to network ${existing.network}`);
+      if (!this.defs().some((d) => d.id === def.id))
+        throw new NotFoundError('network', def.name, { message: `network ${def.name} not found` });
       if (existing) await this.release(existing);
       const rec: SandboxRecord = {
         containerId,
         containerName: (o.name ?? '').replace(/^\//, ''),
         state: 'creating',
-        network,
+        network: def.name,
+        networkId: def.id,
         netnsName: network === 'host' ? null : `${this.bridgeName}-${containerId.slice(0, 12)}`,
         conflist: null,
         cniResult: null,
@@ -259,13 +284,14 @@ export class NetworkManager {
           for (const req of requests) proxies.push(await PortProxy.open(req));
           rec.published = proxies.map((p) => p.published);
           rec.conflist = bridgeConflist({
-            name: this.bridgeName,
-            bridgeName: this.bridgeName,
-            subnet: this.subnet,
-            gateway: this.gateway,
+            name: def.bridgeName!,
+            bridgeName: def.bridgeName!,
+            subnet: def.subnet!,
+            gateway: def.gateway!,
             mtu: this.mtu,
             ipamDataDir: path.join(this.netDir, 'ipam'),
             portmap: rec.published.length > 0,
+            internal: def.internal,
           });
           await this.store.save(rec);
           rec.cniResult = await this.cni.add(rec.conflist, this.attachment(rec));
@@ -284,8 +310,11 @@ export class NetworkManager {
         throw toTsswarmError(e);
       }
       this.proxies.set(containerId, proxies);
-      const net = this.networkFacts(network);
-      this.events.publish('network', 'connect', net.id, { container: containerId, name: network, type: net.driver });
+      this.events.publish('network', 'connect', def.id, {
+        container: containerId,
+        name: def.name,
+        type: driverOf(def),
+      });
       return this.info(rec);
     });
   }
@@ -299,11 +328,11 @@ export class NetworkManager {
       const wasConnected = rec.state !== 'creating';
       await this.release(rec);
       if (wasConnected) {
-        const net = this.networkFacts(rec.network);
-        this.events.publish('network', 'disconnect', net.id, {
+        const def = this.defs().find((d) => d.id === rec.networkId);
+        this.events.publish('network', 'disconnect', rec.networkId, {
           container: containerId,
           name: rec.network,
-          type: net.driver,
+          type: def ? driverOf(def) : 'bridge',
         });
       }
     });
@@ -315,22 +344,17 @@ export class NetworkManager {
     return rec && rec.state === 'ready' ? this.info(rec) : undefined;
   }
 
-  /** `GET /networks`: the built-in networks (Containers left empty, as Docker's list does). */
+  /** `GET /networks`: every network (Containers left empty, as Docker's list does). */
   list(): NetworkResource[] {
-    return BUILTIN.map((n) => builtinNetworkResource(this.builtinFacts(n), {}));
+    return this.defs().map((d) => networkResource(d, {}, this.mtu));
   }
 
   /** `GET /networks/{id}`: by full id, name, or unique id prefix; 404 otherwise. */
   inspect(idOrName: string): NetworkResource {
-    const facts = BUILTIN.map((n) => this.builtinFacts(n));
-    const found =
-      facts.find((f) => f.id === idOrName) ??
-      facts.find((f) => f.name === idOrName) ??
-      (idOrName.length > 0 ? single(facts.filter((f) => f.id.startsWith(idOrName))) : undefined);
-    if (!found) throw new NotFoundError('network', idOrName, { message: `network ${idOrName} not found` });
+    const def = this.resolveNetwork(idOrName);
     const containers: Record<string, NetworkContainer> = {};
     for (const rec of this.records.values()) {
-      if (rec.state !== 'ready' || rec.network !== found.name) continue;
+      if (rec.state !== 'ready' || rec.networkId !== def.id) continue;
       containers[rec.containerId] = {
         Name: rec.containerName,
         EndpointID: rec.endpointId,
@@ -339,7 +363,76 @@ export class NetworkManager {
         IPv6Address: '',
       };
     }
-    return builtinNetworkResource(found, containers);
+    return networkResource(def, containers, this.mtu);
+  }
+
+  /**
+   * `POST /networks/create` for a local bridge network: its own Linux bridge (br-<id prefix>),
+   * the subnet asked for or the first free /24 of the pool, masquerade unless Internal.
+   * Containers on it reach each other by address (there is no name resolution between them).
+   */
+  async createNetwork(body: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
+    this.requireStarted();
+    const req = validateNetworkCreate(body);
+    return this.locked('network-registry', async () => {
+      if (this.defs().some((d) => d.name === req.name))
+        throw new ConflictError(`network with name ${req.name} already exists`);
+      const taken = this.defs()
+        .filter((d) => d.subnet)
+        .map((d) => parseSubnet(d.subnet!));
+      const subnet = req.subnet ?? pickSubnet(this.pool, [...taken, ...(await hostRouteSubnets())]);
+      const overlap = this.defs().find((d) => d.subnet && subnetsOverlapText(d.subnet, formatSubnet(subnet)));
+      if (overlap)
+        throw new ConflictError(`subnet ${formatSubnet(subnet)} overlaps network ${overlap.name} (${overlap.subnet})`);
+      const id = randomBytes(32).toString('hex');
+      const def: NetworkDef = {
+        id,
+        name: req.name,
+        created: new Date().toISOString(),
+        kind: 'bridge',
+        builtin: false,
+        bridgeName: `br-${id.slice(0, 12)}`,
+        subnet: formatSubnet(subnet),
+        gateway: req.gateway ?? gatewayOf(subnet),
+        internal: req.internal,
+        attachable: req.attachable,
+        labels: req.labels,
+        options: req.options,
+      };
+      const clashes = await clashingRoutes(subnet, def.bridgeName!);
+      if (clashes.length) throw new ConflictError(`subnet ${def.subnet} overlaps host routes: ${clashes.join(', ')}`);
+      try {
+        await this.ensureBridge(def.bridgeName!, bridgeAddress(def));
+        await ensureForwardRules(def.bridgeName!);
+        this.ids!.custom = [...(this.ids!.custom ?? []), def];
+        await this.saveIds(this.ids!);
+      } catch (e) {
+        this.ids!.custom = (this.ids!.custom ?? []).filter((d) => d.id !== id);
+        await removeForwardRules(def.bridgeName!);
+        await runCommand('ip', ['link', 'delete', def.bridgeName!, 'type', 'bridge']);
+        throw toTsswarmError(e);
+      }
+      this.events.publish('network', 'create', id, { name: def.name, type: 'bridge' });
+      return { Id: id, Warning: '' };
+    });
+  }
+
+  /** `DELETE /networks/{id}`: 403 for the built-in networks and for a network containers still use. */
+  async removeNetwork(idOrName: string): Promise<void> {
+    this.requireStarted();
+    const def = this.resolveNetwork(idOrName);
+    if (def.builtin) throw new ForbiddenError(`${def.name} is a pre-defined network and cannot be removed`);
+    return this.locked('network-registry', async () => {
+      if ([...this.records.values()].some((r) => r.networkId === def.id)) {
+        throw new ForbiddenError(`error while removing network: network ${def.name} id ${def.id} has active endpoints`);
+      }
+      this.ids!.custom = (this.ids!.custom ?? []).filter((d) => d.id !== def.id);
+      await this.saveIds(this.ids!);
+      await removeForwardRules(def.bridgeName!);
+      await runCommand('ip', ['link', 'delete', def.bridgeName!, 'type', 'bridge']);
+      await fs.rm(path.join(this.netDir, 'ipam', def.bridgeName!), { recursive: true, force: true });
+      this.events.publish('network', 'destroy', def.id, { name: def.name, type: 'bridge' });
+    });
   }
 
   private async release(rec: SandboxRecord): Promise<void> {
@@ -376,6 +469,7 @@ export class NetworkManager {
     for (const rec of recs) {
       let why = '';
       if (rec.state !== 'ready') why = `interrupted while ${rec.state}`;
+      else if (!this.defs().some((d) => d.id === rec.networkId)) why = 'network gone';
       else if (rec.netnsName && !(await netnsExists(rec.netnsName))) why = 'namespace gone';
       else if (this.opts.isContainerKnown && !(await this.opts.isContainerKnown(rec.containerId)))
         why = 'container unknown';
@@ -412,35 +506,27 @@ export class NetworkManager {
     }
   }
 
-  private async ensureBridge(): Promise<void> {
-    const show = await runCommand('ip', ['-j', 'addr', 'show', 'dev', this.bridgeName]);
+  /** Creates the bridge if missing, checks it carries no other subnet, sets MTU, address, up. */
+  private async ensureBridge(bridgeName: string, address: string | null): Promise<void> {
+    const show = await runCommand('ip', ['-j', 'addr', 'show', 'dev', bridgeName]);
     if (show.code !== 0) {
-      await runChecked('ip', ['link', 'add', 'name', this.bridgeName, 'type', 'bridge']);
+      await runChecked('ip', ['link', 'add', 'name', bridgeName, 'type', 'bridge']);
     } else {
       const [link] = JSON.parse(show.stdout) as Array<{
-        link_type?: string;
-        linkinfo?: unknown;
         addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
       }>;
-      const mine = `${this.gateway}/${this.subnetParsed.prefixLen}`;
       const other = (link?.addr_info ?? [])
         .filter((a) => a.family === 'inet')
         .map((a) => `${a.local}/${a.prefixlen}`)
-        .find((a) => a !== mine);
+        .find((a) => a !== address);
       if (other) {
         throw new ConflictError(
-          `bridge ${this.bridgeName} carries ${other}, not ${mine}: it serves another subnet; choose another bridgeName or subnet`,
+          `bridge ${bridgeName} carries ${other}, not ${address ?? 'no address'}: it serves another subnet; choose another bridgeName or subnet`,
         );
       }
     }
-    await runChecked('ip', ['link', 'set', 'dev', this.bridgeName, 'mtu', String(this.mtu), 'up']);
-    await runChecked('ip', [
-      'addr',
-      'replace',
-      `${this.gateway}/${this.subnetParsed.prefixLen}`,
-      'dev',
-      this.bridgeName,
-    ]);
+    await runChecked('ip', ['link', 'set', 'dev', bridgeName, 'mtu', String(this.mtu), 'up']);
+    if (address) await runChecked('ip', ['addr', 'replace', address, 'dev', bridgeName]);
     // The bridge plugin turns forwarding on at each ADD too; doing it here makes the state visible early.
     await fs.writeFile('/proc/sys/net/ipv4/ip_forward', '1');
   }
@@ -451,7 +537,7 @@ export class NetworkManager {
     const [addr, len] = ip.address.split('/');
     rec.ipAddress = addr;
     rec.prefixLen = Number(len);
-    rec.gateway = ip.gateway ?? this.gateway;
+    rec.gateway = ip.gateway ?? '';
     const iface =
       ip.interface !== undefined ? result.interfaces?.[ip.interface] : result.interfaces?.find((i) => i.sandbox);
     rec.macAddress = iface?.mac ?? '';
@@ -467,7 +553,7 @@ export class NetworkManager {
   }
 
   private info(rec: SandboxRecord): SandboxInfo {
-    const net = this.networkFacts(rec.network);
+    const net = { id: rec.networkId };
     const endpoint: EndpointSettings = {
       IPAMConfig: null,
       Links: null,
@@ -494,36 +580,56 @@ export class NetworkManager {
       IPPrefixLen: rec.prefixLen,
       Gateway: rec.gateway,
       MacAddress: rec.macAddress,
-      Ports: rec.network === 'bridge' ? formatPortMap(rec.published as PublishedPort[], rec.exposed) : {},
+      Ports: rec.conflist ? formatPortMap(rec.published as PublishedPort[], rec.exposed) : {},
       Networks: { [rec.network]: endpoint },
       SandboxKey: nsPath ?? '',
     };
   }
 
-  private networkFacts(name: BuiltinNetworkName): { id: string; driver: string } {
-    return { id: this.builtinFacts(name).id, driver: name === 'none' ? 'null' : name };
+  /** The built-in networks, then the user-defined ones. */
+  private defs(): NetworkDef[] {
+    this.requireStarted();
+    const ids = this.ids!.networks;
+    const base = { builtin: true, internal: false, attachable: false, labels: {}, options: {} };
+    return [
+      {
+        ...base,
+        id: ids.bridge.id,
+        created: ids.bridge.created,
+        name: 'bridge',
+        kind: 'bridge',
+        bridgeName: this.bridgeName,
+        subnet: this.subnet,
+        gateway: this.gateway,
+      },
+      { ...base, id: ids.host.id, created: ids.host.created, name: 'host', kind: 'host' },
+      { ...base, id: ids.none.id, created: ids.none.created, name: 'none', kind: 'none' },
+      ...(this.ids!.custom ?? []),
+    ];
   }
 
-  private builtinFacts(name: BuiltinNetworkName): BuiltinNetworkFacts {
-    this.requireStarted();
-    const n = this.ids!.networks[name];
-    if (name !== 'bridge') return { name, id: n.id, created: n.created };
-    return {
-      name,
-      id: n.id,
-      created: n.created,
-      subnet: this.subnet,
-      gateway: this.gateway,
-      bridgeName: this.bridgeName,
-      mtu: this.mtu,
-    };
+  /** A network by full id, then name, then unique id prefix, as Docker resolves them. */
+  private resolveNetwork(idOrName: string): NetworkDef {
+    const defs = this.defs();
+    const found =
+      defs.find((d) => d.id === idOrName) ??
+      defs.find((d) => d.name === idOrName) ??
+      (idOrName.length > 0 ? single(defs.filter((d) => d.id.startsWith(idOrName))) : undefined);
+    if (!found) throw new NotFoundError('network', idOrName, { message: `network ${idOrName} not found` });
+    return found;
+  }
+
+  private async saveIds(reg: NetworkRegistry): Promise<void> {
+    const file = path.join(this.netDir, 'networks.json');
+    await fs.writeFile(`${file}.tmp`, JSON.stringify(reg, null, 1));
+    await fs.rename(`${file}.tmp`, file);
   }
 
   /** Network ids and creation times are made once per data root and kept, so they stay stable. */
-  private async loadIds(): Promise<NetworkIds> {
+  private async loadIds(): Promise<NetworkRegistry> {
     const file = path.join(this.netDir, 'networks.json');
     try {
-      const ids = JSON.parse(await fs.readFile(file, 'utf8')) as NetworkIds;
+      const ids = JSON.parse(await fs.readFile(file, 'utf8')) as NetworkRegistry;
       if (BUILTIN.every((n) => /^[0-9a-f]{64}$/.test(ids.networks?.[n]?.id ?? ''))) return ids;
       this.log.warn('network ids file malformed, making new ids', { file });
     } catch (e) {
@@ -531,23 +637,23 @@ export class NetworkManager {
         this.log.warn('network ids file unreadable, making new ids', { file, err: e });
     }
     const now = new Date().toISOString();
-    const ids = { networks: {} } as NetworkIds;
+    const ids = { networks: {}, custom: [] } as unknown as NetworkRegistry;
     for (const n of BUILTIN) ids.networks[n] = { id: randomBytes(32).toString('hex'), created: now };
-    await fs.writeFile(`${file}.tmp`, JSON.stringify(ids, null, 1));
-    await fs.rename(`${file}.tmp`, file);
+    await this.saveIds(ids);
     return ids;
   }
 
-  private parseMode(mode: string | undefined): BuiltinNetworkName {
-    if (mode === undefined || mode === '' || mode === 'default' || mode === 'bridge') return 'bridge';
-    if (mode === 'host' || mode === 'none') return mode;
-    if (typeof mode !== 'string') throw new InvalidArgumentError('invalid HostConfig.NetworkMode: want a string');
+  private resolveMode(mode: string | undefined): NetworkDef {
+    if (mode !== undefined && typeof mode !== 'string') {
+      throw new InvalidArgumentError('invalid HostConfig.NetworkMode: want a string');
+    }
+    if (mode === undefined || mode === '' || mode === 'default') return this.resolveNetwork('bridge');
     if (mode.startsWith('container:')) {
       throw new InvalidArgumentError(
         `invalid HostConfig.NetworkMode "${mode}": joining another container's network is not supported`,
       );
     }
-    throw new NotFoundError('network', mode, { message: `network ${mode} not found` });
+    return this.resolveNetwork(mode);
   }
 
   private checkId(containerId: string): void {
@@ -575,4 +681,31 @@ export class NetworkManager {
 
 function single<T>(items: T[]): T | undefined {
   return items.length === 1 ? items[0] : undefined;
+}
+
+/** Docker's driver name of a network. */
+function driverOf(def: NetworkDef): string {
+  return def.kind === 'none' ? 'null' : def.kind;
+}
+
+/** The gateway address a bridge carries (none for internal networks). */
+function bridgeAddress(def: NetworkDef): string | null {
+  if (def.internal || !def.gateway || !def.subnet) return null;
+  return `${def.gateway}/${def.subnet.split('/')[1]}`;
+}
+
+function subnetsOverlapText(a: string, b: string): boolean {
+  return subnetsOverlap(parseSubnet(a), parseSubnet(b));
+}
+
+/** The host's routed IPv4 networks, for picking a subnet nothing else uses. */
+async function hostRouteSubnets(): Promise<Ipv4Subnet[]> {
+  const routes = JSON.parse(await runChecked('ip', ['-4', '-j', 'route', 'show'])) as Array<{ dst: string }>;
+  const out: Ipv4Subnet[] = [];
+  for (const r of routes) {
+    const [addr, len] = r.dst.split('/');
+    const network = parseIpv4(addr);
+    if (network !== null) out.push({ network, prefixLen: len === undefined ? 32 : Number(len) });
+  }
+  return out;
 }

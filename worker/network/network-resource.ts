@@ -1,52 +1,45 @@
-import type { BuiltinNetworkName, NetworkContainer, NetworkResource } from './types';
+import type { NetworkDef } from './network-def';
+import type { NetworkContainer, NetworkResource } from './types';
 
-export interface BuiltinNetworkFacts {
-  name: BuiltinNetworkName;
-  id: string;
-  created: string;
-  /** bridge only */
-  subnet?: string;
-  gateway?: string;
-  bridgeName?: string;
-  mtu?: number;
-}
+const DRIVER: Record<NetworkDef['kind'], NetworkResource['Driver']> = { bridge: 'bridge', host: 'host', none: 'null' };
 
-const DRIVER: Record<BuiltinNetworkName, NetworkResource['Driver']> = { bridge: 'bridge', host: 'host', none: 'null' };
-
-/** Docker's JSON for one of the built-in networks, as `docker network inspect` shows it. */
-export function builtinNetworkResource(
-  f: BuiltinNetworkFacts,
+/** Docker's JSON for a network, as `docker network inspect` shows it. */
+export function networkResource(
+  def: NetworkDef,
   containers: Record<string, NetworkContainer>,
+  mtu: number,
 ): NetworkResource {
-  const isBridge = f.name === 'bridge';
-  return {
-    Name: f.name,
-    Id: f.id,
-    Created: f.created,
-    Scope: 'local',
-    Driver: DRIVER[f.name],
-    EnableIPv6: false,
-    IPAM: {
-      Driver: 'default',
-      Options: null,
-      Config: isBridge ? [{ Subnet: f.subnet ?? '', Gateway: f.gateway ?? '' }] : [],
-    },
-    Internal: false,
-    Attachable: false,
-    Ingress: false,
-    ConfigFrom: { Network: '' },
-    ConfigOnly: false,
-    Containers: containers,
-    Options: isBridge
+  const isBridge = def.kind === 'bridge';
+  const options: Record<string, string> =
+    isBridge && def.builtin
       ? {
           'com.docker.network.bridge.default_bridge': 'true',
           'com.docker.network.bridge.enable_icc': 'true',
           'com.docker.network.bridge.enable_ip_masquerade': 'true',
           'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
-          'com.docker.network.bridge.name': f.bridgeName ?? '',
-          'com.docker.network.driver.mtu': String(f.mtu ?? 1500),
+          'com.docker.network.bridge.name': def.bridgeName ?? '',
+          'com.docker.network.driver.mtu': String(mtu),
         }
-      : {},
-    Labels: {},
+      : { ...def.options };
+  return {
+    Name: def.name,
+    Id: def.id,
+    Created: def.created,
+    Scope: 'local',
+    Driver: DRIVER[def.kind],
+    EnableIPv6: false,
+    IPAM: {
+      Driver: 'default',
+      Options: null,
+      Config: isBridge ? [{ Subnet: def.subnet ?? '', Gateway: def.gateway ?? '' }] : [],
+    },
+    Internal: def.internal,
+    Attachable: def.attachable,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: containers,
+    Options: options,
+    Labels: { ...def.labels },
   };
 }

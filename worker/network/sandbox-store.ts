@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { CniConflist } from './bridge-conflist';
 import type { CniResult } from './cni-runner';
 import type { PublishedPort } from './port-bindings';
-import type { BuiltinNetworkName } from './types';
 
 /**
  * What the daemon must remember about a sandbox to find, report and release it after a restart.
@@ -14,7 +13,9 @@ export interface SandboxRecord {
   containerId: string;
   containerName: string;
   state: 'creating' | 'ready' | 'releasing';
-  network: BuiltinNetworkName;
+  /** Name and id of the network joined. */
+  network: string;
+  networkId: string;
   /** Named namespace (ip netns) or null for the host's. */
   netnsName: string | null;
   /** The exact conflist ADD ran with, so DEL matches it even if the daemon's options change. */

@@ -3,8 +3,8 @@
  * Docker's (see ../shared/docker-api/GET_networks.json and GET_containers_ID_json.json).
  */
 
-/** `HostConfig.NetworkMode`: 'default' means 'bridge'; `container:<id>` is not supported here. */
-export type NetworkMode = 'bridge' | 'host' | 'none' | 'default';
+/** `HostConfig.NetworkMode`: 'default' means 'bridge'; a user-defined network's name or id also works; `container:<id>` is not supported. */
+export type NetworkMode = 'bridge' | 'host' | 'none' | 'default' | (string & {});
 
 /** The three built-in networks every daemon has. */
 export type BuiltinNetworkName = 'bridge' | 'host' | 'none';
@@ -43,8 +43,8 @@ export interface EndpointSettings {
 export interface SandboxInfo {
   /** Path of the network namespace for the OCI spec; null means the host's namespace. */
   netnsPath: string | null;
-  /** Name of the network joined: 'bridge', 'host' or 'none'. */
-  NetworkName: BuiltinNetworkName;
+  /** Name of the network joined: 'bridge', 'host', 'none' or a user-defined network. */
+  NetworkName: string;
   NetworkID: string;
   EndpointID: string;
   /** Empty strings / 0 for host and none. */

@@ -6,7 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError, type EventSink } from '../../../src/api';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+  type EventSink,
+} from '../../../src/api';
 import { NetworkManager, type SandboxInfo } from '../../../worker/network';
 import { runCommand } from '../../../worker/network/run-command';
 import {
@@ -443,6 +450,91 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
       broken.start(),
       (e: Error) =>
         e instanceof UnavailableError && /CNI plugin bridge not found in \/nonexistent\/cni/.test(e.message),
+    );
+  });
+
+  it('creates, uses, persists and removes user-defined bridge networks', async () => {
+    const root = dataRoot();
+    const m = manager(root, `tswu${tag}`, '10.210.0.0/24', { networkPool: '10.211.0.0/16' });
+    await m.start();
+    const app = await m.createNetwork({ Name: 'app', Labels: { team: 'x' } });
+    assert.match(app.Id, /^[0-9a-f]{64}$/);
+    const appNet = m.inspect('app');
+    assert.deepEqual(appNet.IPAM.Config, [{ Subnet: '10.211.0.0/24', Gateway: '10.211.0.1' }]);
+    assert.deepEqual([appNet.Driver, appNet.Scope, appNet.Labels], ['bridge', 'local', { team: 'x' }]);
+    const sealed = await m.createNetwork({
+      Name: 'sealed',
+      Internal: true,
+      IPAM: { Config: [{ Subnet: '10.212.0.0/24' }] },
+    });
+    assert.deepEqual(
+      m.list().map((n) => n.Name),
+      ['bridge', 'host', 'none', 'app', 'sealed'],
+    );
+    await assert.rejects(
+      m.createNetwork({ Name: 'app' }),
+      (e: Error) => e instanceof ConflictError && /already exists/.test(e.message),
+    );
+    await assert.rejects(m.createNetwork({ Name: 'bridge' }), ConflictError);
+    await assert.rejects(
+      m.createNetwork({ Name: 'x', IPAM: { Config: [{ Subnet: '10.211.0.0/25' }] } }),
+      /overlaps network app/,
+    );
+    await assert.rejects(m.createNetwork({ Name: 'x', Driver: 'macvlan' }), InvalidArgumentError);
+
+    const [i1, i2, i3, i4] = [newId(), newId(), newId(), newId()];
+    const s1 = await m.createSandbox(i1, {
+      networkMode: 'app',
+      portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] },
+    });
+    const s2 = await m.createSandbox(i2, { networkMode: app.Id.slice(0, 12) });
+    assert.equal(s1.NetworkName, 'app');
+    assert.equal(s2.NetworkID, app.Id);
+    assert.match(s1.IPAddress, /^10\.211\.0\./);
+    assert.deepEqual(Object.keys(s1.Networks), ['app']);
+    httpd(nsName(s1));
+    assert.equal(await eventually(() => netnsGet(nsName(s2), `http://${s1.IPAddress}/`)), 'hello from tsswarm\n');
+    assert.equal(
+      await eventually(() => hostGet(`http://127.0.0.1:${s1.Ports['80/tcp']![0].HostPort}/`)),
+      'hello from tsswarm\n',
+    );
+    assert.deepEqual(Object.keys(m.inspect('app').Containers).sort(), [i1, i2].sort());
+
+    // Internal: the containers talk to each other, the host has no address on that bridge.
+    const s3 = await m.createSandbox(i3, { networkMode: 'sealed' });
+    const s4 = await m.createSandbox(i4, { networkMode: 'sealed' });
+    await inNetns(nsName(s3), [BUSYBOX, 'ping', '-c', '1', '-W', '5', s4.IPAddress]);
+    assert.equal(await inNetns(nsName(s3), ['ip', 'route', 'show', 'default']), '');
+    assert.notEqual((await runCommand(BUSYBOX, ['ping', '-c', '1', '-W', '1', s4.IPAddress])).code, 0);
+
+    await assert.rejects(
+      m.removeNetwork('app'),
+      (e: Error) => e instanceof ForbiddenError && /has active endpoints/.test(e.message),
+    );
+    await assert.rejects(
+      m.removeNetwork('bridge'),
+      (e: Error) => e instanceof ForbiddenError && /pre-defined/.test(e.message),
+    );
+
+    // Restart: networks and their sandboxes come back.
+    await m.stop();
+    const m2 = manager(root, `tswu${tag}`, '10.210.0.0/24', { networkPool: '10.211.0.0/16' });
+    await m2.start();
+    assert.equal(m2.inspect('app').Id, app.Id);
+    assert.equal(m2.sandbox(i1)?.IPAddress, s1.IPAddress);
+
+    for (const id of [i1, i2, i3, i4]) await m2.releaseSandbox(id);
+    await m2.removeNetwork('app');
+    await m2.removeNetwork(sealed.Id);
+    await assert.rejects(
+      Promise.resolve().then(() => m2.inspect('app')),
+      NotFoundError,
+    );
+    assert.deepEqual(await bridgePorts(`br-${app.Id.slice(0, 12)}`), []);
+    assert.notEqual((await runCommand('ip', ['link', 'show', `br-${app.Id.slice(0, 12)}`])).code, 0);
+    assert.deepEqual(
+      events.filter((e) => e.id === app.Id && (e.action === 'create' || e.action === 'destroy')).map((e) => e.action),
+      ['create', 'destroy'],
     );
   });
 

@@ -2,7 +2,25 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bridgeConflist } from '../../../worker/network/bridge-conflist';
-import { builtinNetworkResource } from '../../../worker/network/network-resource';
+import type { NetworkDef } from '../../../worker/network/network-def';
+import { networkResource } from '../../../worker/network/network-resource';
+
+function def(name: 'bridge' | 'host' | 'none', extra: Partial<NetworkDef> = {}): NetworkDef {
+  const bridge = name === 'bridge' ? { bridgeName: 'tsswarm0', subnet: '10.197.0.0/16', gateway: '10.197.0.1' } : {};
+  return {
+    id: ID,
+    name,
+    created: '2026-01-01T00:00:00Z',
+    kind: name,
+    builtin: true,
+    internal: false,
+    attachable: false,
+    labels: {},
+    options: {},
+    ...bridge,
+    ...extra,
+  };
+}
 
 const ID = 'a'.repeat(64);
 
@@ -13,18 +31,7 @@ describe('network resources', () => {
       ? (JSON.parse(fs.readFileSync(ref, 'utf8')) as Array<Record<string, unknown>>)
       : null;
     for (const name of ['bridge', 'host', 'none'] as const) {
-      const ours = builtinNetworkResource(
-        {
-          name,
-          id: ID,
-          created: '2026-01-01T00:00:00Z',
-          subnet: '10.197.0.0/16',
-          gateway: '10.197.0.1',
-          bridgeName: 'tsswarm0',
-          mtu: 1500,
-        },
-        {},
-      );
+      const ours = networkResource(def(name), {}, 1500);
       assert.equal(ours.Scope, 'local');
       if (docker) {
         const theirs = docker.find((n) => n.Name === name)!;
@@ -34,21 +41,19 @@ describe('network resources', () => {
         assert.deepEqual(Object.keys(ours.Options).sort(), Object.keys(theirs.Options as object).sort());
       }
     }
-    const br = builtinNetworkResource(
-      {
-        name: 'bridge',
-        id: ID,
-        created: 'x',
-        subnet: '10.197.0.0/16',
-        gateway: '10.197.0.1',
-        bridgeName: 'tsswarm0',
-        mtu: 1400,
-      },
-      {},
-    );
+    const br = networkResource(def('bridge'), {}, 1400);
     assert.deepEqual(br.IPAM.Config, [{ Subnet: '10.197.0.0/16', Gateway: '10.197.0.1' }]);
     assert.equal(br.Options['com.docker.network.bridge.name'], 'tsswarm0');
     assert.equal(br.Options['com.docker.network.driver.mtu'], '1400');
+    const custom = networkResource(
+      def('bridge', { name: 'mynet', builtin: false, internal: true, labels: { a: 'b' }, options: { x: 'y' } }),
+      {},
+      1400,
+    );
+    assert.deepEqual(
+      [custom.Name, custom.Internal, custom.Labels, custom.Options],
+      ['mynet', true, { a: 'b' }, { x: 'y' }],
+    );
   });
   it('builds the bridge conflist: gateway, masquerade, hairpin, host-local, portmap', () => {
     const c = bridgeConflist({
@@ -85,5 +90,17 @@ describe('network resources', () => {
       plain.plugins.map((p) => p.type),
       ['bridge'],
     );
+    const internal = bridgeConflist({
+      name: 'n',
+      bridgeName: 'b',
+      subnet: '10.1.0.0/24',
+      gateway: '10.1.0.1',
+      mtu: 1500,
+      ipamDataDir: '/d',
+      portmap: false,
+      internal: true,
+    });
+    const ib = internal.plugins[0] as Record<string, unknown>;
+    assert.deepEqual([ib.isGateway, ib.ipMasq, (ib.ipam as Record<string, unknown>).routes], [false, false, []]);
   });
 });
