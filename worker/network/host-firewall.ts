@@ -31,3 +31,44 @@ export async function removeForwardRules(bridgeName: string): Promise<void> {
     }
   }
 }
+
+function isolationRule(from: string, to: string): string[] {
+  return [
+    '-i',
+    from,
+    '-o',
+    to,
+    '-m',
+    'conntrack',
+    '!',
+    '--ctstate',
+    'DNAT',
+    '-m',
+    'comment',
+    '--comment',
+    `tsswarm isolate ${from} ${to}`,
+    '-j',
+    'DROP',
+  ];
+}
+
+/**
+ * Separates two bridge networks as Docker does: no traffic from one to the other, except
+ * connections to published ports (DNATed). Inserted above the accept rules; idempotent.
+ */
+export async function ensureIsolation(a: string, b: string): Promise<void> {
+  for (const rule of [isolationRule(a, b), isolationRule(b, a)]) {
+    const check = await runCommand('iptables', ['-w', '-t', 'filter', '-C', 'FORWARD', ...rule]);
+    if (check.code !== 0) await runChecked('iptables', ['-w', '-t', 'filter', '-I', 'FORWARD', '1', ...rule]);
+  }
+}
+
+/** Deletes the isolation rules between two bridges; idempotent. */
+export async function removeIsolation(a: string, b: string): Promise<void> {
+  for (const rule of [isolationRule(a, b), isolationRule(b, a)]) {
+    for (let i = 0; i < 16; i++) {
+      const r = await runCommand('iptables', ['-w', '-t', 'filter', '-D', 'FORWARD', ...rule]);
+      if (r.code !== 0) break;
+    }
+  }
+}

@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../../src/util';
 import { bridgeConflist } from './bridge-conflist';
 import { claimBridge, releaseBridge } from './bridge-owner';
 import { CniRunner, type CniResult } from './cni-runner';
-import { ensureForwardRules, removeForwardRules } from './host-firewall';
+import { ensureForwardRules, ensureIsolation, removeForwardRules, removeIsolation } from './host-firewall';
 import { clashingRoutes, defaultRouteMtu } from './host-routes';
 import { pickSubnet, validateNetworkCreate, type NetworkCreateRequest, type NetworkDef } from './network-def';
 import { networkResource } from './network-resource';
@@ -172,6 +172,10 @@ export class NetworkManager {
         this.log.error('cannot set up user-defined network', { network: def.name, err: e });
       }
     }
+    const bridges = this.bridgeNames();
+    for (let i = 0; i < bridges.length; i++) {
+      for (let j = i + 1; j < bridges.length; j++) await ensureIsolation(bridges[i], bridges[j]);
+    }
     this.started = true;
     await this.restore();
   }
@@ -207,6 +211,8 @@ export class NetworkManager {
     }
     await this.stop();
     for (const def of this.ids?.custom ?? []) {
+      for (const other of this.bridgeNames())
+        if (other !== def.bridgeName) await removeIsolation(def.bridgeName!, other);
       await removeForwardRules(def.bridgeName!);
       await runCommand('ip', ['link', 'delete', def.bridgeName!, 'type', 'bridge']);
     }
@@ -404,10 +410,12 @@ export class NetworkManager {
       try {
         await this.ensureBridge(def.bridgeName!, bridgeAddress(def));
         await ensureForwardRules(def.bridgeName!);
+        for (const other of this.bridgeNames()) await ensureIsolation(def.bridgeName!, other);
         this.ids!.custom = [...(this.ids!.custom ?? []), def];
         await this.saveIds(this.ids!);
       } catch (e) {
         this.ids!.custom = (this.ids!.custom ?? []).filter((d) => d.id !== id);
+        for (const other of this.bridgeNames()) await removeIsolation(def.bridgeName!, other);
         await removeForwardRules(def.bridgeName!);
         await runCommand('ip', ['link', 'delete', def.bridgeName!, 'type', 'bridge']);
         throw toTsswarmError(e);
@@ -428,6 +436,7 @@ export class NetworkManager {
       }
       this.ids!.custom = (this.ids!.custom ?? []).filter((d) => d.id !== def.id);
       await this.saveIds(this.ids!);
+      for (const other of this.bridgeNames()) await removeIsolation(def.bridgeName!, other);
       await removeForwardRules(def.bridgeName!);
       await runCommand('ip', ['link', 'delete', def.bridgeName!, 'type', 'bridge']);
       await fs.rm(path.join(this.netDir, 'ipam', def.bridgeName!), { recursive: true, force: true });
@@ -584,6 +593,11 @@ export class NetworkManager {
       Networks: { [rec.network]: endpoint },
       SandboxKey: nsPath ?? '',
     };
+  }
+
+  /** The Linux bridges of this daemon's networks. */
+  private bridgeNames(): string[] {
+    return [this.bridgeName, ...(this.ids?.custom ?? []).map((d) => d.bridgeName!)];
   }
 
   /** The built-in networks, then the user-defined ones. */

@@ -500,6 +500,19 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     );
     assert.deepEqual(Object.keys(m.inspect('app').Containers).sort(), [i1, i2].sort());
 
+    // Networks are isolated from each other, except through published ports.
+    const onDefault = newId();
+    const sd = await m.createSandbox(onDefault);
+    assert.notEqual(
+      (await runCommand('ip', ['netns', 'exec', nsName(sd), BUSYBOX, 'ping', '-c', '1', '-W', '1', s1.IPAddress])).code,
+      0,
+    );
+    assert.equal(
+      await eventually(() => netnsGet(nsName(sd), `http://10.210.0.1:${s1.Ports['80/tcp']![0].HostPort}/`)),
+      'hello from tsswarm\n',
+    );
+    await m.releaseSandbox(onDefault);
+
     // Internal: the containers talk to each other, the host has no address on that bridge.
     const s3 = await m.createSandbox(i3, { networkMode: 'sealed' });
     const s4 = await m.createSandbox(i4, { networkMode: 'sealed' });
@@ -532,6 +545,10 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     );
     assert.deepEqual(await bridgePorts(`br-${app.Id.slice(0, 12)}`), []);
     assert.notEqual((await runCommand('ip', ['link', 'show', `br-${app.Id.slice(0, 12)}`])).code, 0);
+    assert.ok(
+      !(await iptablesRules()).some((l) => l.includes(`br-${app.Id.slice(0, 12)}`)),
+      'no rule names the removed bridge',
+    );
     assert.deepEqual(
       events.filter((e) => e.id === app.Id && (e.action === 'create' || e.action === 'destroy')).map((e) => e.action),
       ['create', 'destroy'],
