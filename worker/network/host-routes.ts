@@ -6,6 +6,18 @@ interface RouteJson {
   dev?: string;
 }
 
+/** The host's routed IPv4 networks (main table, default route excluded). */
+export async function hostRouteSubnets(): Promise<Ipv4Subnet[]> {
+  const routes = JSON.parse(await runChecked('ip', ['-4', '-j', 'route', 'show'])) as RouteJson[];
+  const out: Ipv4Subnet[] = [];
+  for (const r of routes) {
+    const [addr, len] = r.dst.split('/');
+    const network = parseIpv4(addr);
+    if (network !== null) out.push({ network, prefixLen: len === undefined ? 32 : Number(len) });
+  }
+  return out;
+}
+
 /** IPv4 routes of the host's main table (default route excluded) that overlap `subnet`, on devices other than `ownDevice`. */
 export async function clashingRoutes(subnet: Ipv4Subnet, ownDevice: string): Promise<string[]> {
   const routes = JSON.parse(await runChecked('ip', ['-4', '-j', 'route', 'show'])) as RouteJson[];

@@ -20,3 +20,4 @@ export {
 export { CniPluginError } from './cni-runner';
 export { containerHostsFile, containerResolvConf } from './container-files';
 export { filterNetworks, type NetworkFilters } from './network-filters';
+export type { NetworkCreateRequest } from './network-def';

@@ -16,7 +16,7 @@ import { bridgeConflist } from './bridge-conflist';
 import { claimBridge, releaseBridge } from './bridge-owner';
 import { CniRunner, type CniResult } from './cni-runner';
 import { ensureForwardRules, ensureIsolation, removeForwardRules, removeIsolation } from './host-firewall';
-import { clashingRoutes, defaultRouteMtu } from './host-routes';
+import { clashingRoutes, defaultRouteMtu, hostRouteSubnets } from './host-routes';
 import { pickSubnet, validateNetworkCreate, type NetworkCreateRequest, type NetworkDef } from './network-def';
 import { networkResource } from './network-resource';
 import { createNetns, deleteNetns, netnsExists, netnsPath } from './netns';
@@ -31,7 +31,7 @@ import { PortProxy } from './port-proxy';
 import { runChecked, runCommand } from './run-command';
 import { sweepContainerNatRules } from './stale-rules';
 import { SandboxStore, type SandboxRecord } from './sandbox-store';
-import { formatSubnet, gatewayOf, parseIpv4, parseSubnet, subnetsOverlap, type Ipv4Subnet } from './subnet';
+import { formatSubnet, gatewayOf, parseSubnet, subnetsOverlap, type Ipv4Subnet } from './subnet';
 import type {
   BuiltinNetworkName,
   EndpointSettings,
@@ -87,7 +87,8 @@ interface NetworkRegistry {
 
 /**
  * Networking for standalone containers: the built-in `bridge` (CNI bridge + host-local +
- * portmap, outbound masquerade, `-p` publishing), `host` and `none` networks.
+ * portmap, outbound masquerade, `-p` publishing), `host` and `none` networks, and user-defined
+ * local bridge networks (each its own Linux bridge, isolated from the others).
  *
  * Each bridge or none container gets a named namespace `<bridgeName>-<first 12 of its id>` in
  * /run/netns (so daemons with different bridges never collide, and `ip netns exec` works).
@@ -710,16 +711,4 @@ function bridgeAddress(def: NetworkDef): string | null {
 
 function subnetsOverlapText(a: string, b: string): boolean {
   return subnetsOverlap(parseSubnet(a), parseSubnet(b));
-}
-
-/** The host's routed IPv4 networks, for picking a subnet nothing else uses. */
-async function hostRouteSubnets(): Promise<Ipv4Subnet[]> {
-  const routes = JSON.parse(await runChecked('ip', ['-4', '-j', 'route', 'show'])) as Array<{ dst: string }>;
-  const out: Ipv4Subnet[] = [];
-  for (const r of routes) {
-    const [addr, len] = r.dst.split('/');
-    const network = parseIpv4(addr);
-    if (network !== null) out.push({ network, prefixLen: len === undefined ? 32 : Number(len) });
-  }
-  return out;
 }
