@@ -7,10 +7,19 @@ const FALLBACK_NAMESERVERS = ['nameserver 8.8.8.8', 'nameserver 8.8.4.4'];
  * The container's /etc/resolv.conf from the host's, as Docker makes it: unchanged for the host
  * network; otherwise without loopback nameservers (127.0.0.53 of systemd-resolved cannot be
  * reached from a container's namespace), falling back to Google's public resolvers when none
- * is left. A container on `none` gets the same file; it has no way out anyway.
+ * is left. A container on `none` gets the same file; it has no way out anyway. On a network
+ * with its own name server (`DnsServers`), that server replaces the nameserver lines.
  */
-export function containerResolvConf(hostResolvConf: string, info: Pick<SandboxInfo, 'NetworkName'>): string {
+export function containerResolvConf(
+  hostResolvConf: string,
+  info: Pick<SandboxInfo, 'NetworkName'> & Partial<Pick<SandboxInfo, 'DnsServers'>>,
+): string {
   if (info.NetworkName === 'host') return hostResolvConf;
+  if (info.DnsServers?.length) {
+    // The network's own server answers container names and relays the rest to the host's resolvers.
+    const kept = hostResolvConf.split('\n').filter((l) => l.trim() !== '' && !/^\s*nameserver\s/.test(l));
+    return [...info.DnsServers.map((d) => `nameserver ${d}`), ...kept, ''].join('\n');
+  }
   const lines = hostResolvConf.split('\n').filter((l) => !LOOPBACK_NAMESERVER.test(l));
   if (!lines.some((l) => /^\s*nameserver\s/.test(l))) {
     while (lines.length && lines[lines.length - 1] === '') lines.pop();

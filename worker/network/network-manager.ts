@@ -19,6 +19,7 @@ import { ensureForwardRules, ensureIsolation, removeForwardRules, removeIsolatio
 import { clashingRoutes, defaultRouteMtu, hostRouteSubnets } from './host-routes';
 import { pickSubnet, validateNetworkCreate, type NetworkCreateRequest, type NetworkDef } from './network-def';
 import { networkResource } from './network-resource';
+import { NetworkDnsServer, resolvConfNameservers } from './dns-server';
 import { createNetns, deleteNetns, netnsExists, netnsPath } from './netns';
 import {
   formatPortMap,
@@ -48,6 +49,8 @@ export interface NetworkManagerOptions {
   bridgeName?: string;
   /** IPv4 subnet of the `bridge` network. Default '10.197.0.0/16' (clear of Docker's 172.17.0.0/16 and 192.168/16 pools). */
   subnet?: string;
+  /** Resolvers the name servers of user-defined networks relay other names to. Default: the host's /etc/resolv.conf nameservers. */
+  dnsUpstreams?: string[];
   /** Where user-defined networks take their /24 subnets from when none is asked for. Default '10.198.0.0/16'. */
   networkPool?: string;
   /** Where the CNI plugin binaries are. Default '/usr/lib/cni' (Debian's containernetworking-plugins). */
@@ -70,7 +73,7 @@ export interface CreateSandboxOptions {
   exposedPorts?: Record<string, unknown> | string[] | null;
   /** The container's name (a leading '/' is dropped), for `Containers` of network inspect. */
   name?: string;
-  /** Not used by the network layer (the engine writes /etc/hostname and /etc/hosts); accepted so create options pass through. */
+  /** The container's hostname: on user-defined networks it resolves, as its name and short id do. */
   hostname?: string;
 }
 
@@ -111,6 +114,8 @@ export class NetworkManager {
   private readonly pool: Ipv4Subnet;
   private readonly records = new Map<string, SandboxRecord>();
   private readonly proxies = new Map<string, PortProxy[]>();
+  /** Name servers of user-defined networks, by network id. */
+  private readonly dns = new Map<string, NetworkDnsServer>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private started = false;
 
@@ -169,6 +174,7 @@ export class NetworkManager {
       try {
         await this.ensureBridge(def.bridgeName!, bridgeAddress(def));
         await ensureForwardRules(def.bridgeName!);
+        await this.startDns(def);
       } catch (e) {
         this.log.error('cannot set up user-defined network', { network: def.name, err: e });
       }
@@ -186,7 +192,9 @@ export class NetworkManager {
     this.started = false;
     const all = [...this.proxies.values()].flat();
     this.proxies.clear();
-    await Promise.all(all.map((p) => p.close()));
+    const servers = [...this.dns.values()];
+    this.dns.clear();
+    await Promise.all([...all.map((p) => p.close()), ...servers.map((d) => d.close())]);
   }
 
   /**
@@ -265,6 +273,7 @@ export class NetworkManager {
       const rec: SandboxRecord = {
         containerId,
         containerName: (o.name ?? '').replace(/^\//, ''),
+        hostname: o.hostname ?? '',
         state: 'creating',
         network: def.name,
         networkId: def.id,
@@ -414,6 +423,7 @@ export class NetworkManager {
         for (const other of this.bridgeNames()) await ensureIsolation(def.bridgeName!, other);
         this.ids!.custom = [...(this.ids!.custom ?? []), def];
         await this.saveIds(this.ids!);
+        await this.startDns(def);
       } catch (e) {
         this.ids!.custom = (this.ids!.custom ?? []).filter((d) => d.id !== id);
         for (const other of this.bridgeNames()) await removeIsolation(def.bridgeName!, other);
@@ -437,6 +447,8 @@ export class NetworkManager {
       }
       this.ids!.custom = (this.ids!.custom ?? []).filter((d) => d.id !== def.id);
       await this.saveIds(this.ids!);
+      await this.dns.get(def.id)?.close();
+      this.dns.delete(def.id);
       for (const other of this.bridgeNames()) await removeIsolation(def.bridgeName!, other);
       await removeForwardRules(def.bridgeName!);
       await runCommand('ip', ['link', 'delete', def.bridgeName!, 'type', 'bridge']);
@@ -593,7 +605,45 @@ export class NetworkManager {
       Ports: rec.conflist ? formatPortMap(rec.published as PublishedPort[], rec.exposed) : {},
       Networks: { [rec.network]: endpoint },
       SandboxKey: nsPath ?? '',
+      DnsServers: this.dns.has(rec.networkId) && rec.gateway ? [rec.gateway] : [],
     };
+  }
+
+  /** Serves container names on a user-defined network from its gateway (not for internal ones: no address). */
+  private async startDns(def: NetworkDef): Promise<void> {
+    if (def.internal || !def.gateway || this.dns.has(def.id)) return;
+    let upstreams = this.opts.dnsUpstreams ?? [];
+    if (!this.opts.dnsUpstreams) {
+      try {
+        upstreams = resolvConfNameservers(await fs.readFile('/etc/resolv.conf', 'utf8'));
+      } catch {
+        // no resolv.conf: only container names resolve
+      }
+    }
+    const server = new NetworkDnsServer({
+      address: def.gateway,
+      lookup: (name) => this.lookupName(def.id, name),
+      upstreams,
+    });
+    try {
+      await server.start();
+      this.dns.set(def.id, server);
+    } catch (e) {
+      this.log.warn('no name server for network (port 53 taken?)', { network: def.name, err: e });
+    }
+  }
+
+  /** Addresses of the containers on a network answering to `name` (name, hostname, id or short id). */
+  private lookupName(networkId: string, name: string): string[] | null {
+    const out: string[] = [];
+    for (const r of this.records.values()) {
+      if (r.networkId !== networkId || r.state !== 'ready' || !r.ipAddress) continue;
+      const names = [r.containerName, r.hostname ?? '', r.containerId, r.containerId.slice(0, 12)].map((n) =>
+        n.toLowerCase(),
+      );
+      if (names.includes(name)) out.push(r.ipAddress);
+    }
+    return out.length ? out : null;
   }
 
   /** The Linux bridges of this daemon's networks. */

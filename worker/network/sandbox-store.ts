@@ -12,6 +12,7 @@ import type { PublishedPort } from './port-bindings';
 export interface SandboxRecord {
   containerId: string;
   containerName: string;
+  hostname?: string;
   state: 'creating' | 'ready' | 'releasing';
   /** Name and id of the network joined. */
   network: string;

@@ -58,6 +58,8 @@ export interface SandboxInfo {
   Networks: Record<string, EndpointSettings>;
   /** `NetworkSettings.SandboxKey`: the netns path, or '' for the host namespace. */
   SandboxKey: string;
+  /** Name servers the network serves for its containers (user-defined networks: the gateway); put them in resolv.conf. */
+  DnsServers: string[];
 }
 
 /** `Containers[id]` of a network inspect. */

@@ -455,7 +455,8 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
 
   it('creates, uses, persists and removes user-defined bridge networks', async () => {
     const root = dataRoot();
-    const m = manager(root, `tswu${tag}`, '10.210.0.0/24', { networkPool: '10.211.0.0/16' });
+    // No upstream resolvers: tests must not send queries off the machine.
+    const m = manager(root, `tswu${tag}`, '10.210.0.0/24', { networkPool: '10.211.0.0/16', dnsUpstreams: [] });
     await m.start();
     const app = await m.createNetwork({ Name: 'app', Labels: { team: 'x' } });
     assert.match(app.Id, /^[0-9a-f]{64}$/);
@@ -485,9 +486,11 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     const [i1, i2, i3, i4] = [newId(), newId(), newId(), newId()];
     const s1 = await m.createSandbox(i1, {
       networkMode: 'app',
+      name: '/db',
+      hostname: 'dbhost',
       portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] },
     });
-    const s2 = await m.createSandbox(i2, { networkMode: app.Id.slice(0, 12) });
+    const s2 = await m.createSandbox(i2, { networkMode: app.Id.slice(0, 12), name: 'web' });
     assert.equal(s1.NetworkName, 'app');
     assert.equal(s2.NetworkID, app.Id);
     assert.match(s1.IPAddress, /^10\.211\.0\./);
@@ -500,9 +503,17 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     );
     assert.deepEqual(Object.keys(m.inspect('app').Containers).sort(), [i1, i2].sort());
 
+    // Names resolve on the network through its gateway; other names fail without leaving the host.
+    assert.deepEqual(s1.DnsServers, ['10.211.0.1']);
+    for (const name of ['db', 'DBHOST', i1.slice(0, 12)]) {
+      const out = await eventually(() => inNetns(nsName(s2), [BUSYBOX, 'nslookup', name, '10.211.0.1']));
+      assert.match(out, new RegExp(`Address:\\s+${s1.IPAddress.replace(/\./g, '\\.')}`), out);
+    }
+    await assert.rejects(inNetns(nsName(s2), [BUSYBOX, 'nslookup', 'nosuch.invalid', '10.211.0.1']));
     // Networks are isolated from each other, except through published ports.
     const onDefault = newId();
     const sd = await m.createSandbox(onDefault);
+    assert.deepEqual(sd.DnsServers, []);
     assert.notEqual(
       (await runCommand('ip', ['netns', 'exec', nsName(sd), BUSYBOX, 'ping', '-c', '1', '-W', '1', s1.IPAddress])).code,
       0,
@@ -531,10 +542,14 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
 
     // Restart: networks and their sandboxes come back.
     await m.stop();
-    const m2 = manager(root, `tswu${tag}`, '10.210.0.0/24', { networkPool: '10.211.0.0/16' });
+    const m2 = manager(root, `tswu${tag}`, '10.210.0.0/24', { networkPool: '10.211.0.0/16', dnsUpstreams: [] });
     await m2.start();
     assert.equal(m2.inspect('app').Id, app.Id);
     assert.equal(m2.sandbox(i1)?.IPAddress, s1.IPAddress);
+    assert.match(
+      await eventually(() => inNetns(nsName(s2), [BUSYBOX, 'nslookup', 'db', '10.211.0.1'])),
+      new RegExp(s1.IPAddress.replace(/\./g, '\\.')),
+    );
 
     for (const id of [i1, i2, i3, i4]) await m2.releaseSandbox(id);
     await m2.removeNetwork('app');

@@ -14,6 +14,15 @@ describe('network container files', () => {
       'nameserver 192.0.2.53\n',
     );
   });
+  it('points resolv.conf at the network name server when there is one', () => {
+    assert.equal(
+      containerResolvConf('search lan\nnameserver 127.0.0.53\noptions edns0\n', {
+        NetworkName: 'app',
+        DnsServers: ['10.198.0.1'],
+      }),
+      'nameserver 10.198.0.1\nsearch lan\noptions edns0\n',
+    );
+  });
   it('writes /etc/hosts with the container address under its hostname', () => {
     const hosts = containerHostsFile({ NetworkName: 'bridge', IPAddress: '10.197.0.2' }, 'abc123', '');
     assert.match(hosts, /^127\.0\.0\.1\tlocalhost\n/);
