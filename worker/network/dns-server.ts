@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { parseIpv4, subnetContains, type Ipv4Subnet } from './subnet';
 import { buildDnsAnswer, buildDnsServfail, DNS_CLASS_IN, DNS_TYPE_A, parseDnsQuery } from './dns-message';
 
 /** Answers container names on one network; null means "not ours" (ask upstream). */
@@ -12,6 +13,8 @@ export interface DnsServerOptions {
   /** Resolvers for other names (the host's); none means other names fail (internal networks). */
   upstreams: string[];
   upstreamTimeoutMs?: number;
+  /** Only clients in this network are answered, so the gateway is no open resolver for anyone routed to it. */
+  clients: Ipv4Subnet;
 }
 
 /**
@@ -46,6 +49,8 @@ export class NetworkDnsServer {
   }
 
   private async handle(msg: Buffer, host: string, port: number): Promise<void> {
+    const from = parseIpv4(host);
+    if (from === null || !subnetContains(this.o.clients, from)) return;
     const q = parseDnsQuery(msg);
     if (!q || !this.socket) return;
     const local = q.qclass === DNS_CLASS_IN ? this.o.lookup(q.name) : null;

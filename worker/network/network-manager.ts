@@ -622,6 +622,7 @@ export class NetworkManager {
     }
     const server = new NetworkDnsServer({
       address: def.gateway,
+      clients: parseSubnet(def.subnet!),
       lookup: (name) => this.lookupName(def.id, name),
       upstreams,
     });

@@ -514,6 +514,8 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     const onDefault = newId();
     const sd = await m.createSandbox(onDefault);
     assert.deepEqual(sd.DnsServers, []);
+    // The name server answers only its own network's clients.
+    await assert.rejects(inNetns(nsName(sd), [BUSYBOX, 'nslookup', 'db', '10.211.0.1'], 3000));
     assert.notEqual(
       (await runCommand('ip', ['netns', 'exec', nsName(sd), BUSYBOX, 'ping', '-c', '1', '-W', '1', s1.IPAddress])).code,
       0,
