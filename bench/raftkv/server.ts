@@ -25,9 +25,11 @@ function trace(ms: number): void {
 }
 
 /**
- * Runs a full garbage collection once the node has been idle (nothing applied) for a second
+ * Runs a full garbage collection once the node has been idle (nothing applied) for 200 ms
  * after a busy spell, so that memory held by garbage from a burst of writes goes back to the
- * system instead of waiting for the next allocation-driven collection.
+ * system instead of waiting for the next allocation-driven collection. Soon after the burst,
+ * not later: a pause that lands when election timers fire (a second after a leader is lost)
+ * would stretch the vote round trip and invite a split vote.
  */
 function idleGc(node: RaftNode): void {
   let gc: (() => void) | undefined;
@@ -39,15 +41,18 @@ function idleGc(node: RaftNode): void {
   }
   let last = node.appliedIndex();
   let busy = false;
+  let quiet = 0;
   setInterval(() => {
     const now = node.appliedIndex();
-    if (now !== last) busy = true;
-    else if (busy) {
+    if (now !== last) {
+      busy = true;
+      quiet = 0;
+    } else if (busy && ++quiet >= 2) {
       busy = false;
       gc!();
     }
     last = now;
-  }, 500).unref();
+  }, 100).unref();
 }
 
 /**
