@@ -3,8 +3,35 @@ import { pack } from 'tar-stream';
 
 /** The applets the test images link to /bin/busybox. */
 export const BUSYBOX_APPLETS = [
-  'sh', 'echo', 'cat', 'sleep', 'ls', 'env', 'id', 'hostname', 'wget', 'nc', 'httpd', 'top', 'ps', 'true', 'false',
-  'mkdir', 'rm', 'touch', 'kill', 'pwd', 'whoami', 'head', 'tail', 'grep', 'date', 'uname', 'trap', 'ip', 'ping',
+  'sh',
+  'echo',
+  'cat',
+  'sleep',
+  'ls',
+  'env',
+  'id',
+  'hostname',
+  'wget',
+  'nc',
+  'httpd',
+  'top',
+  'ps',
+  'true',
+  'false',
+  'mkdir',
+  'rm',
+  'touch',
+  'kill',
+  'pwd',
+  'whoami',
+  'head',
+  'tail',
+  'grep',
+  'date',
+  'uname',
+  'trap',
+  'ip',
+  'ping',
 ];
 
 /**
@@ -27,7 +54,10 @@ export async function busyboxLayerTar(busybox = '/bin/busybox'): Promise<Buffer>
   }
   p.entry({ name: 'bin/busybox', mode: 0o755, mtime }, readFileSync(busybox));
   for (const a of BUSYBOX_APPLETS) p.entry({ name: `bin/${a}`, type: 'symlink', linkname: 'busybox', mtime });
-  p.entry({ name: 'etc/passwd', mode: 0o644, mtime }, 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  p.entry(
+    { name: 'etc/passwd', mode: 0o644, mtime },
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+  );
   p.entry({ name: 'etc/group', mode: 0o644, mtime }, 'root:x:0:\nnogroup:x:65534:\n');
   p.finalize();
   await done;

@@ -46,7 +46,9 @@ export async function startTestContainerd(): Promise<TestContainerd> {
       await supervisor.stop();
       // Snapshots may still be mounted if a test failed midway; unmount before removing.
       try {
-        execFileSync('sh', ['-c', `grep -o " ${dataRoot}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], { stdio: 'ignore' });
+        execFileSync('sh', ['-c', `grep -o " ${dataRoot}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], {
+          stdio: 'ignore',
+        });
       } catch {
         /* nothing mounted */
       }

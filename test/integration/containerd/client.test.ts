@@ -17,7 +17,12 @@ function spec(args: string[], rootfs: string) {
     hostname: 'test',
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      {
+        destination: '/dev',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+      },
     ],
     linux: { namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'network' }] },
   };
@@ -84,7 +89,12 @@ describe('containerd client (real containerd)', function () {
     assert.equal(info.kind, 'COMMITTED');
 
     const rootfs = await client.snapshots.prepare('c1-rootfs', 'busybox-layer');
-    await client.containers.create({ id: 'c1', spec: spec(['sh', '-c', 'echo out; echo err >&2; exit 7'], 'rootfs'), snapshotter: 'overlayfs', snapshotKey: 'c1-rootfs' });
+    await client.containers.create({
+      id: 'c1',
+      spec: spec(['sh', '-c', 'echo out; echo err >&2; exit 7'], 'rootfs'),
+      snapshotter: 'overlayfs',
+      snapshotKey: 'c1-rootfs',
+    });
 
     const ac = new AbortController();
     const seen: string[] = [];
@@ -107,7 +117,9 @@ describe('containerd client (real containerd)', function () {
     const readFifo = (p: string) =>
       new Promise<string>((resolve) => {
         let s = '';
-        createReadStream(p).on('data', (c) => (s += c.toString())).on('end', () => resolve(s));
+        createReadStream(p)
+          .on('data', (c) => (s += c.toString()))
+          .on('end', () => resolve(s));
       });
     const outP = readFifo(stdout);
     const errP = readFifo(stderr);
@@ -137,6 +149,8 @@ describe('containerd client (real containerd)', function () {
     await client.waitForReady(10_000);
     const v = await client.version();
     assert.ok(v.version);
-    assert.ok(readFileSync(path.join(ctd.dataRoot, 'containerd', 'config.toml'), 'utf8').includes('io.containerd.grpc.v1.cri'));
+    assert.ok(
+      readFileSync(path.join(ctd.dataRoot, 'containerd', 'config.toml'), 'utf8').includes('io.containerd.grpc.v1.cri'),
+    );
   });
 });

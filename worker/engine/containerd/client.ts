@@ -5,7 +5,15 @@ import * as grpc from '@grpc/grpc-js';
 import { InternalError, UnavailableError } from '../../../src/api';
 import { RpcChannel, type CallContext } from './rpc';
 import { EVENT_TYPES } from './proto-source';
-import { decode, jsonAny, OCI_PROCESS_TYPE_URL, OCI_SPEC_TYPE_URL, toDate, type ProtoAny, type ProtoTimestamp } from './schema';
+import {
+  decode,
+  jsonAny,
+  OCI_PROCESS_TYPE_URL,
+  OCI_SPEC_TYPE_URL,
+  toDate,
+  type ProtoAny,
+  type ProtoTimestamp,
+} from './schema';
 import type {
   ContainerRecord,
   ContainerdEvent,
@@ -54,13 +62,17 @@ export class ContentClient extends SubClient {
   /** Replaces the labels named in `paths` (e.g. "labels.containerd.io/gc.ref.content.l.0"). */
   async updateLabels(digest: string, labels: Record<string, string>, paths?: string[]): Promise<ContentInfo> {
     const updateMask = { paths: paths ?? Object.keys(labels).map((k) => `labels.${k}`) };
-    const res = await this.rpc.unary<{ info: ContentInfo }>(this.ctx, 'content', 'Update', { info: { digest, labels }, updateMask });
+    const res = await this.rpc.unary<{ info: ContentInfo }>(this.ctx, 'content', 'Update', {
+      info: { digest, labels },
+      updateMask,
+    });
     return res.info;
   }
 
   async list(filters: string[] = []): Promise<ContentInfo[]> {
     const out: ContentInfo[] = [];
-    for await (const page of this.rpc.serverStream<{ info: ContentInfo[] }>(this.ctx, 'content', 'List', { filters })) out.push(...page.info);
+    for await (const page of this.rpc.serverStream<{ info: ContentInfo[] }>(this.ctx, 'content', 'List', { filters }))
+      out.push(...page.info);
     return out;
   }
 
@@ -73,7 +85,8 @@ export class ContentClient extends SubClient {
     const rpc = this.rpc;
     const ctx = this.ctx;
     async function* chunks() {
-      for await (const m of rpc.serverStream<{ data: Buffer }>(ctx, 'content', 'Read', { digest, offset, size })) yield m.data;
+      for await (const m of rpc.serverStream<{ data: Buffer }>(ctx, 'content', 'Read', { digest, offset, size }))
+        yield m.data;
     }
     return Readable.from(chunks(), { objectMode: false });
   }
@@ -98,7 +111,11 @@ export class ContentClient extends SubClient {
       if (Object.keys(labels).length) await this.updateLabels(expected.digest, labels);
       return;
     }
-    const stream = this.rpc.bidi<object, { action: string; offset: number; digest: string }>(this.ctx, 'content', 'Write');
+    const stream = this.rpc.bidi<object, { action: string; offset: number; digest: string }>(
+      this.ctx,
+      'content',
+      'Write',
+    );
     const responses = stream[Symbol.asyncIterator]();
     const roundTrip = async (msg: object) => {
       if (!stream.write(msg)) await new Promise((r) => stream.once('drain', r));
@@ -120,7 +137,15 @@ export class ContentClient extends SubClient {
         }
         pending = buf;
       }
-      await roundTrip({ action: 'COMMIT', ref, offset, total: expected.size, expected: expected.digest, data: pending ?? Buffer.alloc(0), labels });
+      await roundTrip({
+        action: 'COMMIT',
+        ref,
+        offset,
+        total: expected.size,
+        expected: expected.digest,
+        data: pending ?? Buffer.alloc(0),
+        labels,
+      });
       stream.end();
     } catch (err) {
       stream.cancel();
@@ -151,7 +176,14 @@ export class LeasesClient extends SubClient {
   }
 
   async list(filters: string[] = []): Promise<Array<{ id: string; labels: Record<string, string> }>> {
-    return (await this.rpc.unary<{ leases: Array<{ id: string; labels: Record<string, string> }> }>(this.ctx, 'leases', 'List', { filters })).leases;
+    return (
+      await this.rpc.unary<{ leases: Array<{ id: string; labels: Record<string, string> }> }>(
+        this.ctx,
+        'leases',
+        'List',
+        { filters },
+      )
+    ).leases;
   }
 }
 
@@ -166,15 +198,31 @@ export class SnapshotsClient extends SubClient {
   }
 
   async prepare(key: string, parent = '', labels: Record<string, string> = {}): Promise<Mount[]> {
-    return (await this.rpc.unary<{ mounts: Mount[] }>(this.ctx, 'snapshots', 'Prepare', { snapshotter: this.snapshotter, key, parent, labels })).mounts;
+    return (
+      await this.rpc.unary<{ mounts: Mount[] }>(this.ctx, 'snapshots', 'Prepare', {
+        snapshotter: this.snapshotter,
+        key,
+        parent,
+        labels,
+      })
+    ).mounts;
   }
 
   async view(key: string, parent: string, labels: Record<string, string> = {}): Promise<Mount[]> {
-    return (await this.rpc.unary<{ mounts: Mount[] }>(this.ctx, 'snapshots', 'View', { snapshotter: this.snapshotter, key, parent, labels })).mounts;
+    return (
+      await this.rpc.unary<{ mounts: Mount[] }>(this.ctx, 'snapshots', 'View', {
+        snapshotter: this.snapshotter,
+        key,
+        parent,
+        labels,
+      })
+    ).mounts;
   }
 
   async mounts(key: string): Promise<Mount[]> {
-    return (await this.rpc.unary<{ mounts: Mount[] }>(this.ctx, 'snapshots', 'Mounts', { snapshotter: this.snapshotter, key })).mounts;
+    return (
+      await this.rpc.unary<{ mounts: Mount[] }>(this.ctx, 'snapshots', 'Mounts', { snapshotter: this.snapshotter, key })
+    ).mounts;
   }
 
   async commit(name: string, key: string, labels: Record<string, string> = {}): Promise<void> {
@@ -186,7 +234,12 @@ export class SnapshotsClient extends SubClient {
   }
 
   async stat(key: string): Promise<SnapshotInfo> {
-    return (await this.rpc.unary<{ info: SnapshotInfo }>(this.ctx, 'snapshots', 'Stat', { snapshotter: this.snapshotter, key })).info;
+    return (
+      await this.rpc.unary<{ info: SnapshotInfo }>(this.ctx, 'snapshots', 'Stat', {
+        snapshotter: this.snapshotter,
+        key,
+      })
+    ).info;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -201,12 +254,21 @@ export class SnapshotsClient extends SubClient {
 
   async updateLabels(name: string, labels: Record<string, string>): Promise<SnapshotInfo> {
     const updateMask = { paths: Object.keys(labels).map((k) => `labels.${k}`) };
-    return (await this.rpc.unary<{ info: SnapshotInfo }>(this.ctx, 'snapshots', 'Update', { snapshotter: this.snapshotter, info: { name, labels }, updateMask })).info;
+    return (
+      await this.rpc.unary<{ info: SnapshotInfo }>(this.ctx, 'snapshots', 'Update', {
+        snapshotter: this.snapshotter,
+        info: { name, labels },
+        updateMask,
+      })
+    ).info;
   }
 
   async list(filters: string[] = []): Promise<SnapshotInfo[]> {
     const out: SnapshotInfo[] = [];
-    for await (const page of this.rpc.serverStream<{ info: SnapshotInfo[] }>(this.ctx, 'snapshots', 'List', { snapshotter: this.snapshotter, filters })) {
+    for await (const page of this.rpc.serverStream<{ info: SnapshotInfo[] }>(this.ctx, 'snapshots', 'List', {
+      snapshotter: this.snapshotter,
+      filters,
+    })) {
       out.push(...page.info);
     }
     return out;
@@ -235,10 +297,15 @@ export class ImagesClient extends SubClient {
   }
 
   async create(image: { name: string; target: Descriptor; labels?: Record<string, string> }): Promise<ImageRecord> {
-    return (await this.rpc.unary<{ image: ImageRecord }>(this.ctx, 'images', 'Create', { image: { labels: {}, ...image } })).image;
+    return (
+      await this.rpc.unary<{ image: ImageRecord }>(this.ctx, 'images', 'Create', { image: { labels: {}, ...image } })
+    ).image;
   }
 
-  async update(image: { name: string; target: Descriptor; labels?: Record<string, string> }, paths?: string[]): Promise<ImageRecord> {
+  async update(
+    image: { name: string; target: Descriptor; labels?: Record<string, string> },
+    paths?: string[],
+  ): Promise<ImageRecord> {
     const req: Record<string, unknown> = { image: { labels: {}, ...image } };
     if (paths) req.updateMask = { paths };
     return (await this.rpc.unary<{ image: ImageRecord }>(this.ctx, 'images', 'Update', req)).image;
@@ -282,9 +349,12 @@ export class ContainersClient extends SubClient {
       spec: jsonAny(OCI_SPEC_TYPE_URL, o.spec),
       snapshotter: o.snapshotter ?? '',
       snapshotKey: o.snapshotKey ?? '',
-      extensions: Object.fromEntries(Object.entries(o.extensions ?? {}).map(([k, v]) => [k, jsonAny(`tsswarm/${k}`, v)])),
+      extensions: Object.fromEntries(
+        Object.entries(o.extensions ?? {}).map(([k, v]) => [k, jsonAny(`tsswarm/${k}`, v)]),
+      ),
     };
-    return (await this.rpc.unary<{ container: ContainerRecord }>(this.ctx, 'containers', 'Create', { container })).container;
+    return (await this.rpc.unary<{ container: ContainerRecord }>(this.ctx, 'containers', 'Create', { container }))
+      .container;
   }
 
   async get(id: string): Promise<ContainerRecord> {
@@ -292,12 +362,18 @@ export class ContainersClient extends SubClient {
   }
 
   async list(filters: string[] = []): Promise<ContainerRecord[]> {
-    return (await this.rpc.unary<{ containers: ContainerRecord[] }>(this.ctx, 'containers', 'List', { filters })).containers;
+    return (await this.rpc.unary<{ containers: ContainerRecord[] }>(this.ctx, 'containers', 'List', { filters }))
+      .containers;
   }
 
   async updateLabels(id: string, labels: Record<string, string>): Promise<ContainerRecord> {
     const updateMask = { paths: Object.keys(labels).map((k) => `labels.${k}`) };
-    return (await this.rpc.unary<{ container: ContainerRecord }>(this.ctx, 'containers', 'Update', { container: { id, labels }, updateMask })).container;
+    return (
+      await this.rpc.unary<{ container: ContainerRecord }>(this.ctx, 'containers', 'Update', {
+        container: { id, labels },
+        updateMask,
+      })
+    ).container;
   }
 
   async delete(id: string): Promise<void> {
@@ -328,16 +404,31 @@ export class TasksClient extends SubClient {
   }
 
   async kill(containerId: string, signal: number, opts: { execId?: string; all?: boolean } = {}): Promise<void> {
-    await this.rpc.unary(this.ctx, 'tasks', 'Kill', { containerId, signal, execId: opts.execId ?? '', all: opts.all ?? false });
+    await this.rpc.unary(this.ctx, 'tasks', 'Kill', {
+      containerId,
+      signal,
+      execId: opts.execId ?? '',
+      all: opts.all ?? false,
+    });
   }
 
   async delete(containerId: string): Promise<ExitStatus & { pid: number }> {
-    const r = await this.rpc.unary<{ pid: number; exitStatus: number; exitedAt?: ProtoTimestamp }>(this.ctx, 'tasks', 'Delete', { containerId });
+    const r = await this.rpc.unary<{ pid: number; exitStatus: number; exitedAt?: ProtoTimestamp }>(
+      this.ctx,
+      'tasks',
+      'Delete',
+      { containerId },
+    );
     return { pid: r.pid, exitStatus: r.exitStatus, exitedAt: toDate(r.exitedAt) };
   }
 
   async deleteProcess(containerId: string, execId: string): Promise<ExitStatus> {
-    const r = await this.rpc.unary<{ exitStatus: number; exitedAt?: ProtoTimestamp }>(this.ctx, 'tasks', 'DeleteProcess', { containerId, execId });
+    const r = await this.rpc.unary<{ exitStatus: number; exitedAt?: ProtoTimestamp }>(
+      this.ctx,
+      'tasks',
+      'DeleteProcess',
+      { containerId, execId },
+    );
     return { exitStatus: r.exitStatus, exitedAt: toDate(r.exitedAt) };
   }
 
@@ -345,8 +436,10 @@ export class TasksClient extends SubClient {
     return (await this.rpc.unary<{ process: ProcessState }>(this.ctx, 'tasks', 'Get', { containerId, execId })).process;
   }
 
+  /** Every task's init process; containerd leaves containerId empty there, so it is filled from id. */
   async list(): Promise<ProcessState[]> {
-    return (await this.rpc.unary<{ tasks: ProcessState[] }>(this.ctx, 'tasks', 'List', { filter: '' })).tasks;
+    const tasks = (await this.rpc.unary<{ tasks: ProcessState[] }>(this.ctx, 'tasks', 'List', { filter: '' })).tasks;
+    return tasks.map((t) => ({ ...t, containerId: t.containerId || t.id }));
   }
 
   /** Adds a process to a running task; `process` is an OCI runtime spec "process" object. */
@@ -379,12 +472,17 @@ export class TasksClient extends SubClient {
   }
 
   async pids(containerId: string): Promise<number[]> {
-    return (await this.rpc.unary<{ processes: Array<{ pid: number }> }>(this.ctx, 'tasks', 'ListPids', { containerId })).processes.map((p) => p.pid);
+    return (
+      await this.rpc.unary<{ processes: Array<{ pid: number }> }>(this.ctx, 'tasks', 'ListPids', { containerId })
+    ).processes.map((p) => p.pid);
   }
 
   /** Resolves when the process exits (a long-lived call; prefer events for many tasks). */
   async wait(containerId: string, execId = ''): Promise<ExitStatus> {
-    const r = await this.rpc.unary<{ exitStatus: number; exitedAt?: ProtoTimestamp }>(this.ctx, 'tasks', 'Wait', { containerId, execId });
+    const r = await this.rpc.unary<{ exitStatus: number; exitedAt?: ProtoTimestamp }>(this.ctx, 'tasks', 'Wait', {
+      containerId,
+      execId,
+    });
     return { exitStatus: r.exitStatus, exitedAt: toDate(r.exitedAt) };
   }
 }
@@ -399,7 +497,13 @@ export class EventsClient extends SubClient {
     const nsFilter = `namespace==${this.ctx.namespace}`;
     const all = filters.length ? filters.map((f) => `${nsFilter},${f}`) : [nsFilter];
     type Envelope = { timestamp?: ProtoTimestamp; namespace: string; topic: string; event?: ProtoAny };
-    for await (const env of this.rpc.serverStream<Envelope>(this.ctx, 'events', 'Subscribe', { filters: all }, signal)) {
+    for await (const env of this.rpc.serverStream<Envelope>(
+      this.ctx,
+      'events',
+      'Subscribe',
+      { filters: all },
+      signal,
+    )) {
       const typeUrl = env.event?.type_url ?? '';
       const known = EVENT_TYPES[typeUrl];
       yield {
@@ -476,7 +580,9 @@ export class ContainerdClient extends EventEmitter {
   waitForReady(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.rpc.client.waitForReady(Date.now() + timeoutMs, (err) =>
-        err ? reject(new UnavailableError(`containerd at ${this.address} is not answering: ${err.message}`)) : resolve(),
+        err
+          ? reject(new UnavailableError(`containerd at ${this.address} is not answering: ${err.message}`))
+          : resolve(),
       );
     });
   }
@@ -508,7 +614,13 @@ export class ContainerdClient extends EventEmitter {
     const id = `tsswarm-${randomBytes(8).toString('hex')}`;
     const expire = new Date(Date.now() + expireMs).toISOString();
     await this.leases.create(id, { 'containerd.io/gc.expire': expire });
-    const leased = new ContainerdClient(this.rpc, this.address, this.namespace, { namespace: this.namespace, lease: id }, false);
+    const leased = new ContainerdClient(
+      this.rpc,
+      this.address,
+      this.namespace,
+      { namespace: this.namespace, lease: id },
+      false,
+    );
     try {
       return await fn(leased);
     } finally {

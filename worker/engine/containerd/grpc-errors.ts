@@ -1,5 +1,12 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { ConflictError, InternalError, InvalidArgumentError, NotFoundError, TsswarmError, UnavailableError } from '../../../src/api';
+import {
+  ConflictError,
+  InternalError,
+  InvalidArgumentError,
+  NotFoundError,
+  TsswarmError,
+  UnavailableError,
+} from '../../../src/api';
 
 /** Maps a gRPC failure from containerd to our typed errors, naming the method that failed. */
 export function fromGrpcError(method: string, err: unknown): TsswarmError {

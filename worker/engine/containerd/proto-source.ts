@@ -161,7 +161,10 @@ message events {
  * Paths on the wire are /<service>/<method>; messages are resolved in CONTAINERD_PROTO.
  */
 export const SERVICES = {
-  version: { service: 'containerd.services.version.v1.Version', methods: { Version: ['google.protobuf.Empty', 'containerd.version.VersionResponse'] } },
+  version: {
+    service: 'containerd.services.version.v1.Version',
+    methods: { Version: ['google.protobuf.Empty', 'containerd.version.VersionResponse'] },
+  },
   content: {
     service: 'containerd.services.content.v1.Content',
     methods: {
@@ -196,7 +199,10 @@ export const SERVICES = {
       Usage: ['containerd.snapshots.UsageRequest', 'containerd.snapshots.UsageResponse'],
     },
   },
-  diff: { service: 'containerd.services.diff.v1.Diff', methods: { Apply: ['containerd.diff.ApplyRequest', 'containerd.diff.ApplyResponse'] } },
+  diff: {
+    service: 'containerd.services.diff.v1.Diff',
+    methods: { Apply: ['containerd.diff.ApplyRequest', 'containerd.diff.ApplyResponse'] },
+  },
   images: {
     service: 'containerd.services.images.v1.Images',
     methods: {

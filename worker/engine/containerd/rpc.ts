@@ -59,9 +59,22 @@ export class RpcChannel {
   }
 
   /** A server stream as an async iterable; breaking out of the loop cancels the call. */
-  async *serverStream<T>(ctx: CallContext, service: ServiceName, method: string, request: object, signal?: AbortSignal): AsyncGenerator<T> {
+  async *serverStream<T>(
+    ctx: CallContext,
+    service: ServiceName,
+    method: string,
+    request: object,
+    signal?: AbortSignal,
+  ): AsyncGenerator<T> {
     const { path, req, res } = this.def(service, method);
-    const call = this.client.makeServerStreamRequest<object, T>(path, (v) => encode(req, v), (b) => decode<T>(res, b), request, metadata(ctx), {});
+    const call = this.client.makeServerStreamRequest<object, T>(
+      path,
+      (v) => encode(req, v),
+      (b) => decode<T>(res, b),
+      request,
+      metadata(ctx),
+      {},
+    );
     const onAbort = () => call.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -75,9 +88,19 @@ export class RpcChannel {
     }
   }
 
-  bidi<Req extends object, Res>(ctx: CallContext, service: ServiceName, method: string): grpc.ClientDuplexStream<Req, Res> {
+  bidi<Req extends object, Res>(
+    ctx: CallContext,
+    service: ServiceName,
+    method: string,
+  ): grpc.ClientDuplexStream<Req, Res> {
     const { path, req, res } = this.def(service, method);
-    return this.client.makeBidiStreamRequest<Req, Res>(path, (v) => encode(req, v), (b) => decode<Res>(res, b), metadata(ctx), {});
+    return this.client.makeBidiStreamRequest<Req, Res>(
+      path,
+      (v) => encode(req, v),
+      (b) => decode<Res>(res, b),
+      metadata(ctx),
+      {},
+    );
   }
 
   close(): void {

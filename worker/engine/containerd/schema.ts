@@ -2,7 +2,14 @@ import * as protobuf from 'protobufjs';
 import { CONTAINERD_PROTO } from './proto-source';
 
 /** Plain-object options for decoding: numbers for int64, enum names as strings, Buffers for bytes. */
-const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: String, bytes: Buffer, defaults: true, arrays: true, objects: true };
+const TO_OBJECT: protobuf.IConversionOptions = {
+  longs: Number,
+  enums: String,
+  bytes: Buffer,
+  defaults: true,
+  arrays: true,
+  objects: true,
+};
 
 const WELL_KNOWN = ['any', 'empty', 'timestamp', 'field_mask', 'duration'];
 
@@ -47,7 +54,8 @@ export interface ProtoTimestamp {
 }
 
 export function toDate(ts: ProtoTimestamp | null | undefined): Date | undefined {
-  if (!ts || (!ts.seconds && !ts.nanos)) return undefined;
+  // Go's zero time (year 1) travels as a large negative number of seconds.
+  if (!ts || ts.seconds <= 0) return undefined;
   return new Date(ts.seconds * 1000 + Math.floor(ts.nanos / 1e6));
 }
 

@@ -134,7 +134,9 @@ export class ContainerdSupervisor extends EventEmitter {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    throw new UnavailableError(`containerd did not answer on ${this.address} within ${this.startTimeoutMs} ms: ${String(last)}; see ${this.logFile}`);
+    throw new UnavailableError(
+      `containerd did not answer on ${this.address} within ${this.startTimeoutMs} ms: ${String(last)}; see ${this.logFile}`,
+    );
   }
 
   /** Stops containerd: SIGTERM, then SIGKILL after graceMs. Running containers' shims survive. */

@@ -1,0 +1,1007 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  open as openCb,
+  openSync,
+  closeSync,
+  constants as fsc,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { Readable } from 'node:stream';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  NotModifiedError,
+  NULL_EVENT_SINK,
+  type EventSink,
+} from '../../../src/api';
+import { createLogger, type Logger } from '../../../src/util';
+import { containerHostsFile, containerResolvConf, type NetworkManager, type SandboxInfo } from '../../network';
+import type { ContainerdClient, Mount } from '../containerd';
+import { initialState, toInspect, toSummary, type ContainerRecord, type MountPoint } from './container-record';
+import { parseContainerCreate, validateBind, validateContainerName } from './create-schema';
+import { JsonFileLog, readLogs, type ReadLogsOptions } from './json-file-log';
+import { randomName } from './names';
+import { buildOciSpec, mergeEnv, processArgs, resolveUser, type OciMount } from './oci-spec';
+import { restartDelayMs, shouldRestart } from './restart-policy';
+
+const run = promisify(execFile);
+const openFd = promisify(openCb);
+
+/** What the container service needs of the image service. */
+export interface ImageResolver {
+  resolveForRun(
+    ref: string,
+  ): Promise<{ id: string; name: string; config: OciImageConfig; chainId: string; snapshotter?: string }>;
+}
+
+/** The parts of an OCI image config a container starts from. */
+export interface OciImageConfig {
+  config?: {
+    Env?: string[] | null;
+    Cmd?: string[] | null;
+    Entrypoint?: string[] | null;
+    WorkingDir?: string;
+    User?: string;
+    Labels?: Record<string, string> | null;
+    StopSignal?: string;
+    ExposedPorts?: Record<string, object> | null;
+  };
+}
+
+export interface ContainerServiceOptions {
+  client: ContainerdClient;
+  images: ImageResolver;
+  network: Pick<NetworkManager, 'createSandbox' | 'releaseSandbox'>;
+  dataRoot: string;
+  /** cgroup parent of every container, so that several daemons on one machine stay apart; default "tsswarm". */
+  cgroupParent?: string;
+  runtime?: string;
+  events?: EventSink;
+  logger?: Logger;
+}
+
+export interface ListOptions {
+  all?: boolean;
+  limit?: number;
+  filters?: Record<string, string[]>;
+}
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+  SIGCHLD: 17,
+  SIGCONT: 18,
+  SIGSTOP: 19,
+  SIGTSTP: 20,
+  SIGTTIN: 21,
+  SIGTTOU: 22,
+  SIGURG: 23,
+  SIGXCPU: 24,
+  SIGXFSZ: 25,
+  SIGVTALRM: 26,
+  SIGPROF: 27,
+  SIGWINCH: 28,
+  SIGIO: 29,
+  SIGPWR: 30,
+  SIGSYS: 31,
+};
+
+/** "TERM", "SIGTERM", "15" -> 15; InvalidArgumentError otherwise. */
+export function parseSignal(sig: string | number | undefined, fallback = 15): number {
+  if (sig === undefined || sig === '') return fallback;
+  if (typeof sig === 'number' || /^\d+$/.test(sig)) {
+    const n = Number(sig);
+    if (n < 1 || n > 64) throw new InvalidArgumentError(`invalid signal: ${sig}`);
+    return n;
+  }
+  const name = sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`;
+  const n = SIGNALS[name];
+  if (!n) throw new InvalidArgumentError(`invalid signal: ${sig}`);
+  return n;
+}
+
+interface Live {
+  log: JsonFileLog;
+  /** Resolves when stdout and stderr have reached EOF. */
+  drained?: Promise<void>;
+  exitWaiters: Array<(code: number) => void>;
+  removeWaiters: Array<(code: number) => void>;
+  restartTimer?: NodeJS.Timeout;
+  consecutiveRestarts: number;
+  /** The FIFO readers, dropped on close() as a stopping daemon drops them. */
+  readers: Set<Socket>;
+}
+
+/**
+ * Containers on this host, the way dockerd runs them: containerd holds the container while it
+ * runs, its rootfs is an overlayfs snapshot of the image, runc's shim writes stdio into FIFOs
+ * that the daemon copies into a json-file log. Records live under <dataRoot>/containers, so a
+ * restarted daemon re-adopts what is running (live restore).
+ */
+export class ContainerService {
+  private readonly records = new Map<string, ContainerRecord>();
+  private readonly live = new Map<string, Live>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly root: string;
+  private readonly cgroupParent: string;
+  private readonly runtime: string;
+  private readonly events: EventSink;
+  private readonly log: Logger;
+  private abort?: AbortController;
+  private stopped = true;
+
+  constructor(private readonly o: ContainerServiceOptions) {
+    this.root = path.join(o.dataRoot, 'containers');
+    this.cgroupParent = o.cgroupParent ?? 'tsswarm';
+    this.runtime = o.runtime ?? 'io.containerd.runc.v2';
+    this.events = o.events ?? NULL_EVENT_SINK;
+    this.log = o.logger ?? createLogger('containers');
+  }
+
+  // ---- life cycle of the service -------------------------------------------------------
+
+  /**
+   * Loads the records, subscribes to containerd's task events and reconciles with its tasks
+   * (live restore). The service's start; start(id) starts a container.
+   */
+  async restore(): Promise<void> {
+    this.stopped = false;
+    mkdirSync(this.root, { recursive: true });
+    for (const id of readdirSync(this.root)) {
+      const file = path.join(this.root, id, 'config.v2.json');
+      if (!existsSync(file)) continue;
+      try {
+        const r = JSON.parse(readFileSync(file, 'utf8')) as ContainerRecord;
+        this.records.set(r.Id, r);
+        this.liveOf(r);
+      } catch (err) {
+        this.log.warn('skipping unreadable container record', { id, err });
+      }
+    }
+    this.subscribe();
+    await this.reconcile();
+    this.o.client.on('reconnect', this.onReconnect);
+  }
+
+  private readonly onReconnect = () => {
+    this.log.info('containerd is back; reconciling containers');
+    this.subscribe();
+    this.reconcile().catch((err) => this.log.error('reconcile failed', { err }));
+  };
+
+  /** Stops watching; containers keep running (they are re-adopted by the next restore). Idempotent. */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.o.client.off('reconnect', this.onReconnect);
+    this.abort?.abort();
+    for (const l of this.live.values()) {
+      if (l.restartTimer) clearTimeout(l.restartTimer);
+      for (const sock of l.readers) sock.destroy();
+      l.readers.clear();
+    }
+  }
+
+  private subscribe(): void {
+    this.abort?.abort();
+    const ac = new AbortController();
+    this.abort = ac;
+    (async () => {
+      for await (const ev of this.o.client.events.subscribe(['topic~="/tasks/"'], ac.signal)) {
+        const e = ev.event as { containerId?: string; id?: string; exitStatus?: number } | undefined;
+        if (!e?.containerId || !this.records.has(e.containerId)) continue;
+        if (ev.topic === '/tasks/exit' && (e.id === e.containerId || !e.id)) {
+          this.withLock(e.containerId, () => this.handleExit(e.containerId!, e.exitStatus ?? 0)).catch((err) =>
+            this.log.error('exit handling failed', { id: e.containerId, err }),
+          );
+        } else if (ev.topic === '/tasks/oom') {
+          const r = this.records.get(e.containerId)!;
+          r.State.OOMKilled = true;
+          this.events.publish('container', 'oom', r.Id, { name: r.Name.slice(1) });
+        }
+      }
+    })().catch((err) => {
+      if (!ac.signal.aborted) this.log.warn('containerd event stream ended', { err });
+    });
+  }
+
+  /** Brings records in line with containerd's tasks: re-attaches to running ones, finishes exited ones. */
+  async reconcile(): Promise<void> {
+    const tasks = new Map((await this.o.client.tasks.list()).map((t) => [t.containerId, t]));
+    for (const r of this.records.values()) {
+      const t = tasks.get(r.Id);
+      if (t && (t.status === 'RUNNING' || t.status === 'PAUSED')) {
+        if (!r.State.Running) this.setRunning(r, t.pid);
+        const l = this.liveOf(r);
+        if (!l.drained) l.drained = this.attachFifos(r, l.log);
+        this.persist(r);
+      } else if (t && t.status === 'STOPPED') {
+        await this.withLock(r.Id, () => this.handleExit(r.Id, t.exitStatus));
+      } else if (r.State.Running || r.State.Restarting) {
+        // The task is gone (the machine rebooted or containerd lost it): it exited unseen.
+        await this.withLock(r.Id, () => this.handleExit(r.Id, 255));
+      }
+    }
+  }
+
+  // ---- queries ------------------------------------------------------------------------
+
+  /** By full id, name (with or without "/"), or unique id prefix. */
+  get(idOrName: string): ContainerRecord {
+    const byId = this.records.get(idOrName);
+    if (byId) return byId;
+    const name = idOrName.startsWith('/') ? idOrName : `/${idOrName}`;
+    for (const r of this.records.values()) if (r.Name === name) return r;
+    if (idOrName.length > 0 && /^[0-9a-f]+$/.test(idOrName)) {
+      const hits = [...this.records.values()].filter((r) => r.Id.startsWith(idOrName));
+      if (hits.length === 1) return hits[0];
+      if (hits.length > 1) throw new InvalidArgumentError(`multiple IDs found with provided prefix: ${idOrName}`);
+    }
+    throw new NotFoundError('container', idOrName);
+  }
+
+  inspect(idOrName: string): Record<string, unknown> {
+    return toInspect(this.get(idOrName));
+  }
+
+  /** True when some container's image is this image id. */
+  usesImage(imageId: string): boolean {
+    for (const r of this.records.values()) if (r.Image === imageId) return true;
+    return false;
+  }
+
+  counts(): { total: number; running: number; paused: number; stopped: number } {
+    let running = 0;
+    let paused = 0;
+    for (const r of this.records.values()) {
+      if (r.State.Paused) paused++;
+      else if (r.State.Running) running++;
+    }
+    return { total: this.records.size, running, paused, stopped: this.records.size - running - paused };
+  }
+
+  list(o: ListOptions = {}): Array<Record<string, unknown>> {
+    const f = o.filters ?? {};
+    for (const k of Object.keys(f)) {
+      if (
+        ![
+          'id',
+          'name',
+          'label',
+          'status',
+          'exited',
+          'ancestor',
+          'before',
+          'since',
+          'network',
+          'volume',
+          'health',
+          'is-task',
+        ].includes(k)
+      ) {
+        throw new InvalidArgumentError(`Invalid filter '${k}'`);
+      }
+    }
+    for (const s of f.status ?? []) {
+      if (!['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'].includes(s)) {
+        throw new InvalidArgumentError(`Invalid filter 'status=${s}'`);
+      }
+    }
+    let rs = [...this.records.values()].sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
+    const all = o.all || (f.status?.length ?? 0) > 0 || (f.exited?.length ?? 0) > 0;
+    if (!all) rs = rs.filter((r) => r.State.Running);
+    const before = f.before?.[0] ? this.get(f.before[0]).Created : undefined;
+    const since = f.since?.[0] ? this.get(f.since[0]).Created : undefined;
+    rs = rs.filter((r) => {
+      if (f.id && !f.id.some((v) => r.Id.startsWith(v))) return false;
+      if (f.name && !f.name.some((v) => r.Name.slice(1).includes(v.replace(/^\//, '')))) return false;
+      if (f.status && !f.status.includes(r.State.Status)) return false;
+      if (f.exited && !(r.State.Status === 'exited' && f.exited.map(Number).includes(r.State.ExitCode))) return false;
+      if (f.label && !f.label.every((l) => labelMatches(r.Config.Labels ?? {}, l))) return false;
+      if (
+        f.ancestor &&
+        !f.ancestor.some((a) => r.Config.Image === a || r.Image === a || r.Image.replace('sha256:', '').startsWith(a))
+      )
+        return false;
+      if (f.network && !f.network.some((n) => r.Sandbox?.NetworkName === n || r.Sandbox?.NetworkID === n)) return false;
+      if (
+        f.volume &&
+        !f.volume.some((v) => r.Mounts.some((m) => m.Name === v || m.Destination === v || m.Source === v))
+      )
+        return false;
+      if (before && Date.parse(r.Created) >= Date.parse(before)) return false;
+      if (since && Date.parse(r.Created) <= Date.parse(since)) return false;
+      return true;
+    });
+    if (o.limit && o.limit > 0) rs = rs.slice(0, o.limit);
+    return rs.map((r) => toSummary(r, r.Config.Image));
+  }
+
+  // ---- create -------------------------------------------------------------------------
+
+  /** POST /containers/create. A failure leaves nothing behind. */
+  async create(body: unknown, name?: string): Promise<{ Id: string; Warnings: string[] }> {
+    const cfg = parseContainerCreate(body);
+    let cname = name ? validateContainerName(name) : '';
+    if (cname) {
+      const holder = [...this.records.values()].find((r) => r.Name === `/${cname}`);
+      if (holder) {
+        throw new ConflictError(
+          `Conflict. The container name "/${cname}" is already in use by container "${holder.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        );
+      }
+    } else {
+      do cname = randomName();
+      while ([...this.records.values()].some((r) => r.Name === `/${cname}`));
+    }
+    const hc = cfg.HostConfig ?? {};
+    const mode = hc.NetworkMode || 'default';
+    if (mode.startsWith('container:'))
+      throw new InvalidArgumentError(`HostConfig.NetworkMode: ${mode} is not supported`);
+    const image = await this.o.images.resolveForRun(cfg.Image);
+    const ic = image.config.config ?? {};
+    const id = randomBytes(32).toString('hex');
+    const dir = path.join(this.root, id);
+    const snapshotter = image.snapshotter ?? 'overlayfs';
+    const snaps = this.o.client.snapshotter(snapshotter);
+    let prepared = false;
+    try {
+      const args = processArgs(ic, cfg);
+      if (args.length === 0) throw new InvalidArgumentError('no command specified');
+      const mounts = this.resolveMounts(hc.Binds ?? [], hc.Mounts ?? []);
+      mkdirSync(dir, { recursive: true });
+      await snaps.prepare(id, image.chainId, { 'containerd.io/gc.root': new Date().toISOString() });
+      prepared = true;
+      const hostname =
+        cfg.Hostname || (mode === 'host' ? readFileSync('/etc/hostname', 'utf8').trim() : id.slice(0, 12));
+      const rec: ContainerRecord = {
+        Id: id,
+        Name: `/${cname}`,
+        Created: new Date().toISOString(),
+        Path: args[0],
+        Args: args.slice(1),
+        Image: image.id,
+        Config: {
+          ...cfg,
+          Hostname: hostname,
+          Image: cfg.Image,
+          Env: mergeEnv(ic.Env ?? [], cfg.Env ?? []),
+          Cmd: cfg.Cmd ?? ic.Cmd ?? null,
+          Entrypoint: cfg.Entrypoint ?? ic.Entrypoint ?? null,
+          WorkingDir: cfg.WorkingDir || ic.WorkingDir || '',
+          User: cfg.User ?? ic.User ?? '',
+          Labels: { ...(ic.Labels ?? {}), ...(cfg.Labels ?? {}) },
+          StopSignal: cfg.StopSignal || ic.StopSignal || 'SIGTERM',
+          ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(cfg.ExposedPorts ?? {}) } as Record<
+            string,
+            Record<string, never>
+          >,
+        },
+        HostConfig: { ...hc, NetworkMode: mode },
+        State: initialState(),
+        RestartCount: 0,
+        Mounts: mounts,
+        LogPath: path.join(dir, `${id}-json.log`),
+        HostnamePath: path.join(dir, 'hostname'),
+        HostsPath: path.join(dir, 'hosts'),
+        ResolvConfPath: path.join(dir, 'resolv.conf'),
+        Snapshotter: snapshotter,
+        StoppedByUser: false,
+      };
+      delete (rec.Config as Record<string, unknown>).HostConfig;
+      // Resolve the user now, so that a bad --user fails create, as in Docker.
+      await this.userOf(rec);
+      for (const m of mounts) if (m.Type === 'volume') mkdirSync(m.Source, { recursive: true });
+      this.persist(rec);
+      this.records.set(id, rec);
+      this.liveOf(rec);
+    } catch (err) {
+      if (prepared) await snaps.remove(id).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    this.events.publish('container', 'create', id, { name: cname, image: cfg.Image });
+    return { Id: id, Warnings: [] };
+  }
+
+  private resolveMounts(
+    binds: string[],
+    mounts: Array<{ Type: string; Source?: string; Target: string; ReadOnly?: boolean }>,
+  ): MountPoint[] {
+    const out: MountPoint[] = [];
+    for (const b of binds) {
+      const v = validateBind(b);
+      if (v.isVolume) {
+        out.push({
+          Type: 'volume',
+          Name: v.source,
+          Source: path.join(this.o.dataRoot, 'volumes', v.source, '_data'),
+          Destination: v.target,
+          Driver: 'local',
+          Mode: v.readOnly ? 'ro' : 'z',
+          RW: !v.readOnly,
+          Propagation: '',
+        });
+      } else {
+        if (!existsSync(v.source))
+          throw new InvalidArgumentError(
+            `invalid mount config for type "bind": bind source path does not exist: ${v.source}`,
+          );
+        out.push({
+          Type: 'bind',
+          Source: v.source,
+          Destination: v.target,
+          Mode: v.readOnly ? 'ro' : '',
+          RW: !v.readOnly,
+          Propagation: 'rprivate',
+        });
+      }
+    }
+    for (const [i, m] of mounts.entries()) {
+      if (!m.Target.startsWith('/'))
+        throw new InvalidArgumentError(`HostConfig.Mounts.${i}.Target: must be an absolute path`);
+      if (m.Type === 'bind') {
+        if (!m.Source || !path.isAbsolute(m.Source))
+          throw new InvalidArgumentError(`HostConfig.Mounts.${i}.Source: a bind mount needs an absolute source path`);
+        if (!existsSync(m.Source))
+          throw new InvalidArgumentError(
+            `invalid mount config for type "bind": bind source path does not exist: ${m.Source}`,
+          );
+        out.push({
+          Type: 'bind',
+          Source: m.Source,
+          Destination: m.Target,
+          Mode: '',
+          RW: !m.ReadOnly,
+          Propagation: 'rprivate',
+        });
+      } else if (m.Type === 'volume') {
+        const name = m.Source || randomBytes(32).toString('hex');
+        out.push({
+          Type: 'volume',
+          Name: name,
+          Source: path.join(this.o.dataRoot, 'volumes', name, '_data'),
+          Destination: m.Target,
+          Driver: 'local',
+          Mode: 'z',
+          RW: !m.ReadOnly,
+          Propagation: '',
+        });
+      } else {
+        out.push({ Type: 'tmpfs', Source: '', Destination: m.Target, Mode: '', RW: true, Propagation: '' });
+      }
+    }
+    return out;
+  }
+
+  /** uid/gid of the container's user, read from the image's /etc/passwd when given by name. */
+  private async userOf(r: ContainerRecord): Promise<{ uid: number; gid: number; additionalGids: number[] }> {
+    const user = r.Config.User ?? '';
+    if (user === '' || /^\d+(:\d+)?$/.test(user)) {
+      const [u = '0', g] = user.split(':');
+      return { uid: Number(u || 0), gid: Number(g ?? 0), additionalGids: [] };
+    }
+    const mounts = await this.o.client.snapshotter(r.Snapshotter).mounts(r.Id);
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsswarm-rootfs-'));
+    try {
+      await mountAll(mounts, dir, true);
+      const read = (f: string) => (existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), 'utf8') : '');
+      try {
+        return resolveUser(user, read('etc/passwd'), read('etc/group'));
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      } finally {
+        await run('umount', [dir]).catch(() => undefined);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // ---- start / stop -------------------------------------------------------------------
+
+  async start(idOrName: string): Promise<void> {
+    const r = this.get(idOrName);
+    await this.withLock(r.Id, async () => {
+      if (r.State.Running) throw new NotModifiedError('container already started');
+      if (r.State.Status === 'removing')
+        throw new ConflictError(`container ${r.Id} is marked for removal and cannot be started`);
+      r.StoppedByUser = false;
+      const l = this.liveOf(r);
+      if (l.restartTimer) clearTimeout(l.restartTimer);
+      l.restartTimer = undefined;
+      await this.startTask(r);
+    });
+    this.events.publish('container', 'start', r.Id, { name: r.Name.slice(1), image: r.Config.Image });
+  }
+
+  private async startTask(r: ContainerRecord): Promise<void> {
+    const client = this.o.client;
+    let sandbox: SandboxInfo | undefined;
+    let containerCreated = false;
+    let taskCreated = false;
+    try {
+      const hc = r.HostConfig;
+      sandbox = await this.o.network.createSandbox(r.Id, {
+        networkMode: hc.NetworkMode ?? 'default',
+        portBindings: (hc.PortBindings ?? undefined) as never,
+        exposedPorts: (r.Config.ExposedPorts ?? undefined) as never,
+        name: r.Name,
+        hostname: r.Config.Hostname,
+      });
+      r.Sandbox = sandbox;
+      this.writeEtcFiles(r, sandbox);
+      const user = await this.userOf(r);
+      const spec = buildOciSpec({
+        args: [r.Path, ...r.Args],
+        env: r.Config.Env.includes('HOSTNAME=')
+          ? r.Config.Env
+          : [`HOSTNAME=${r.Config.Hostname}`, ...r.Config.Env].filter(
+              (e, i, a) => a.findIndex((x) => x.split('=')[0] === e.split('=')[0]) === i,
+            ),
+        cwd: r.Config.WorkingDir || '/',
+        ...user,
+        terminal: !!r.Config.Tty,
+        hostname: r.Config.Hostname,
+        netnsPath: sandbox.netnsPath,
+        mounts: this.ociMounts(r),
+        cgroupsPath: `/${this.cgroupParent}/${r.Id}`,
+        memoryBytes: hc.Memory || undefined,
+        nanoCpus: hc.NanoCpus || undefined,
+        cpuShares: hc.CpuShares || undefined,
+        cpuQuota: hc.CpuQuota || undefined,
+        cpuPeriod: hc.CpuPeriod || undefined,
+        pidsLimit: hc.PidsLimit ?? undefined,
+        capAdd: hc.CapAdd ?? undefined,
+        capDrop: hc.CapDrop ?? undefined,
+        privileged: hc.Privileged,
+        readonlyRootfs: hc.ReadonlyRootfs,
+      });
+      await client.containers.create({
+        id: r.Id,
+        image: r.Config.Image,
+        spec,
+        snapshotter: r.Snapshotter,
+        snapshotKey: r.Id,
+        runtime: this.runtime,
+        labels: { 'tsswarm.container.name': r.Name.slice(1) },
+      });
+      containerCreated = true;
+      const rootfs: Mount[] = await client.snapshotter(r.Snapshotter).mounts(r.Id);
+      const fifos = this.fifoPaths(r);
+      for (const f of Object.values(fifos)) {
+        rmSync(f, { force: true });
+        await run('mkfifo', ['-m', '0600', f]);
+      }
+      const l = this.liveOf(r);
+      l.log = new JsonFileLog(r.LogPath);
+      const opening = this.attachFifos(r, l.log);
+      let task: { pid: number };
+      try {
+        task = await client.tasks.create(r.Id, rootfs, {
+          stdout: fifos.stdout,
+          stderr: r.Config.Tty ? '' : fifos.stderr,
+          terminal: !!r.Config.Tty,
+        });
+      } catch (err) {
+        unblockFifoReaders(fifos);
+        throw err;
+      }
+      taskCreated = true;
+      l.drained = opening;
+      await client.tasks.start(r.Id);
+      this.setRunning(r, task.pid);
+      this.persist(r);
+    } catch (err) {
+      if (taskCreated) await client.tasks.delete(r.Id).catch(() => undefined);
+      if (containerCreated) await client.containers.delete(r.Id).catch(() => undefined);
+      if (sandbox) await this.o.network.releaseSandbox(r.Id).catch(() => undefined);
+      r.Sandbox = undefined;
+      r.State.Error = (err as Error).message;
+      r.State.ExitCode = 128;
+      this.persist(r);
+      throw err;
+    }
+  }
+
+  private setRunning(r: ContainerRecord, pid: number): void {
+    r.State = {
+      ...r.State,
+      Status: 'running',
+      Running: true,
+      Restarting: false,
+      Paused: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: pid,
+      ExitCode: 0,
+      Error: '',
+      StartedAt: new Date().toISOString(),
+    };
+  }
+
+  private fifoPaths(r: ContainerRecord): { stdout: string; stderr: string } {
+    const d = path.join(this.root, r.Id);
+    return { stdout: path.join(d, 'init-stdout'), stderr: path.join(d, 'init-stderr') };
+  }
+
+  /**
+   * Copies the shim's output from the FIFOs into the log. The blocking open runs on the thread
+   * pool until the shim opens its end; reads then go through the event loop (a pipe socket),
+   * so a thousand containers do not hold a thousand threads.
+   */
+  private async attachFifos(r: ContainerRecord, log: JsonFileLog): Promise<void> {
+    const fifos = this.fifoPaths(r);
+    const streams: Array<['stdout' | 'stderr', string]> = [['stdout', fifos.stdout]];
+    if (!r.Config.Tty) streams.push(['stderr', fifos.stderr]);
+    await Promise.all(
+      streams.map(async ([name, file]) => {
+        if (!existsSync(file)) return;
+        const fd = await openFd(file, fsc.O_RDONLY);
+        const sock = new Socket({ fd, readable: true, writable: false });
+        const readers = this.liveOf(r).readers;
+        readers.add(sock);
+        sock.once('close', () => readers.delete(sock));
+        await new Promise<void>((resolve) => {
+          sock.on('data', (c: Buffer) => log.write(name, c));
+          sock.on('error', () => resolve());
+          sock.on('close', () => resolve());
+        });
+      }),
+    );
+  }
+
+  private writeEtcFiles(r: ContainerRecord, sb: SandboxInfo): void {
+    const hostResolv = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
+    const hostHosts = existsSync('/etc/hosts') ? readFileSync('/etc/hosts', 'utf8') : '';
+    let hosts = containerHostsFile(sb, r.Config.Hostname, hostHosts, r.Config.Domainname ?? '');
+    for (const h of r.HostConfig.ExtraHosts ?? []) {
+      const i = h.lastIndexOf(':');
+      if (i > 0) hosts += `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+    }
+    let resolv = containerResolvConf(hostResolv, sb);
+    if (r.HostConfig.Dns?.length)
+      resolv = [
+        ...r.HostConfig.Dns.map((d) => `nameserver ${d}`),
+        ...resolv.split('\n').filter((l) => !/^\s*nameserver\s/.test(l)),
+      ].join('\n');
+    writeFileSync(r.HostsPath, hosts);
+    writeFileSync(r.ResolvConfPath, resolv);
+    writeFileSync(r.HostnamePath, `${r.Config.Hostname}\n`);
+  }
+
+  private ociMounts(r: ContainerRecord): OciMount[] {
+    const out: OciMount[] = [
+      { destination: '/etc/resolv.conf', type: 'bind', source: r.ResolvConfPath, options: ['rbind', 'rprivate'] },
+      { destination: '/etc/hostname', type: 'bind', source: r.HostnamePath, options: ['rbind', 'rprivate'] },
+      { destination: '/etc/hosts', type: 'bind', source: r.HostsPath, options: ['rbind', 'rprivate'] },
+    ];
+    for (const m of r.Mounts) {
+      if (m.Type === 'tmpfs')
+        out.push({
+          destination: m.Destination,
+          type: 'tmpfs',
+          source: 'tmpfs',
+          options: ['nosuid', 'nodev', 'noexec'],
+        });
+      else
+        out.push({
+          destination: m.Destination,
+          type: 'bind',
+          source: m.Source,
+          options: ['rbind', m.RW ? 'rw' : 'ro', 'rprivate'],
+        });
+    }
+    return out;
+  }
+
+  /** Called under the container's lock when its init process has exited. */
+  private async handleExit(id: string, exitStatus: number): Promise<void> {
+    const r = this.records.get(id);
+    if (!r) return;
+    const client = this.o.client;
+    let status = exitStatus;
+    try {
+      status = (await client.tasks.delete(id)).exitStatus;
+    } catch {
+      /* already deleted (a second exit event, or a reconcile) */
+    }
+    await client.containers.delete(id).catch(() => undefined);
+    const l = this.liveOf(r);
+    if (l.drained) await Promise.race([l.drained, new Promise((res) => setTimeout(res, 2000))]);
+    l.drained = undefined;
+    l.log.close();
+    await this.o.network.releaseSandbox(id).catch((err) => this.log.warn('network release failed', { id, err }));
+    const wasRunning = r.State.Running || r.State.Restarting;
+    r.State = {
+      ...r.State,
+      Status: 'exited',
+      Running: false,
+      Restarting: false,
+      Paused: false,
+      Pid: 0,
+      ExitCode: status,
+      FinishedAt: new Date().toISOString(),
+    };
+    r.Sandbox = undefined;
+    this.persist(r);
+    if (wasRunning)
+      this.events.publish('container', 'die', id, {
+        name: r.Name.slice(1),
+        image: r.Config.Image,
+        exitCode: String(status),
+      });
+    for (const w of l.exitWaiters.splice(0)) w(status);
+    if (r.HostConfig.AutoRemove && !this.stopped) {
+      setImmediate(() =>
+        this.remove(id, { force: true }).catch((err) => this.log.warn('auto-remove failed', { id, err })),
+      );
+      return;
+    }
+    if (!this.stopped && shouldRestart(r.HostConfig.RestartPolicy, status, r.RestartCount, r.StoppedByUser)) {
+      const delay = restartDelayMs(l.consecutiveRestarts);
+      const upFor = Date.now() - Date.parse(r.State.StartedAt);
+      l.consecutiveRestarts = upFor > 10_000 ? 0 : l.consecutiveRestarts + 1;
+      r.State.Restarting = true;
+      r.State.Status = 'restarting';
+      this.persist(r);
+      l.restartTimer = setTimeout(() => {
+        l.restartTimer = undefined;
+        this.withLock(id, async () => {
+          if (!r.State.Restarting || this.stopped) return;
+          r.RestartCount++;
+          await this.startTask(r);
+          this.events.publish('container', 'restart', id, { name: r.Name.slice(1) });
+        }).catch((err) => {
+          r.State.Restarting = false;
+          r.State.Status = 'exited';
+          this.persist(r);
+          this.log.warn('restart failed', { id, err });
+        });
+      }, delay);
+    }
+  }
+
+  /** Waits for the next exit of a running container. */
+  private nextExit(r: ContainerRecord): Promise<number> {
+    return new Promise((resolve) => this.liveOf(r).exitWaiters.push(resolve));
+  }
+
+  /** Signal (StopSignal by default), then SIGKILL after `t` seconds (StopTimeout, else 10). */
+  async stop(idOrName: string, o: { t?: number; signal?: string } = {}): Promise<void> {
+    const r = this.get(idOrName);
+    const l = this.liveOf(r);
+    if (r.State.Restarting) {
+      if (l.restartTimer) clearTimeout(l.restartTimer);
+      l.restartTimer = undefined;
+      r.StoppedByUser = true;
+      r.State = { ...r.State, Restarting: false, Status: 'exited' };
+      this.persist(r);
+      return;
+    }
+    if (!r.State.Running) throw new NotModifiedError('container already stopped');
+    r.StoppedByUser = true;
+    this.persist(r);
+    const exited = this.nextExit(r);
+    const sig = parseSignal(o.signal || r.Config.StopSignal, 15);
+    const grace = o.t ?? r.Config.StopTimeout ?? 10;
+    await this.o.client.tasks.kill(r.Id, sig).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const killed = await Promise.race([
+      exited.then(() => false),
+      new Promise<boolean>((res) => {
+        timer = setTimeout(() => res(true), grace < 0 ? 2 ** 31 - 1 : grace * 1000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (killed) {
+      await this.o.client.tasks.kill(r.Id, 9, { all: true }).catch(() => undefined);
+      await exited;
+    }
+    this.events.publish('container', 'stop', r.Id, { name: r.Name.slice(1) });
+  }
+
+  async kill(idOrName: string, signal?: string): Promise<void> {
+    const r = this.get(idOrName);
+    if (!r.State.Running) throw new ConflictError(`Container ${r.Id} is not running`);
+    const sig = parseSignal(signal, 9);
+    if (sig === 9 || sig === 15 || sig === 2) {
+      r.StoppedByUser = true;
+      this.persist(r);
+    }
+    await this.o.client.tasks.kill(r.Id, sig, { all: sig === 9 });
+    this.events.publish('container', 'kill', r.Id, { name: r.Name.slice(1), signal: String(sig) });
+  }
+
+  async restart(idOrName: string, t?: number): Promise<void> {
+    const r = this.get(idOrName);
+    if (r.State.Running) await this.stop(r.Id, { t });
+    await this.start(r.Id);
+    this.events.publish('container', 'restart', r.Id, { name: r.Name.slice(1) });
+  }
+
+  /**
+   * POST /containers/{id}/wait: 'not-running' resolves at once for a stopped container,
+   * 'next-exit' at the next exit, 'removed' once it is removed.
+   */
+  wait(idOrName: string, condition = 'not-running'): Promise<{ StatusCode: number }> {
+    const r = this.get(idOrName);
+    if (!['not-running', 'next-exit', 'removed', ''].includes(condition))
+      throw new InvalidArgumentError(`invalid condition: "${condition}"`);
+    const l = this.liveOf(r);
+    if (condition === 'removed') return new Promise((res) => l.removeWaiters.push((c) => res({ StatusCode: c })));
+    if ((condition === 'not-running' || condition === '') && !r.State.Running && !r.State.Restarting)
+      return Promise.resolve({ StatusCode: r.State.ExitCode });
+    return this.nextExit(r).then((c) => ({ StatusCode: c }));
+  }
+
+  async remove(idOrName: string, o: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const r = this.get(idOrName);
+    if ((r.State.Running || r.State.Restarting) && !o.force) {
+      throw new ConflictError(
+        `You cannot remove a running container ${r.Id}. Stop the container before attempting removal or force remove`,
+      );
+    }
+    const l = this.liveOf(r);
+    if (l.restartTimer) clearTimeout(l.restartTimer);
+    r.StoppedByUser = true;
+    r.State.Restarting = false;
+    if (r.State.Running) {
+      const exited = this.nextExit(r);
+      await this.o.client.tasks.kill(r.Id, 9, { all: true }).catch(() => undefined);
+      await exited;
+    }
+    await this.withLock(r.Id, async () => {
+      if (!this.records.has(r.Id)) return;
+      r.State.Status = 'removing';
+      await this.o.client.tasks.delete(r.Id).catch(() => undefined);
+      await this.o.client.containers.delete(r.Id).catch(() => undefined);
+      await this.o.network.releaseSandbox(r.Id).catch(() => undefined);
+      await this.o.client
+        .snapshotter(r.Snapshotter)
+        .remove(r.Id)
+        .catch((err) => {
+          if ((err as { httpStatus?: number }).httpStatus !== 404) throw err;
+        });
+      if (o.volumes) {
+        for (const m of r.Mounts)
+          if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name))
+            rmSync(path.dirname(m.Source), { recursive: true, force: true });
+      }
+      l.log.close();
+      for (const sock of l.readers) sock.destroy();
+      rmSync(path.join(this.root, r.Id), { recursive: true, force: true });
+      this.records.delete(r.Id);
+      this.live.delete(r.Id);
+      for (const w of l.removeWaiters.splice(0)) w(r.State.ExitCode);
+      for (const w of l.exitWaiters.splice(0)) w(r.State.ExitCode);
+    });
+    this.events.publish('container', 'destroy', r.Id, { name: r.Name.slice(1), image: r.Config.Image });
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const r = this.get(idOrName);
+    const n = validateContainerName(newName);
+    const holder = [...this.records.values()].find((x) => x.Name === `/${n}`);
+    if (holder && holder.Id !== r.Id)
+      throw new ConflictError(
+        `Conflict. The container name "/${n}" is already in use by container "${holder.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    const old = r.Name;
+    r.Name = `/${n}`;
+    this.persist(r);
+    this.events.publish('container', 'rename', r.Id, { name: n, oldName: old });
+  }
+
+  /** GET /containers/{id}/logs. */
+  logs(idOrName: string, o: Partial<ReadLogsOptions>): Readable {
+    const r = this.get(idOrName);
+    if (!o.stdout && !o.stderr) throw new InvalidArgumentError('You must choose at least one stream');
+    const l = this.liveOf(r);
+    return readLogs(l.log, {
+      stdout: !!o.stdout,
+      stderr: !!o.stderr,
+      follow: !!o.follow,
+      timestamps: !!o.timestamps,
+      tail: o.tail ?? 'all',
+      since: o.since ?? 0,
+      until: o.until ?? 0,
+      raw: !!r.Config.Tty,
+      running: r.State.Running || r.State.Restarting,
+    });
+  }
+
+  /** The live log of a container (attach streams follow it). */
+  logOf(idOrName: string): JsonFileLog {
+    return this.liveOf(this.get(idOrName)).log;
+  }
+
+  // ---- helpers ------------------------------------------------------------------------
+
+  private liveOf(r: ContainerRecord): Live {
+    let l = this.live.get(r.Id);
+    if (!l) {
+      l = {
+        log: new JsonFileLog(r.LogPath),
+        exitWaiters: [],
+        removeWaiters: [],
+        consecutiveRestarts: 0,
+        readers: new Set(),
+      };
+      this.live.set(r.Id, l);
+    }
+    return l;
+  }
+
+  private persist(r: ContainerRecord): void {
+    const dir = path.join(this.root, r.Id);
+    if (!existsSync(dir)) return;
+    const file = path.join(dir, 'config.v2.json');
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(r));
+    renameSync(tmp, file);
+  }
+
+  /** Serializes the state changes of one container (start, exit handling, removal). */
+  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(id, tail);
+    tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
+    return next;
+  }
+}
+
+function labelMatches(labels: Record<string, string>, filter: string): boolean {
+  const i = filter.indexOf('=');
+  if (i < 0) return filter in labels;
+  return labels[filter.slice(0, i)] === filter.slice(i + 1);
+}
+
+/** Mounts a snapshot's mounts (one overlay or bind) at dir. */
+async function mountAll(mounts: Mount[], dir: string, readOnly: boolean): Promise<void> {
+  for (const m of mounts) {
+    const opts = [...m.options.filter((o) => o !== 'rw'), ...(readOnly && m.type === 'bind' ? ['ro'] : [])];
+    await run('mount', ['-t', m.type, m.source, dir, ...(opts.length ? ['-o', opts.join(',')] : [])]);
+  }
+}
+
+/** Opens the FIFOs' write ends so that readers blocked in open() return (task create failed). */
+function unblockFifoReaders(fifos: Record<string, string>): void {
+  for (const f of Object.values(fifos)) {
+    try {
+      closeSync(openSync(f, fsc.O_WRONLY | fsc.O_NONBLOCK));
+    } catch {
+      /* no reader waiting */
+    }
+  }
+}
