@@ -3,7 +3,8 @@
  * layer implements it and turns each call into a Docker /events message
  * {Type, Action, Actor: {ID, Attributes}, scope: "local", time, timeNano}.
  */
-export type EventType = 'container' | 'image' | 'network' | 'volume' | 'daemon' | 'node' | 'service' | 'secret' | 'config';
+export type EventType =
+  'container' | 'image' | 'network' | 'volume' | 'daemon' | 'node' | 'service' | 'secret' | 'config';
 
 export interface EventSink {
   publish(type: EventType, action: string, id: string, attributes?: Record<string, string>): void;

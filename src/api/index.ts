@@ -1,2 +1,4 @@
 export * from './errors';
 export * from './event-sink';
+export * from './filters';
+export * from './version';

@@ -600,7 +600,7 @@ export class ContainerService {
         await run('mkfifo', ['-m', '0600', f]);
       }
       const l = this.liveOf(r);
-      l.log = new JsonFileLog(r.LogPath);
+      l.log.reopen();
       const opening = this.attachFifos(r, l.log);
       let task: { pid: number };
       try {

@@ -71,6 +71,15 @@ export class JsonFileLog extends EventEmitter {
     this.size = 0;
   }
 
+  /** Takes writes again after close() (the container started again). */
+  reopen(): void {
+    this.closed = false;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Ends followers' streams (the container stopped). */
   close(): void {
     this.closed = true;

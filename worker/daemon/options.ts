@@ -1,0 +1,109 @@
+import { parseArgs } from 'node:util';
+import * as path from 'node:path';
+import { InvalidArgumentError } from '../../src/api';
+
+/** tsswarmd's settings after defaults, with units in the names. */
+export interface DaemonOptions {
+  dataRoot: string;
+  hosts: string[];
+  containerd?: string;
+  containerdNamespace: string;
+  cgroupParent: string;
+  bridgeName: string;
+  bridgeSubnet: string;
+  insecureRegistries: string[];
+  metricsAddr?: string;
+  pidfile: string;
+  tls?: { ca: string; cert: string; key: string };
+  logLevel: string;
+}
+
+export const USAGE = `Usage: tsswarmd [OPTIONS]
+
+A container engine and cluster node that serves the Docker Engine API.
+
+Options:
+      --data-root string          Root of persistent state (default "/var/lib/tsswarm")
+  -H, --host list                 Address to serve the API on: unix:///path or tcp://host:port
+                                  (default unix:///run/tsswarm/tsswarm.sock); tcp needs --tlsverify
+      --containerd string         Address of a running containerd; without it tsswarmd starts its own
+      --containerd-namespace string  containerd namespace (default "tsswarm")
+      --cgroup-parent string      Parent cgroup of containers (default "tsswarm")
+      --bridge-name string        Bridge of the default network (default "tsswarm0")
+      --bip string                Subnet of the default bridge network (default "10.197.0.0/16")
+      --insecure-registry list    Registries reached over plain HTTP (loopback ones always are)
+      --metrics-addr string       Serve Prometheus metrics at http://ADDR/metrics (off by default)
+  -p, --pidfile string            Path of the pid file (default "<data-root>/tsswarmd.pid")
+      --tlsverify                 Require mutual TLS on tcp:// hosts
+      --tlscacert string          CA that client certificates must be signed by
+      --tlscert string            Server certificate
+      --tlskey string             Server key
+  -l, --log-level string          debug, info, warn or error (default "info")
+  -h, --help                      Print this help
+`;
+
+/** Parses tsswarmd's command line; unknown flags and tcp without TLS are refused with a clear message. */
+export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' {
+  let v;
+  try {
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'data-root': { type: 'string' },
+        host: { type: 'string', short: 'H', multiple: true },
+        containerd: { type: 'string' },
+        'containerd-namespace': { type: 'string' },
+        'cgroup-parent': { type: 'string' },
+        'bridge-name': { type: 'string' },
+        bip: { type: 'string' },
+        'insecure-registry': { type: 'string', multiple: true },
+        'metrics-addr': { type: 'string' },
+        pidfile: { type: 'string', short: 'p' },
+        tlsverify: { type: 'boolean' },
+        tlscacert: { type: 'string' },
+        tlscert: { type: 'string' },
+        tlskey: { type: 'string' },
+        'log-level': { type: 'string', short: 'l' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  if (v.help) return 'help';
+  const dataRoot = path.resolve(v['data-root'] ?? '/var/lib/tsswarm');
+  const hosts = v.host?.length ? v.host : ['unix:///run/tsswarm/tsswarm.sock'];
+  let tls: DaemonOptions['tls'];
+  if (v.tlsverify || v.tlscacert || v.tlscert || v.tlskey) {
+    if (!v.tlscacert || !v.tlscert || !v.tlskey)
+      throw new InvalidArgumentError('--tlsverify needs --tlscacert, --tlscert and --tlskey');
+    tls = { ca: v.tlscacert, cert: v.tlscert, key: v.tlskey };
+  }
+  if (hosts.some((h) => h.startsWith('tcp://')) && !tls) {
+    throw new InvalidArgumentError(
+      'refusing to serve the API on tcp:// without mutual TLS: add --tlsverify --tlscacert --tlscert --tlskey',
+    );
+  }
+  const bridgeName = v['bridge-name'] ?? 'tsswarm0';
+  if (bridgeName.length > 15)
+    throw new InvalidArgumentError(`--bridge-name: "${bridgeName}" is longer than 15 characters`);
+  const logLevel = v['log-level'] ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    throw new InvalidArgumentError(`--log-level: unknown level "${logLevel}"`);
+  return {
+    dataRoot,
+    hosts,
+    containerd: v.containerd,
+    containerdNamespace: v['containerd-namespace'] ?? 'tsswarm',
+    cgroupParent: v['cgroup-parent'] ?? 'tsswarm',
+    bridgeName,
+    bridgeSubnet: v.bip ?? '10.197.0.0/16',
+    insecureRegistries: v['insecure-registry'] ?? [],
+    metricsAddr: v['metrics-addr'],
+    pidfile: v.pidfile ?? path.join(dataRoot, 'tsswarmd.pid'),
+    tls,
+    logLevel,
+  };
+}
