@@ -48,7 +48,7 @@ async function tarOf(files: Array<{ name: string; data: Buffer | string }>): Pro
 export async function buildBusyboxImage(o: { extraLayers?: number; label?: string } = {}): Promise<BuiltImage> {
   const layerTars = [await busyboxLayerTar()];
   for (let i = 1; i <= (o.extraLayers ?? 0); i++)
-    layerTars.push(await tarOf([{ name: `layer-${i}.txt`, data: `layer ${i}\n` }]));
+    layerTars.push(await tarOf([{ name: `layer-${i}.txt`, data: `layer ${i} ${o.label ?? ''}\n` }]));
   const layers = layerTars.map((t) => gzipSync(t));
   const diffIds = layerTars.map(sha);
   const layerDigests = layers.map(sha);

@@ -280,6 +280,8 @@ export class RepositorySession {
       },
     });
     res.on('error', (err) => verify.destroy(err));
+    // The reader may start late (after a containerd round trip); its iterator still sees the error.
+    verify.on('error', () => undefined);
     res.pipe(verify);
     return { stream: verify, size: Number(res.headers['content-length'] ?? size ?? 0) };
   }

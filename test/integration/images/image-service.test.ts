@@ -1,0 +1,320 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { extract, pack } from 'tar-stream';
+import { ContainerdClient } from '../../../worker/engine/containerd';
+import { chainIds, ImageService } from '../../../worker/engine/images';
+import { RegistryClient } from '../../../worker/registry';
+import { requireContainerd, startTestContainerd, type TestContainerd } from '../../support/containerd';
+import { buildBusyboxImage, dockerArchiveOf, pushBuiltImage, type BuiltImage } from '../../support/busybox-image';
+import { htpasswdLine, requireRegistry, startTestRegistry, type TestRegistry } from '../../support/registry';
+
+type Msg = Record<string, unknown>;
+
+async function drain(s: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** The tarball without the named entries (to turn a combined archive into a pure OCI layout). */
+async function withoutEntries(tar: Buffer, drop: string[]): Promise<Buffer> {
+  const ex = extract();
+  const p = pack();
+  const out = drain(p as unknown as NodeJS.ReadableStream);
+  ex.on('entry', (h, stream, next) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (c: unknown) => {
+      parts.push(c as Buffer);
+    });
+    stream.on('end', () => {
+      if (!drop.includes(h.name)) p.entry(h, Buffer.concat(parts));
+      next();
+    });
+  });
+  const done = new Promise<void>((r) => ex.on('finish', () => r()));
+  Readable.from([tar]).pipe(ex);
+  await done;
+  p.finalize();
+  return out;
+}
+
+const authHeader = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+describe('image service (real containerd and docker-registry)', function () {
+  this.timeout(120_000);
+  let ctd: TestContainerd;
+  let reg: TestRegistry;
+  let client: ContainerdClient;
+  let images: ImageService;
+  let base: BuiltImage;
+  let three: BuiltImage;
+  let inUse = new Set<string>();
+  const registry = new RegistryClient();
+  let ref: string;
+
+  before(async function () {
+    requireContainerd(this);
+    requireRegistry(this);
+    [ctd, reg, base, three] = await Promise.all([
+      startTestContainerd(),
+      startTestRegistry(),
+      buildBusyboxImage(),
+      buildBusyboxImage({ extraLayers: 2, label: 'three' }),
+    ]);
+    client = await ContainerdClient.connect(ctd.address, { namespace: 'tsswarm-images-test' });
+    images = new ImageService({ client, isImageInUse: (id) => inUse.has(id) });
+    ref = `${reg.host}/test/busybox:latest`;
+    await pushBuiltImage(registry, ref, base);
+    await pushBuiltImage(registry, `${reg.host}/test/three:v1`, three);
+  });
+
+  after(async () => {
+    client?.close();
+    await Promise.all([ctd?.stop(), reg?.stop()]);
+  });
+
+  it('pulls an image: content, committed snapshots, record, Docker progress', async () => {
+    const msgs: Msg[] = [];
+    const res = await images.pull(ref, { onProgress: (m) => msgs.push(m) });
+    assert.deepEqual(res, {
+      id: base.configDigest,
+      name: `${reg.host}/test/busybox:latest`,
+      digest: base.manifestDigest,
+    });
+    const statuses = msgs.map((m) => m.status);
+    assert.deepEqual(msgs[0], { status: 'Pulling from test/busybox', id: 'latest' });
+    const lid = base.layerDigests[0].slice(7, 19);
+    assert.ok(msgs.some((m) => m.status === 'Pulling fs layer' && m.id === lid));
+    assert.ok(
+      msgs.some((m) => m.status === 'Downloading' && (m.progressDetail as Msg).total === base.layers[0].length),
+    );
+    assert.ok(msgs.some((m) => m.status === 'Pull complete' && m.id === lid));
+    assert.ok(statuses.includes(`Digest: ${base.manifestDigest}`));
+    assert.equal(statuses.at(-1), `Status: Downloaded newer image for ${reg.host}/test/busybox:latest`);
+
+    const snap = await client.snapshots.stat(base.diffIds[0]);
+    assert.equal(snap.kind, 'COMMITTED');
+    const rec = await client.images.get(`${reg.host}/test/busybox:latest`);
+    assert.equal(rec.target.digest, base.manifestDigest);
+    const cfg = await client.content.info(base.configDigest);
+    assert.equal(cfg.labels['containerd.io/gc.ref.snapshot.overlayfs'], base.diffIds[0]);
+    const man = await client.content.info(base.manifestDigest);
+    assert.equal(man.labels['containerd.io/gc.ref.content.config'], base.configDigest);
+    assert.equal(man.labels['containerd.io/gc.ref.content.l.0'], base.layerDigests[0]);
+    assert.deepEqual(await client.leases.list(), [], 'the pull lease is gone');
+
+    const again: Msg[] = [];
+    await images.pull(ref, { onProgress: (m) => again.push(m) });
+    assert.ok(again.some((m) => m.status === 'Already exists'));
+    assert.equal(again.at(-1)?.status, `Status: Image is up to date for ${reg.host}/test/busybox:latest`);
+  });
+
+  it('inspects and lists in Docker shapes', async () => {
+    const i = await images.inspect(ref);
+    assert.equal(i.Id, base.configDigest);
+    assert.deepEqual(i.RepoTags, [`${reg.host}/test/busybox:latest`]);
+    assert.deepEqual(i.RepoDigests, [`${reg.host}/test/busybox@${base.manifestDigest}`]);
+    assert.equal(i.Parent, '');
+    assert.equal(i.Created, '2024-01-01T00:00:00Z');
+    assert.deepEqual((i.Config as Msg).Cmd, ['sh']);
+    assert.deepEqual((i.Config as Msg).Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    assert.equal(i.Architecture, 'amd64');
+    assert.equal(i.Os, 'linux');
+    assert.deepEqual(i.RootFS, { Type: 'layers', Layers: base.diffIds });
+    assert.equal(i.Size, base.layers[0].length);
+    const list = await images.list();
+    const s = list.find((x) => x.Id === base.configDigest)!;
+    assert.deepEqual(s, {
+      Containers: -1,
+      Created: Date.parse('2024-01-01T00:00:00Z') / 1000,
+      Id: base.configDigest,
+      Labels: null,
+      ParentId: '',
+      RepoDigests: [`${reg.host}/test/busybox@${base.manifestDigest}`],
+      RepoTags: [`${reg.host}/test/busybox:latest`],
+      SharedSize: -1,
+      Size: base.layers[0].length,
+      VirtualSize: base.layers[0].length,
+    });
+    assert.equal((await images.list({ filters: { reference: ['*/test/busybox'] } })).length, 1);
+    assert.equal((await images.list({ filters: { reference: ['nomatch'] } })).length, 0);
+    await assert.rejects(images.list({ filters: { bogus: ['x'] } }), /Invalid filter 'bogus'/);
+  });
+
+  it('resolves names, ids and id prefixes for run; 404 for unknown', async () => {
+    for (const n of [
+      ref,
+      `${reg.host}/test/busybox`,
+      base.configDigest,
+      base.configDigest.slice(7),
+      base.configDigest.slice(7, 19),
+    ]) {
+      const r = await images.resolveForRun(n);
+      assert.equal(r.id, base.configDigest, n);
+      assert.equal(r.chainId, base.diffIds[0]);
+      assert.equal(r.snapshotter, 'overlayfs');
+      assert.deepEqual(r.config.config?.Cmd, ['sh']);
+    }
+    await assert.rejects(images.resolveForRun('nosuch:latest'), (e: Error & { httpStatus?: number }) => {
+      assert.equal(e.httpStatus, 404);
+      assert.equal(e.message, 'No such image: nosuch:latest');
+      return true;
+    });
+  });
+
+  it('pulls a 3-layer image into a chain of snapshots', async () => {
+    await images.pull(`${reg.host}/test/three:v1`);
+    const chain = chainIds(three.diffIds);
+    for (let i = 0; i < 3; i++) {
+      const st = await client.snapshots.stat(chain[i]);
+      assert.equal(st.kind, 'COMMITTED');
+      assert.equal(st.parent, i === 0 ? '' : chain[i - 1]);
+    }
+    const r = await images.resolveForRun(`${reg.host}/test/three:v1`);
+    assert.equal(r.chainId, chain[2]);
+    assert.deepEqual(r.config.config?.Labels, { 'test.label': 'three' });
+    // The base layer is shared with the busybox image: one snapshot, not two.
+    assert.equal(chain[0], base.diffIds[0]);
+  });
+
+  it('reports an unknown tag as 404 and a bad reference as 400', async () => {
+    await assert.rejects(images.pull(`${reg.host}/test/busybox:nope`), /manifest for .*test\/busybox:nope not found/);
+    await assert.rejects(
+      images.pull('Bad Ref'),
+      (e: Error & { httpStatus?: number }) => e.httpStatus === 400 && /invalid reference format/.test(e.message),
+    );
+  });
+
+  it('fails a pull whose layer does not match its digest, leaving no image', async () => {
+    const img = await buildBusyboxImage({ extraLayers: 1, label: 'corrupt' });
+    const r = `${reg.host}/test/corrupt:latest`;
+    await pushBuiltImage(registry, r, img);
+    const bad = Buffer.from(img.layers[1]);
+    bad[bad.length - 1] ^= 0xff;
+    writeFileSync(reg.blobDataPath(img.layerDigests[1]), bad);
+    await assert.rejects(images.pull(r), /verification failed for digest sha256:/);
+    await assert.rejects(client.images.get(r), (e: Error & { httpStatus?: number }) => e.httpStatus === 404);
+    assert.equal(await client.content.exists(img.layerDigests[1]), false);
+  });
+
+  it('tags, untags and deletes; refuses to remove an image in use without force', async () => {
+    await images.tag(ref, 'mine/busybox', 'v2');
+    let i = await images.inspect('mine/busybox:v2');
+    assert.deepEqual(i.RepoTags, [`${reg.host}/test/busybox:latest`, 'mine/busybox:v2']);
+    assert.deepEqual(await images.remove('mine/busybox:v2'), [{ Untagged: 'mine/busybox:v2' }]);
+    await assert.rejects(images.inspect('mine/busybox:v2'), /No such image/);
+    await assert.rejects(images.tag(ref, 'Bad Repo'), /invalid reference format/);
+
+    inUse.add(base.configDigest);
+    await assert.rejects(images.remove(ref), (e: Error & { httpStatus?: number }) => {
+      assert.equal(e.httpStatus, 409);
+      assert.match(
+        e.message,
+        /^conflict: unable to remove repository reference ".*" \(must force\) - container is using its referenced image [0-9a-f]{12}$/,
+      );
+      return true;
+    });
+    await images.tag(ref, 'other/name');
+    await assert.rejects(images.remove(base.configDigest.slice(7, 19)), /must be forced/);
+    inUse = new Set();
+    assert.deepEqual(await images.remove('other/name'), [{ Untagged: 'other/name:latest' }]);
+    i = await images.inspect(ref);
+    assert.equal(i.Id, base.configDigest);
+  });
+
+  it('loads a docker-archive, saves it, and loads the save again (also as a pure OCI layout)', async () => {
+    const img = await buildBusyboxImage({ extraLayers: 1, label: 'loaded' });
+    const tar = await dockerArchiveOf(img, ['loaded/busybox:1']);
+    const msgs: Msg[] = [];
+    assert.deepEqual(await images.load(Readable.from([tar]), { onProgress: (m) => msgs.push(m) }), {
+      loaded: ['loaded/busybox:1'],
+    });
+    assert.deepEqual(msgs, [{ stream: 'Loaded image: loaded/busybox:1\n' }]);
+    const i = await images.inspect('loaded/busybox:1');
+    assert.equal(i.Id, img.configDigest);
+    assert.deepEqual((i.RootFS as Msg).Layers, img.diffIds);
+    const run = await images.resolveForRun('loaded/busybox:1');
+    assert.equal((await client.snapshots.stat(run.chainId)).kind, 'COMMITTED');
+
+    const saved = await drain(await images.save(['loaded/busybox:1']));
+    assert.deepEqual(await images.remove('loaded/busybox:1'), [
+      { Untagged: 'loaded/busybox:1' },
+      { Deleted: img.configDigest },
+    ]);
+    await assert.rejects(images.inspect(img.configDigest), /No such image/);
+
+    assert.deepEqual(await images.load(Readable.from([saved])), { loaded: ['loaded/busybox:1'] });
+    assert.equal((await images.inspect('loaded/busybox:1')).Id, img.configDigest);
+    await images.remove('loaded/busybox:1');
+
+    const oci = await withoutEntries(saved, ['manifest.json']);
+    assert.deepEqual(await images.load(Readable.from([oci])), { loaded: ['loaded/busybox:1'] });
+    assert.equal((await images.inspect('loaded/busybox:1')).Id, img.configDigest);
+
+    await assert.rejects(
+      images.load(Readable.from([Buffer.from('not a tarball at all')])),
+      (e: Error & { httpStatus?: number }) => e.httpStatus === 400,
+    );
+  });
+
+  it('pushes a local image under a new name and pulls it back by digest', async () => {
+    await images.tag('loaded/busybox:1', `${reg.host}/pushed/busybox`, 'x');
+    const msgs: Msg[] = [];
+    const pushed = await images.push(`${reg.host}/pushed/busybox:x`, { onProgress: (m) => msgs.push(m) });
+    assert.equal(msgs[0].status, `The push refers to repository [${reg.host}/pushed/busybox]`);
+    assert.ok(msgs.some((m) => m.status === 'Pushed'));
+    assert.equal(msgs.find((m) => m.aux)?.aux && (msgs.find((m) => m.aux)!.aux as Msg).Digest, pushed.digest);
+    await images.remove(`${reg.host}/pushed/busybox:x`);
+    const r = await images.pull(`${reg.host}/pushed/busybox@${pushed.digest}`);
+    assert.equal(r.digest, pushed.digest);
+    const d = await images.distributionInspect(`${reg.host}/pushed/busybox:x`);
+    assert.deepEqual(d, {
+      Descriptor: {
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        digest: pushed.digest,
+        size: pushed.size,
+      },
+      Platforms: [{ architecture: 'amd64', os: 'linux' }],
+    });
+    await assert.rejects(
+      images.push('never/pulled:1'),
+      /An image does not exist locally with the tag: never\/pulled:1/,
+    );
+  });
+
+  describe('with a basic-auth registry', () => {
+    let authReg: TestRegistry | undefined;
+    before(async function () {
+      if (!htpasswdLine('u', 'p')) {
+        console.warn('SKIPPED basic-auth pull tests: no htpasswd (apache2-utils) nor python3 crypt with bcrypt');
+        this.skip();
+      }
+      authReg = await startTestRegistry({ basicAuth: { username: 'tester', password: 's3cret' } });
+      await pushBuiltImage(registry, `${authReg.host}/private/busybox:1`, base, {
+        username: 'tester',
+        password: 's3cret',
+      });
+    });
+    after(async () => authReg?.stop());
+
+    it('pulls with X-Registry-Auth credentials', async () => {
+      const auth = authHeader({ username: 'tester', password: 's3cret', serveraddress: authReg!.host });
+      const r = await images.pull(`${authReg!.host}/private/busybox:1`, { auth });
+      assert.equal(r.id, base.configDigest);
+    });
+
+    it('refuses wrong or no credentials with 401 and the registry message', async () => {
+      for (const auth of [authHeader({ username: 'tester', password: 'nope' }), 'e30=', undefined]) {
+        await assert.rejects(
+          images.pull(`${authReg!.host}/private/busybox:1`, { auth }),
+          (e: Error & { httpStatus?: number }) => {
+            assert.equal(e.httpStatus, 401);
+            assert.match(e.message, /unauthorized: authentication required/);
+            return true;
+          },
+        );
+      }
+    });
+  });
+});

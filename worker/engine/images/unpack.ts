@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { InternalError } from '../../../src/api';
+import type { ContainerdClient, Descriptor } from '../containerd';
+import { chainIds } from './chain-id';
+
+/** GC labels a manifest carries so that containerd keeps its config and layers while it lives. */
+export function manifestGcLabels(manifest: {
+  config: { digest: string };
+  layers: Array<{ digest: string }>;
+}): Record<string, string> {
+  const labels: Record<string, string> = { 'containerd.io/gc.ref.content.config': manifest.config.digest };
+  manifest.layers.forEach((l, i) => (labels[`containerd.io/gc.ref.content.l.${i}`] = l.digest));
+  return labels;
+}
+
+/**
+ * Unpacks layers (already in the content store) into committed snapshots named by chain id,
+ * bottom up, skipping those that exist; returns the top chain id. Call with a leased client so
+ * new snapshots survive GC until the config's gc.ref.snapshot label references the top one.
+ */
+export async function unpackLayers(
+  leased: ContainerdClient,
+  snapshotter: string,
+  layers: Descriptor[],
+  diffIds: string[],
+  onLayer?: (index: number, skipped: boolean) => void,
+): Promise<string> {
+  if (layers.length !== diffIds.length)
+    throw new InternalError(`image has ${layers.length} layers but its config lists ${diffIds.length} diff ids`);
+  const snaps = leased.snapshotter(snapshotter);
+  const chain = chainIds(diffIds);
+  for (let i = 0; i < layers.length; i++) {
+    if (await snaps.exists(chain[i])) {
+      onLayer?.(i, true);
+      continue;
+    }
+    const key = `extract-${randomBytes(6).toString('hex')}-${chain[i]}`;
+    const mounts = await snaps.prepare(key, i === 0 ? '' : chain[i - 1]);
+    try {
+      const applied = await leased.diff.apply(
+        { mediaType: layers[i].mediaType, digest: layers[i].digest, size: layers[i].size },
+        mounts,
+      );
+      if (applied.digest !== diffIds[i])
+        throw new InternalError(
+          `layer ${layers[i].digest} unpacks to ${applied.digest}, but the image config says ${diffIds[i]}`,
+        );
+      await snaps.commit(chain[i], key);
+    } catch (err) {
+      await snaps.remove(key).catch(() => undefined);
+      // Another pull of the same layer may have committed it first.
+      if ((err as { httpStatus?: number }).httpStatus === 409 && (await snaps.exists(chain[i]))) {
+        onLayer?.(i, true);
+        continue;
+      }
+      throw err;
+    }
+    onLayer?.(i, false);
+  }
+  return chain[chain.length - 1] ?? '';
+}
