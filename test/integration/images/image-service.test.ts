@@ -7,7 +7,13 @@ import { chainIds, ImageService } from '../../../worker/engine/images';
 import { RegistryClient } from '../../../worker/registry';
 import { requireContainerd, startTestContainerd, type TestContainerd } from '../../support/containerd';
 import { buildBusyboxImage, dockerArchiveOf, pushBuiltImage, type BuiltImage } from '../../support/busybox-image';
-import { htpasswdLine, requireRegistry, startTestRegistry, type TestRegistry } from '../../support/registry';
+import {
+  htpasswdLine,
+  requireRegistry,
+  startTestRegistry,
+  tokenAuthUnavailableReason,
+  type TestRegistry,
+} from '../../support/registry';
 
 type Msg = Record<string, unknown>;
 
@@ -281,6 +287,31 @@ describe('image service (real containerd and docker-registry)', function () {
       images.push('never/pulled:1'),
       /An image does not exist locally with the tag: never\/pulled:1/,
     );
+  });
+
+  describe('with a token-auth registry', () => {
+    let tokReg: TestRegistry | undefined;
+    const creds = { username: 'tok', password: 'en' };
+    before(async function () {
+      const why = tokenAuthUnavailableReason();
+      if (why) {
+        console.warn(`SKIPPED token-auth pull tests: ${why}`);
+        this.skip();
+      }
+      tokReg = await startTestRegistry({ tokenAuth: creds });
+      await pushBuiltImage(registry, `${tokReg.host}/tok/three:1`, three, creds);
+    });
+    after(async () => tokReg?.stop());
+
+    it('pulls through a bearer token obtained with X-Registry-Auth credentials', async () => {
+      const r = await images.pull(`${tokReg!.host}/tok/three:1`, {
+        auth: authHeader({ ...creds, serveraddress: tokReg!.host }),
+      });
+      assert.equal(r.id, three.configDigest);
+      const d = await images.distributionInspect(`${tokReg!.host}/tok/three:1`, authHeader(creds));
+      assert.equal(d.Descriptor.digest, three.manifestDigest);
+      await assert.rejects(images.pull(`${tokReg!.host}/tok/three:1`), /unauthorized/);
+    });
   });
 
   describe('with a basic-auth registry', () => {

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { RegistryClient, parseReference } from '../../../worker/registry';
 import { buildBusyboxImage, pushBuiltImage, type BuiltImage } from '../../support/busybox-image';
-import { htpasswdLine, requireRegistry, startTestRegistry, type TestRegistry } from '../../support/registry';
+import {
+  htpasswdLine,
+  requireRegistry,
+  startTestRegistry,
+  tokenAuthUnavailableReason,
+  type TestRegistry,
+} from '../../support/registry';
 
 async function drain(s: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -59,6 +65,40 @@ describe('registry client (real docker-registry)', function () {
     const repo = client.repository(parseReference(`${reg.host}/test/corrupt`));
     const blob = await repo.getBlob(d, orig.length);
     await assert.rejects(drain(blob.stream), /verification failed for digest sha256:[0-9a-f]{64}/);
+  });
+
+  describe('with bearer token auth', () => {
+    let tokReg: TestRegistry | undefined;
+    const creds = { username: 'tok', password: 'en' };
+    before(async function () {
+      const why = tokenAuthUnavailableReason();
+      if (why) {
+        console.warn(`SKIPPED bearer token registry tests: ${why}`);
+        this.skip();
+      }
+      tokReg = await startTestRegistry({ tokenAuth: creds });
+    });
+    after(async () => tokReg?.stop());
+
+    it('gets a token from the realm with basic credentials, then pushes and pulls', async () => {
+      await pushBuiltImage(client, `${tokReg!.host}/tok/busybox:1`, image, creds);
+      const repo = client.repository(parseReference(`${tokReg!.host}/tok/busybox`), { credentials: creds });
+      assert.equal((await repo.getManifest('1')).digest, image.manifestDigest);
+      assert.ok((await drain((await repo.getBlob(image.configDigest)).stream)).equals(image.configBlob));
+    });
+
+    it('reports 401 for an anonymous token without access and for a refused password', async () => {
+      const anon = client.repository(parseReference(`${tokReg!.host}/tok/busybox`));
+      await assert.rejects(anon.getManifest('1'), (e: Error & { httpStatus?: number }) => {
+        assert.equal(e.httpStatus, 401);
+        assert.match(e.message, /unauthorized: authentication required/);
+        return true;
+      });
+      const wrong = client.repository(parseReference(`${tokReg!.host}/tok/busybox`), {
+        credentials: { username: 'tok', password: 'bad' },
+      });
+      await assert.rejects(wrong.getManifest('1'), /unauthorized: incorrect username or password/);
+    });
   });
 
   describe('with basic auth', () => {
