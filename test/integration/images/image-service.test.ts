@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
 import { ContainerdClient } from '../../../worker/engine/containerd';
@@ -182,6 +185,35 @@ describe('image service (real containerd and docker-registry)', function () {
     assert.deepEqual(r.config.config?.Labels, { 'test.label': 'three' });
     // The base layer is shared with the busybox image: one snapshot, not two.
     assert.equal(chain[0], base.diffIds[0]);
+    // The top snapshot, mounted, holds every layer's files.
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsswarm-img-view-'));
+    const mounts = await client.snapshots.view('view-three', chain[2]);
+    try {
+      const m = mounts[0];
+      execFileSync('mount', ['-t', m.type, '-o', m.options.join(','), m.source, dir]);
+      try {
+        assert.equal(readFileSync(path.join(dir, 'layer-2.txt'), 'utf8'), 'layer 2 three\n');
+        assert.equal(readFileSync(path.join(dir, 'layer-1.txt'), 'utf8'), 'layer 1 three\n');
+        assert.ok(statSync(path.join(dir, 'bin/busybox')).size > 100_000);
+      } finally {
+        execFileSync('umount', [dir]);
+      }
+    } finally {
+      await client.snapshots.remove('view-three');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs concurrent pulls of images sharing layers', async () => {
+    const img = await buildBusyboxImage({ extraLayers: 2, label: 'concurrent' });
+    await pushBuiltImage(registry, `${reg.host}/test/conc-a:1`, img);
+    await pushBuiltImage(registry, `${reg.host}/test/conc-b:1`, img);
+    const names = [`${reg.host}/test/conc-a:1`, `${reg.host}/test/conc-b:1`, `${reg.host}/test/conc-a:1`];
+    const res = await Promise.all(names.map((n) => images.pull(n)));
+    assert.deepEqual(new Set(res.map((r) => r.id)), new Set([img.configDigest]));
+    const top = chainIds(img.diffIds)[2];
+    assert.equal((await images.resolveForRun(`${reg.host}/test/conc-b:1`)).chainId, top);
+    assert.equal((await client.snapshots.stat(top)).kind, 'COMMITTED');
   });
 
   it('reports an unknown tag as 404 and a bad reference as 400', async () => {

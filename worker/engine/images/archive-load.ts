@@ -18,6 +18,7 @@ import type { ContainerdClient, Descriptor } from '../containerd';
 import { parseImageConfig } from './image-config';
 import type { ImageService } from './image-service';
 import { DANGLING_PREFIX } from './image-service';
+import { writeContent } from './write-content';
 
 const MAX_ENTRIES = 100_000;
 
@@ -170,9 +171,9 @@ export async function loadArchive(service: ImageService, client: ContainerdClien
       );
     const names = c.names.length ? c.names : [`${DANGLING_PREFIX}${c.manifest.config.digest}`];
     await client.withLease(async (leased) => {
-      await leased.content.write({ digest: c.manifest.config.digest, size: c.configBlob.length }, c.configBlob);
+      await writeContent(leased, { digest: c.manifest.config.digest, size: c.configBlob.length }, c.configBlob);
       for (let i = 0; i < c.layers.length; i++)
-        await leased.content.write({ digest: c.manifest.layers[i].digest, size: c.layers[i].length }, c.layers[i]);
+        await writeContent(leased, { digest: c.manifest.layers[i].digest, size: c.layers[i].length }, c.layers[i]);
       await service.commitImage(leased, {
         names,
         target: c.manifestDesc,

@@ -30,6 +30,7 @@ import { chainIds } from './chain-id';
 import { toImageInspect, toImageSummary } from './image-shapes';
 import { byteProgress, shortId, type ProgressFn } from './progress';
 import { manifestGcLabels, unpackLayers } from './unpack';
+import { writeContent } from './write-content';
 
 /** Label on an image record: "repo@digest" of the manifest in its registry (after pull or push). */
 export const REPO_DIGEST_LABEL = 'io.tsswarm.image.repo-digest';
@@ -80,6 +81,8 @@ export class ImageService {
   private readonly inUse: (id: string) => boolean;
   /** Resolutions by target digest: manifests and configs are immutable. */
   private readonly cache = new Map<string, Omit<ResolvedImage, 'record'>>();
+  /** Layer downloads under way, by digest, so concurrent pulls sharing a layer fetch it once. */
+  private readonly downloads = new Map<string, Promise<void>>();
 
   constructor(o: ImageServiceOptions) {
     this.client = o.client;
@@ -217,7 +220,8 @@ export class ImageService {
     const top = await unpackLayers(leased, this.snapshotter, o.manifest.layers, diffIds, o.onLayer);
     const snapLabel = { [`containerd.io/gc.ref.snapshot.${this.snapshotter}`]: top };
     if (top) await leased.content.updateLabels(o.manifest.config.digest, snapLabel);
-    await leased.content.write(
+    await writeContent(
+      leased,
       { digest: o.manifestDesc.digest, size: o.manifestDesc.size },
       o.manifestBlob,
       manifestGcLabels(o.manifest),
@@ -227,7 +231,7 @@ export class ImageService {
       o.index.doc.manifests.forEach((m, i) => {
         if (m.digest === o.manifestDesc.digest) labels[`containerd.io/gc.ref.content.m.${i}`] = m.digest;
       });
-      await leased.content.write({ digest: o.target.digest, size: o.target.size }, o.index.blob, labels);
+      await writeContent(leased, { digest: o.target.digest, size: o.target.size }, o.index.blob, labels);
     }
     for (const name of o.names)
       await this.client.images.upsert({
@@ -280,7 +284,7 @@ export class ImageService {
         const parts: Buffer[] = [];
         for await (const c of stream) parts.push(c as Buffer);
         configBlob = Buffer.concat(parts);
-        await leased.content.write({ digest: manifest.config.digest, size: manifest.config.size }, configBlob);
+        await writeContent(leased, { digest: manifest.config.digest, size: manifest.config.size }, configBlob);
       }
       const config = parseImageConfig(configBlob, familiar);
       id = manifest.config.digest;
@@ -300,16 +304,32 @@ export class ImageService {
       await runLimited(needed, PARALLEL_DOWNLOADS, async (i) => {
         const l = manifest.layers[i];
         const sid = shortId(l.digest);
-        on?.({ status: 'Waiting', progressDetail: {}, id: sid });
-        const { stream, size } = await repo.getBlob(l.digest, l.size);
-        const tick = byteProgress(on, 'Downloading', sid, size || l.size);
-        async function* counted() {
-          for await (const c of stream) {
-            tick((c as Buffer).length);
-            yield c as Buffer;
+        const other = this.downloads.get(l.digest);
+        if (other) {
+          on?.({ status: 'Waiting', progressDetail: {}, id: sid });
+          await other.catch(() => undefined);
+          if (await leased.content.exists(l.digest)) {
+            on?.({ status: 'Download complete', progressDetail: {}, id: sid });
+            return;
           }
         }
-        await leased.content.write({ digest: l.digest, size: l.size }, counted());
+        const download = (async () => {
+          const { stream, size } = await repo.getBlob(l.digest, l.size);
+          const tick = byteProgress(on, 'Downloading', sid, size || l.size);
+          async function* counted() {
+            for await (const c of stream) {
+              tick((c as Buffer).length);
+              yield c as Buffer;
+            }
+          }
+          await writeContent(leased, { digest: l.digest, size: l.size }, counted());
+        })();
+        this.downloads.set(l.digest, download);
+        try {
+          await download;
+        } finally {
+          if (this.downloads.get(l.digest) === download) this.downloads.delete(l.digest);
+        }
         on?.({ status: 'Download complete', progressDetail: {}, id: sid });
       });
       const neededSet = new Set(needed);

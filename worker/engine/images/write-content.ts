@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import type { ContainerdClient } from '../containerd';
+
+function alreadyExists(err: unknown): boolean {
+  const e = err as { httpStatus?: number; code?: number };
+  // Errors of the Content.Write stream arrive as raw gRPC errors (6 = ALREADY_EXISTS).
+  return e?.httpStatus === 409 || e?.code === 6;
+}
+
+/**
+ * content.write that treats a blob committed meanwhile by a concurrent writer (another pull or
+ * load of an image sharing it) as success, applying `labels` to the existing blob.
+ */
+export async function writeContent(
+  client: ContainerdClient,
+  expected: { digest: string; size: number },
+  data: Buffer | AsyncIterable<Buffer | Uint8Array>,
+  labels: Record<string, string> = {},
+): Promise<void> {
+  try {
+    // A write ref of our own: concurrent writers of one blob then race to commit instead of
+    // failing on a locked ref, and the loser sees ALREADY_EXISTS.
+    await client.content.write(expected, data, labels, `tsswarm-${expected.digest}-${randomBytes(4).toString('hex')}`);
+  } catch (err) {
+    if (!alreadyExists(err) || !(await client.content.exists(expected.digest))) throw err;
+    if (Object.keys(labels).length) await client.content.updateLabels(expected.digest, labels);
+  }
+}
