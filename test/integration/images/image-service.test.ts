@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
 import { ContainerdClient } from '../../../worker/engine/containerd';
 import { chainIds, ImageService } from '../../../worker/engine/images';
-import { RegistryClient } from '../../../worker/registry';
+import { hostPlatform, MediaTypes, parseReference, RegistryClient } from '../../../worker/registry';
 import { requireContainerd, startTestContainerd, type TestContainerd } from '../../support/containerd';
 import { buildBusyboxImage, dockerArchiveOf, pushBuiltImage, type BuiltImage } from '../../support/busybox-image';
 import {
@@ -214,6 +214,58 @@ describe('image service (real containerd and docker-registry)', function () {
     const top = chainIds(img.diffIds)[2];
     assert.equal((await images.resolveForRun(`${reg.host}/test/conc-b:1`)).chainId, top);
     assert.equal((await client.snapshots.stat(top)).kind, 'COMMITTED');
+  });
+
+  it('pulls the host platform from an OCI index and keeps the index as the target', async () => {
+    const repo = registry.repository(parseReference(`${reg.host}/test/multi`), { push: true });
+    await pushBuiltImage(registry, `${reg.host}/test/multi:amd`, base);
+    await pushBuiltImage(registry, `${reg.host}/test/multi:arm`, three);
+    const index = {
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [
+        {
+          mediaType: MediaTypes.ociManifest,
+          digest: three.manifestDigest,
+          size: three.manifestBlob.length,
+          platform: { architecture: 'arm64', os: 'linux', variant: 'v8' },
+        },
+        {
+          mediaType: MediaTypes.ociManifest,
+          digest: base.manifestDigest,
+          size: base.manifestBlob.length,
+          platform: { architecture: 'amd64', os: 'linux' },
+        },
+        {
+          mediaType: MediaTypes.ociManifest,
+          digest: three.manifestDigest,
+          size: three.manifestBlob.length,
+          platform: { architecture: 'unknown', os: 'unknown' },
+          annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+        },
+      ],
+    };
+    const indexBlob = Buffer.from(JSON.stringify(index));
+    const indexDigest = await repo.putManifest('latest', MediaTypes.ociIndex, indexBlob);
+    const arm = hostPlatform().architecture === 'arm64';
+    const want = arm ? three : base;
+    const r = await images.pull(`${reg.host}/test/multi`);
+    assert.equal(r.id, want.configDigest);
+    assert.equal(r.digest, indexDigest);
+    const rec = await client.images.get(`${reg.host}/test/multi:latest`);
+    assert.equal(rec.target.mediaType, MediaTypes.ociIndex);
+    const info = await client.content.info(indexDigest);
+    assert.equal(info.labels[`containerd.io/gc.ref.content.m.${arm ? 0 : 1}`], want.manifestDigest);
+    assert.equal((await images.inspect(`${reg.host}/test/multi`)).Id, want.configDigest);
+    const d = await images.distributionInspect(`${reg.host}/test/multi`);
+    assert.deepEqual(d, {
+      Descriptor: { mediaType: MediaTypes.ociIndex, digest: indexDigest, size: indexBlob.length },
+      Platforms: [
+        { architecture: 'arm64', os: 'linux', variant: 'v8' },
+        { architecture: 'amd64', os: 'linux' },
+      ],
+    });
+    assert.deepEqual(await images.remove(`${reg.host}/test/multi`), [{ Untagged: `${reg.host}/test/multi:latest` }]);
   });
 
   it('reports an unknown tag as 404 and a bad reference as 400', async () => {
