@@ -1,13 +1,21 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { Readable } from 'node:stream';
 import { UnavailableError } from '../../src/api';
 
 export interface HttpRequest {
   method: string;
   url: URL;
   headers?: Record<string, string>;
-  body?: Buffer;
+  /** A buffer, or a stream of known length (sent with Content-Length, not chunked). */
+  body?: Buffer | StreamBody;
   timeoutMs?: number;
+}
+
+/** A request body read from a stream; `open` is called once per attempt. */
+export interface StreamBody {
+  size: number;
+  open: () => Readable;
 }
 
 /**
@@ -17,7 +25,9 @@ export interface HttpRequest {
 export function httpRequest(req: HttpRequest): Promise<http.IncomingMessage> {
   const mod = req.url.protocol === 'https:' ? https : http;
   const headers: Record<string, string> = { ...req.headers };
-  if (req.body) headers['content-length'] = String(req.body.length);
+  const body = req.body;
+  if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
+  else if (body) headers['content-length'] = String(body.size);
   return new Promise((resolve, reject) => {
     const r = mod.request(req.url, { method: req.method, headers }, resolve);
     r.setTimeout(req.timeoutMs ?? 60_000, () =>
@@ -30,7 +40,11 @@ export function httpRequest(req: HttpRequest): Promise<http.IncomingMessage> {
           : new UnavailableError(`${req.method} ${req.url.href}: ${err.message}`, { cause: err }),
       ),
     );
-    r.end(req.body);
+    if (body && !Buffer.isBuffer(body)) {
+      const src = body.open();
+      src.on('error', (err) => r.destroy(err));
+      src.pipe(r);
+    } else r.end(body);
   });
 }
 

@@ -3,5 +3,5 @@ export * from './media-types';
 export * from './platform';
 export * from './reference';
 export { RegistryClient, RepositorySession, type FetchedManifest, type RegistryClientOptions } from './registry-client';
-export { isLoopbackHost } from './http-request';
+export { isLoopbackHost, type StreamBody } from './http-request';
 export * from './www-authenticate';

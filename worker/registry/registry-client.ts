@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { InternalError, NotFoundError, TsswarmError, UnauthorizedError, UnavailableError } from '../../src/api';
 import type { RegistryCredentials } from './credentials';
-import { httpRequest, isLoopbackHost, readBody } from './http-request';
+import { httpRequest, isLoopbackHost, readBody, type StreamBody } from './http-request';
 import { MANIFEST_ACCEPT } from './media-types';
 import { registryHost, type ImageReference } from './reference';
 import { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate';
@@ -93,7 +93,7 @@ export class RepositorySession {
   private async send(
     method: string,
     url: URL,
-    o: { headers?: Record<string, string>; body?: Buffer; okStatus?: number[]; what: string },
+    o: { headers?: Record<string, string>; body?: Buffer | StreamBody; okStatus?: number[]; what: string },
   ): Promise<IncomingMessage> {
     let target = url;
     let retried = false;
@@ -292,8 +292,11 @@ export class RepositorySession {
     return res.statusCode !== 404;
   }
 
-  /** Uploads a blob in one piece: POST an upload, then PUT ?digest= with the bytes. */
-  async putBlob(digest: string, data: Buffer): Promise<void> {
+  /**
+   * Uploads a blob in one piece: POST an upload, then PUT ?digest= with the bytes (a buffer, or a
+   * stream of known size opened per attempt). The registry checks the digest.
+   */
+  async putBlob(digest: string, data: Buffer | StreamBody): Promise<void> {
     const start = await this.send('POST', this.url('blobs/uploads/'), {
       headers: { 'content-length': '0' },
       what: `upload of ${digest}`,

@@ -384,9 +384,16 @@ export class ImageService {
         on?.({ status: 'Layer already exists', progressDetail: {}, id: sid });
         return;
       }
-      const data = await this.client.content.readAll(l.digest);
-      on?.({ status: 'Pushing', progressDetail: { current: 0, total: data.length }, id: sid });
-      await repo.putBlob(l.digest, data);
+      const tick = byteProgress(on, 'Pushing', sid, l.size);
+      on?.({ status: 'Pushing', progressDetail: { current: 0, total: l.size }, id: sid });
+      await repo.putBlob(l.digest, {
+        size: l.size,
+        open: () => {
+          const s = this.client.content.read(l.digest);
+          s.on('data', (c: Buffer) => tick(c.length));
+          return s;
+        },
+      });
       on?.({ status: 'Pushed', progressDetail: {}, id: sid });
     });
     if (!(await repo.blobExists(img.manifest.config.digest)))
