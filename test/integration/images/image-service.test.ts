@@ -149,6 +149,10 @@ describe('image service (real containerd and docker-registry)', function () {
     assert.equal((await images.list({ filters: { reference: ['*/test/busybox'] } })).length, 1);
     assert.equal((await images.list({ filters: { reference: ['nomatch'] } })).length, 0);
     await assert.rejects(images.list({ filters: { bogus: ['x'] } }), /Invalid filter 'bogus'/);
+    await assert.rejects(images.list({ filters: { dangling: ['maybe'] } }), /Invalid filter 'dangling=maybe'/);
+    assert.equal((await images.list({ filters: { dangling: ['true'] } })).length, 0);
+    assert.equal((await images.list({ filters: { until: ['2023-01-01T00:00:00Z'] } })).length, 0);
+    assert.ok((await images.list({ filters: { until: ['1h'] } })).some((x) => x.Id === base.configDigest));
   });
 
   it('resolves names, ids and id prefixes for run; 404 for unknown', async () => {
@@ -333,6 +337,11 @@ describe('image service (real containerd and docker-registry)', function () {
       { Deleted: img.configDigest },
     ]);
     await assert.rejects(images.inspect(img.configDigest), /No such image/);
+    // Removing the last name lets containerd's GC take the image's own content and snapshots.
+    assert.equal(await client.snapshots.exists(run.chainId), false);
+    assert.equal(await client.content.exists(img.diffIds[1]), false);
+    assert.equal(await client.content.exists(img.configDigest), false);
+    assert.equal(await client.snapshots.exists(img.diffIds[0]), true, 'the shared busybox layer stays');
 
     assert.deepEqual(await images.load(Readable.from([saved])), { loaded: ['loaded/busybox:1'] });
     assert.equal((await images.inspect('loaded/busybox:1')).Id, img.configDigest);

@@ -480,6 +480,8 @@ export class ImageService {
     for (const img of await this.all()) groups.set(img.id, [...(groups.get(img.id) ?? []), img]);
     let out = [...groups.values()].map((g) => toImageSummary(g, this.inUse(g[0].id)));
     if (f.dangling?.length) {
+      if (!['true', 'false', '1', '0'].includes(f.dangling[0]))
+        throw new InvalidArgumentError(`Invalid filter 'dangling=${f.dangling[0]}'`);
       const want = f.dangling[0] === 'true' || f.dangling[0] === '1';
       out = out.filter((s) => ((s.RepoTags as string[]).length === 0) === want);
     }
@@ -503,6 +505,10 @@ export class ImageService {
       const pivot = await this.find(f[key][0]);
       const created = Date.parse(pivot.matched.config.created ?? '') / 1000 || 0;
       out = out.filter((s) => (key === 'before' ? (s.Created as number) < created : (s.Created as number) > created));
+    }
+    if (f.until?.length) {
+      const until = parseUntil(f.until[0]);
+      out = out.filter((s) => (s.Created as number) < until);
     }
     return out.sort((a, b) => (b.Created as number) - (a.Created as number));
   }
@@ -581,6 +587,16 @@ export function recordFamiliarName(name: string): string | undefined {
   } catch {
     return name;
   }
+}
+
+/** Docker's `until` filter: unix seconds, an RFC 3339 time, or a duration before now ("10m", "2h"). */
+export function parseUntil(v: string, nowMs = Date.now()): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const dur = /^(\d+)(s|m|h)$/.exec(v);
+  if (dur) return Math.floor(nowMs / 1000) - Number(dur[1]) * { s: 1, m: 60, h: 3600 }[dur[2] as 's' | 'm' | 'h'];
+  const t = Date.parse(v);
+  if (Number.isFinite(t)) return Math.floor(t / 1000);
+  throw new InvalidArgumentError(`Invalid filter 'until=${v}': not a timestamp or duration`);
 }
 
 function globToRegExp(glob: string): RegExp {
