@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
 import { InvalidArgumentError } from '../../../src/api';
 import {
@@ -24,23 +28,74 @@ const MAX_ENTRIES = 100_000;
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-/** Every regular file of a tarball, by path without a leading "./". */
-async function readTar(input: Readable): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
+/** A regular file of the tarball, spooled to disk so that big layers never sit in memory. */
+interface Spooled {
+  path: string;
+  size: number;
+  digest: string;
+  /** The first bytes, to tell gzip and zstd from plain tar. */
+  head: Buffer;
+}
+
+class SpooledFiles {
+  readonly entries = new Map<string, Spooled>();
+  constructor(readonly dir: string) {}
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  get(name: string, what: string): Spooled {
+    const e = this.entries.get(name.replace(/^\.\//, ''));
+    if (!e) throw new InvalidArgumentError(`image tarball: ${what} ${name} is missing`);
+    return e;
+  }
+
+  /** A small file (JSON documents), whole. */
+  read(name: string, what: string): Buffer {
+    const e = this.get(name, what);
+    if (e.size > 64 << 20) throw new InvalidArgumentError(`image tarball: ${what} ${name} is too large`);
+    return readFileSync(e.path);
+  }
+}
+
+/** Spools every regular file of a tarball into `dir`, hashing it on the way. */
+async function readTar(input: Readable, dir: string): Promise<SpooledFiles> {
+  const files = new SpooledFiles(dir);
   const ex = extract();
+  let n = 0;
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
-      const parts: Buffer[] = [];
-      stream.on('data', (c: unknown) => {
-        parts.push(c as Buffer);
+      if (header.type !== 'file' && header.type !== 'contiguous-file') {
+        stream.on('end', () => next());
+        stream.resume();
+        return;
+      }
+      if (++n > MAX_ENTRIES) {
+        ex.destroy(new InvalidArgumentError('image tarball: too many entries'));
+        return;
+      }
+      const file = path.join(dir, String(n));
+      const hash = createHash('sha256');
+      let size = 0;
+      let head = Buffer.alloc(0);
+      const meter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          size += chunk.length;
+          if (head.length < 4) head = Buffer.concat([head, chunk.subarray(0, 4 - head.length)]);
+          cb(null, chunk);
+        },
       });
-      stream.on('end', () => {
-        if (header.type === 'file' || header.type === 'contiguous-file')
-          files.set(header.name.replace(/^\.\//, ''), Buffer.concat(parts));
-        if (files.size > MAX_ENTRIES) ex.destroy(new InvalidArgumentError('image tarball: too many entries'));
-        else next();
-      });
-      stream.on('error', reject);
+      pipeline(stream, meter, createWriteStream(file)).then(() => {
+        files.entries.set(header.name.replace(/^\.\//, ''), {
+          path: file,
+          size,
+          digest: `sha256:${hash.digest('hex')}`,
+          head,
+        });
+        next();
+      }, reject);
     });
     ex.on('finish', () => resolve());
     ex.on('error', (err: Error) =>
@@ -55,14 +110,8 @@ async function readTar(input: Readable): Promise<Map<string, Buffer>> {
 
 function layerMediaType(b: Buffer, oci: boolean): string {
   if (b[0] === 0x1f && b[1] === 0x8b) return oci ? MediaTypes.ociLayerGzip : MediaTypes.dockerLayerGzip;
-  if (b.readUInt32LE(0) === 0xfd2fb528) return MediaTypes.ociLayerZstd;
+  if (b.length >= 4 && b.readUInt32LE(0) === 0xfd2fb528) return MediaTypes.ociLayerZstd;
   return oci ? MediaTypes.ociLayer : MediaTypes.dockerLayer;
-}
-
-function need(files: Map<string, Buffer>, p: string, what: string): Buffer {
-  const b = files.get(p.replace(/^\.\//, ''));
-  if (!b) throw new InvalidArgumentError(`image tarball: ${what} ${p} is missing`);
-  return b;
 }
 
 function normalizedName(n: string): string {
@@ -79,14 +128,14 @@ interface Candidate {
   manifestBlob: Buffer;
   manifestDesc: Descriptor;
   configBlob: Buffer;
-  layers: Buffer[];
+  layers: Spooled[];
 }
 
 /** The images of a docker-archive (manifest.json): builds a Docker schema2 manifest for each. */
-function fromDockerArchive(files: Map<string, Buffer>): Candidate[] {
+function fromDockerArchive(files: SpooledFiles): Candidate[] {
   let entries: Array<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }>;
   try {
-    entries = JSON.parse(files.get('manifest.json')!.toString('utf8'));
+    entries = JSON.parse(files.read('manifest.json', 'manifest').toString('utf8'));
   } catch {
     throw new InvalidArgumentError('image tarball: manifest.json is not JSON');
   }
@@ -94,13 +143,13 @@ function fromDockerArchive(files: Map<string, Buffer>): Candidate[] {
   return entries.map((e, i) => {
     if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers))
       throw new InvalidArgumentError(`image tarball: manifest.json[${i}] needs Config and Layers`);
-    const configBlob = need(files, e.Config, 'config');
-    const layers = e.Layers.map((l) => need(files, l, 'layer'));
+    const configBlob = files.read(e.Config, 'config');
+    const layers = e.Layers.map((l) => files.get(l, 'layer'));
     const manifest: ImageManifest = {
       schemaVersion: 2,
       mediaType: MediaTypes.dockerManifest,
       config: { mediaType: MediaTypes.dockerConfig, digest: sha256(configBlob), size: configBlob.length },
-      layers: layers.map((b) => ({ mediaType: layerMediaType(b, false), digest: sha256(b), size: b.length })),
+      layers: layers.map((l) => ({ mediaType: layerMediaType(l.head, false), digest: l.digest, size: l.size })),
     };
     const manifestBlob = Buffer.from(JSON.stringify(manifest));
     return {
@@ -115,11 +164,12 @@ function fromDockerArchive(files: Map<string, Buffer>): Candidate[] {
 }
 
 /** The images of an OCI image layout (oci-layout, index.json, blobs/sha256/…). */
-function fromOciLayout(files: Map<string, Buffer>): Candidate[] {
-  const blob = (d: OciDescriptor) => need(files, `blobs/${d.digest.replace(':', '/')}`, 'blob');
+function fromOciLayout(files: SpooledFiles): Candidate[] {
+  const blobName = (d: OciDescriptor) => `blobs/${d.digest.replace(':', '/')}`;
+  const blob = (d: OciDescriptor) => files.read(blobName(d), 'blob');
   let index: ImageIndex;
   try {
-    index = JSON.parse(files.get('index.json')!.toString('utf8'));
+    index = JSON.parse(files.read('index.json', 'index').toString('utf8'));
   } catch {
     throw new InvalidArgumentError('image tarball: index.json is not JSON');
   }
@@ -132,6 +182,8 @@ function fromOciLayout(files: Map<string, Buffer>): Candidate[] {
       desc = selectPlatformManifest(inner.manifests ?? [], hostPlatform(), 'image tarball');
     }
     const manifestBlob = blob(desc);
+    if (sha256(manifestBlob) !== desc.digest)
+      throw new InvalidArgumentError(`image tarball: blob ${blobName(desc)} does not match its digest`);
     const manifest = JSON.parse(manifestBlob.toString('utf8')) as ImageManifest;
     const ann = top.annotations ?? {};
     let name = ann['io.containerd.image.name'];
@@ -143,7 +195,12 @@ function fromOciLayout(files: Map<string, Buffer>): Candidate[] {
       manifestBlob,
       manifestDesc: { mediaType: desc.mediaType, digest: sha256(manifestBlob), size: manifestBlob.length },
       configBlob: blob(manifest.config),
-      layers: manifest.layers.map(blob),
+      layers: manifest.layers.map((l) => {
+        const f = files.get(blobName(l), 'layer');
+        if (f.digest !== l.digest || f.size !== l.size)
+          throw new InvalidArgumentError(`image tarball: blob ${blobName(l)} does not match its digest and size`);
+        return f;
+      }),
     });
   }
   return out;
@@ -154,7 +211,15 @@ function fromOciLayout(files: Map<string, Buffer>): Candidate[] {
  * they are, gzip or plain), unpacks them and names them; returns Docker's "Loaded image" names.
  */
 export async function loadArchive(service: ImageService, client: ContainerdClient, input: Readable): Promise<string[]> {
-  const files = await readTar(input);
+  const dir = mkdtempSync(path.join(tmpdir(), 'tsswarm-load-'));
+  try {
+    return await loadSpooled(service, client, await readTar(input, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function loadSpooled(service: ImageService, client: ContainerdClient, files: SpooledFiles): Promise<string[]> {
   let candidates: Candidate[];
   if (files.has('manifest.json')) candidates = fromDockerArchive(files);
   else if (files.has('index.json')) candidates = fromOciLayout(files);
@@ -173,7 +238,11 @@ export async function loadArchive(service: ImageService, client: ContainerdClien
     await client.withLease(async (leased) => {
       await writeContent(leased, { digest: c.manifest.config.digest, size: c.configBlob.length }, c.configBlob);
       for (let i = 0; i < c.layers.length; i++)
-        await writeContent(leased, { digest: c.manifest.layers[i].digest, size: c.layers[i].length }, c.layers[i]);
+        await writeContent(
+          leased,
+          { digest: c.layers[i].digest, size: c.layers[i].size },
+          createReadStream(c.layers[i].path) as AsyncIterable<Buffer>,
+        );
       await service.commitImage(leased, {
         names,
         target: c.manifestDesc,
