@@ -357,6 +357,19 @@ describe('image service (real containerd and docker-registry)', function () {
     );
   });
 
+  it('saves a pulled image (gzip layers) and loads it back; rejects a broken archive', async () => {
+    const name = `${reg.host}/test/three:v1`;
+    const saved = await drain(await images.save([name, three.configDigest]));
+    assert.deepEqual(await images.load(Readable.from([saved])), { loaded: [name] });
+    assert.equal((await images.inspect(name)).Id, three.configDigest);
+    const broken = await withoutEntries(saved, [`blobs/${three.layerDigests[1].replace(':', '/')}`]);
+    await assert.rejects(images.load(Readable.from([broken])), (e: Error & { httpStatus?: number }) => {
+      assert.equal(e.httpStatus, 400);
+      assert.match(e.message, /image tarball: layer blobs\/sha256\/[0-9a-f]{64} is missing/);
+      return true;
+    });
+  });
+
   it('pushes a local image under a new name and pulls it back by digest', async () => {
     await images.tag('loaded/busybox:1', `${reg.host}/pushed/busybox`, 'x');
     const msgs: Msg[] = [];
