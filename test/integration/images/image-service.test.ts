@@ -191,7 +191,9 @@ describe('image service (real containerd and docker-registry)', function () {
     assert.equal(chain[0], base.diffIds[0]);
     // The top snapshot, mounted, holds every layer's files.
     const dir = mkdtempSync(path.join(tmpdir(), 'tsswarm-img-view-'));
-    const mounts = await client.snapshots.view('view-three', chain[2]);
+    const mounts = await client.snapshots.view('view-three', chain[2], {
+      'containerd.io/gc.root': new Date().toISOString(),
+    });
     try {
       const m = mounts[0];
       execFileSync('mount', ['-t', m.type, '-o', m.options.join(','), m.source, dir]);

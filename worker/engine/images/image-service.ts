@@ -288,13 +288,11 @@ export class ImageService {
       }
       const config = parseImageConfig(configBlob, familiar);
       id = manifest.config.digest;
-      const chain = chainIds(config.rootfs?.diff_ids ?? []);
-      const snaps = leased.snapshotter(this.snapshotter);
-      // Layers whose snapshot exists need no download, as in Docker ("Already exists").
+      // Layers already in the content store need no download ("Already exists"). The blob is
+      // kept even when its snapshot exists, so that push and save of this image work.
       const needed: number[] = [];
       for (let i = 0; i < manifest.layers.length; i++) {
-        const have =
-          (chain[i] && (await snaps.exists(chain[i]))) || (await leased.content.exists(manifest.layers[i].digest));
+        const have = await leased.content.exists(manifest.layers[i].digest);
         if (have) on?.({ status: 'Already exists', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
         else {
           needed.push(i);
