@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  CertificateAuthority,
+  createCsr,
+  CREDENTIAL_FILES,
+  hasNodeCredentials,
+  loadNodeCredentials,
+  saveNodeCredentials,
+} from '../../../src/pki';
+
+describe('pki/credentials-store (files under the data root)', () => {
+  let root = '';
+  const { ca, material } = CertificateAuthority.create();
+  const make = (nodeId: string) => {
+    const csr = createCsr();
+    const { certPem } = ca.issueNodeCertificate(csr.csrPem, { nodeId, role: 'worker', clusterId: 'c1' });
+    return { key: csr.keyPem, cert: certPem, ca: material.certPem };
+  };
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'tsswarm-pki-creds-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('saves with a 0600 key and loads back the same credentials', async () => {
+    const dir = path.join(root, 'certificates');
+    const creds = make('n1');
+    assert.equal(await hasNodeCredentials(dir), false);
+    await saveNodeCredentials(dir, creds);
+    assert.equal(await hasNodeCredentials(dir), true);
+    assert.equal(statSync(path.join(dir, CREDENTIAL_FILES.key)).mode & 0o777, 0o600);
+    assert.equal(statSync(path.join(dir, CREDENTIAL_FILES.cert)).mode & 0o777, 0o644);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.deepEqual(await loadNodeCredentials(dir), creds);
+    assert.deepEqual(readdirSync(dir).sort(), ['ca.crt', 'node.crt', 'node.key'], 'no temp files left');
+  });
+
+  it('replaces credentials on rotation', async () => {
+    await saveNodeCredentials(root, make('n1'));
+    const next = make('n1');
+    await saveNodeCredentials(root, next);
+    assert.deepEqual(await loadNodeCredentials(root), next);
+    assert.equal(statSync(path.join(root, CREDENTIAL_FILES.key)).mode & 0o777, 0o600);
+  });
+
+  it('refuses mismatched credentials without writing anything', async () => {
+    const a = make('n1');
+    const b = make('n2');
+    await assert.rejects(saveNodeCredentials(root, { ...a, key: b.key }), {
+      name: 'InvalidArgumentError',
+      message: /^key:/,
+    });
+    await assert.rejects(saveNodeCredentials(root, { ...a, ca: CertificateAuthority.create().material.certPem }), {
+      message: /^cert: not signed by ca/,
+    });
+    await assert.rejects(saveNodeCredentials(root, { ...a, cert: 'nope' }), { message: /^cert:/ });
+    assert.deepEqual(readdirSync(root), []);
+  });
+
+  it('reports missing and damaged files', async () => {
+    await assert.rejects(loadNodeCredentials(root), { name: 'NotFoundError' });
+    const a = make('n1');
+    await saveNodeCredentials(root, a);
+    writeFileSync(path.join(root, CREDENTIAL_FILES.key), make('n2').key); // a key from another pair
+    await assert.rejects(loadNodeCredentials(root), {
+      name: 'InvalidArgumentError',
+      message: /^key: does not match cert/,
+    });
+  });
+});
