@@ -6,7 +6,7 @@
  * it; the secret is what the CA checks before issuing a certificate.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { InvalidArgumentError } from '../api';
+import { InternalError, InvalidArgumentError } from '../api';
 import { certificateDigest, type CertificateInput } from './certificate-reader';
 import type { NodeRole } from './node-role';
 
@@ -72,12 +72,19 @@ function parseBase36(text: string): bigint {
   return n;
 }
 
+/** A new token different from every one in `avoid`; a random source that keeps repeating is an error. */
+function freshToken(caCert: CertificateInput, random: (n: number) => Buffer, avoid: readonly string[]): string {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const token = generateJoinToken(caCert, random);
+    if (!avoid.includes(token)) return token;
+  }
+  throw new InternalError('join token: the random source keeps returning the same secret');
+}
+
 /** Fresh worker and manager tokens for the CA, with distinct secrets. */
 export function createJoinTokens(caCert: CertificateInput, random: (n: number) => Buffer = randomBytes): JoinTokens {
-  const worker = generateJoinToken(caCert, random);
-  let manager = generateJoinToken(caCert, random);
-  while (manager === worker) manager = generateJoinToken(caCert, random);
-  return { worker, manager };
+  const worker = freshToken(caCert, random, []);
+  return { worker, manager: freshToken(caCert, random, [worker]) };
 }
 
 /**
@@ -90,15 +97,8 @@ export function rotateJoinTokens(
   which: { readonly worker?: boolean; readonly manager?: boolean },
   random: (n: number) => Buffer = randomBytes,
 ): JoinTokens {
-  let { worker, manager } = tokens;
-  if (which.worker) {
-    do worker = generateJoinToken(caCert, random);
-    while (worker === manager || worker === tokens.worker);
-  }
-  if (which.manager) {
-    do manager = generateJoinToken(caCert, random);
-    while (manager === worker || manager === tokens.manager);
-  }
+  const worker = which.worker ? freshToken(caCert, random, [tokens.worker, tokens.manager]) : tokens.worker;
+  const manager = which.manager ? freshToken(caCert, random, [tokens.manager, worker]) : tokens.manager;
   return { worker, manager };
 }
 

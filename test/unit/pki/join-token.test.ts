@@ -88,6 +88,8 @@ describe('pki/join-token (SWMTKN-1-<ca digest>-<secret>)', () => {
     const stuck = (n: number): Buffer => Buffer.alloc(n, calls++ < 2 ? 1 : 2);
     const t2 = createJoinTokens(ca.certPem, stuck);
     assert.notEqual(t2.worker, t2.manager);
+    // One that never changes is an error, not a hang.
+    assert.throws(() => createJoinTokens(ca.certPem, (n) => Buffer.alloc(n)), { name: 'InternalError' });
   });
 
   it('rotates only the chosen token: new secret, same CA digest', () => {
