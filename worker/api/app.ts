@@ -62,9 +62,7 @@ export function createApiApp(d: ApiDeps): express.Express {
   app.use(containerRoutes(d.containers));
   if (d.images) app.use(imageRoutes(d.images));
   app.use(networkRoutes(d.network));
-  app.use((_req, res) => {
-    res.status(404).json({ message: 'page not found' });
-  });
+  app.use((_req, res) => sendError(res, 404, 'page not found'));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const bodyError = err as { type?: string; status?: number; message?: string };
     const e =
@@ -80,7 +78,13 @@ export function createApiApp(d: ApiDeps): express.Express {
       res.status(304).end();
       return;
     }
-    res.status(e.httpStatus).json({ message: e.message });
+    sendError(res, e.httpStatus, e.message);
   });
   return app;
+}
+
+/** Docker's error body. The docker CLI decodes it only under exactly "application/json" (no charset). */
+function sendError(res: Response, status: number, message: string): void {
+  res.status(status).setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify({ message }) + '\n');
 }

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { NotFoundError } from '../../../src/api';
-import type { ImageBackend } from '../../../worker/api';
-import type { ImageResolver } from '../../../worker/engine/containers';
-import { Daemon } from '../../../worker/daemon/daemon';
-import { parseDaemonArgs, type DaemonOptions } from '../../../worker/daemon/options';
 import { requireContainerd } from '../../support/containerd';
-import { busyboxResolver } from '../containers/busybox-resolver';
+import { startTestDaemon, type TestDaemon } from '../../support/daemon';
 
 interface Reply {
   status: number;
@@ -46,57 +38,19 @@ function request(
 
 describe('Engine API over the daemon socket (real containerd)', function () {
   this.timeout(120_000);
+  let td: TestDaemon;
   let dataRoot: string;
-  let daemon: Daemon;
   let sock: string;
 
   before(async function () {
     requireContainerd(this);
-    dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-api-'));
-    sock = path.join(dataRoot, 'api.sock');
-    const opts = parseDaemonArgs([
-      '--data-root',
-      dataRoot,
-      '-H',
-      `unix://${sock}`,
-      '--bridge-name',
-      'tswapi0',
-      '--bip',
-      '10.231.9.0/24',
-      '--cgroup-parent',
-      'tsswarm-api-test',
-    ]) as DaemonOptions;
-    let resolver: ImageResolver | undefined;
-    // The image tier is tested on its own; here images resolve to the busybox test layer.
-    const images: ImageBackend & ImageResolver = {
-      resolveForRun: (ref) => resolver!.resolveForRun(ref),
-      pull: async () => undefined,
-      push: async () => undefined,
-      load: async () => ({ loaded: [] }),
-      save: () => {
-        throw new NotFoundError('image', 'none');
-      },
-      list: async () => [],
-      inspect: async (n) => {
-        throw new NotFoundError('image', n);
-      },
-      tag: async () => undefined,
-      remove: async () => [],
-      distributionInspect: async (n) => {
-        throw new NotFoundError('image', n);
-      },
-    };
-    daemon = new Daemon(opts, ({ client }) => {
-      void busyboxResolver(client).then((r) => (resolver = r));
-      return images;
-    });
-    await daemon.start();
-    for (let i = 0; i < 100 && !resolver; i++) await new Promise((r) => setTimeout(r, 50));
+    td = await startTestDaemon(1);
+    sock = td.socket;
+    dataRoot = td.dataRoot;
   });
 
   after(async () => {
-    await daemon?.stop();
-    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+    await td?.stop();
   });
 
   it('answers /_ping (HEAD and GET) with the API version headers', async () => {

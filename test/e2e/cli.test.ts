@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { requireContainerd } from '../support/containerd';
+import { startTestDaemon, type TestDaemon } from '../support/daemon';
+
+interface Out {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<Out> {
+  return new Promise((resolve) => {
+    execFile(bin, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+    });
+  });
+}
+
+function dockerBinary(): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const TSSWARM = path.join(__dirname, '../../cli/main.js');
+
+/** The same flows through the stock docker CLI and through ours. */
+for (const client of ['docker', 'tsswarm'] as const) {
+  describe(`e2e: the ${client} CLI against tsswarmd`, function () {
+    this.timeout(120_000);
+    let td: TestDaemon;
+    let config: string;
+    let cli: (...args: string[]) => Promise<Out>;
+
+    before(async function () {
+      requireContainerd(this);
+      const docker = dockerBinary();
+      if (client === 'docker' && !docker) {
+        console.warn('SKIPPED e2e with the docker CLI: docker is not installed (bash deploy/install-deps.sh)');
+        this.skip();
+      }
+      td = await startTestDaemon(client === 'docker' ? 2 : 3);
+      config = mkdtempSync(path.join(tmpdir(), 'tsswarm-cli-'));
+      const env = { ...process.env, DOCKER_CONFIG: config, TSSWARM_CONFIG: config, DOCKER_HOST: '', TSSWARM_HOST: '' };
+      cli = (...args) =>
+        client === 'docker'
+          ? runCli(docker!, ['-H', `unix://${td.socket}`, ...args], env)
+          : runCli(process.execPath, [TSSWARM, '-H', `unix://${td.socket}`, ...args], env);
+    });
+
+    after(async () => {
+      await td?.stop();
+      if (config) rmSync(config, { recursive: true, force: true });
+    });
+
+    it('version and info', async () => {
+      const v = await cli('version');
+      assert.equal(v.code, 0, v.stderr);
+      assert.match(v.stdout, /API version:\s+1\.4\d/);
+      const i = await cli('info');
+      assert.equal(i.code, 0, i.stderr);
+      assert.match(i.stdout, /Containers: \d+/);
+    });
+
+    it('run --rm shows the output and exits with the container code', async () => {
+      const r = await cli(
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        'busybox',
+        'sh',
+        '-c',
+        'echo hello from tsswarm; echo to-stderr >&2; exit 3',
+      );
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.stdout, 'hello from tsswarm\n');
+      assert.match(r.stderr, /to-stderr/);
+      const ps = await cli('ps', '-a', '-q');
+      assert.equal(ps.stdout.trim(), '', 'the --rm container is gone');
+    });
+
+    it('run -d, ps, logs, stop, rm', async () => {
+      const d = await cli(
+        'run',
+        '-d',
+        '--name',
+        'e2e-web',
+        '--network',
+        'none',
+        'busybox',
+        'sh',
+        '-c',
+        'echo started; while true; do sleep 0.1; done',
+      );
+      assert.equal(d.code, 0, d.stderr);
+      const id = d.stdout.trim();
+      assert.match(id, /^[0-9a-f]{64}$/);
+      const ps = await cli('ps');
+      assert.match(ps.stdout, /CONTAINER ID\s+IMAGE\s+COMMAND/);
+      assert.match(ps.stdout, /e2e-web/);
+      assert.match(ps.stdout, /Up /);
+      let logs: Out = { code: 1, stdout: '', stderr: '' };
+      for (let i = 0; i < 20 && !logs.stdout.includes('started'); i++) {
+        logs = await cli('logs', 'e2e-web');
+        if (!logs.stdout.includes('started')) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(logs.stdout, 'started\n');
+      const stop = await cli('stop', '-t', '1', 'e2e-web');
+      assert.equal(stop.code, 0, stop.stderr);
+      const exited = await cli('ps', '-a', '--filter', 'name=e2e-web', '--format', '{{.Status}}');
+      assert.match(exited.stdout, /^Exited \(137\)/);
+      const rm = await cli('rm', id);
+      assert.equal(rm.code, 0, rm.stderr);
+      const gone = await cli('inspect', 'e2e-web');
+      assert.notEqual(gone.code, 0);
+    });
+
+    it('reports daemon errors as docker does', async () => {
+      const r = await cli('rm', 'no-such-container');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /Error response from daemon: No such container: no-such-container/);
+    });
+  });
+}

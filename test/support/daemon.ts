@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { NotFoundError } from '../../src/api';
+import type { ImageBackend } from '../../worker/api';
+import type { ContainerdClient } from '../../worker/engine/containerd';
+import type { ImageResolver } from '../../worker/engine/containers';
+import { Daemon, type ImagesFactory } from '../../worker/daemon/daemon';
+import { parseDaemonArgs, type DaemonOptions } from '../../worker/daemon/options';
+import { busyboxResolver } from '../integration/containers/busybox-resolver';
+
+export interface TestDaemon {
+  daemon: Daemon;
+  socket: string;
+  dataRoot: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * An image backend whose every name runs the busybox test layer, for tiers that test the
+ * containers and the API rather than images (the image tier has its own tests).
+ */
+export function busyboxImages(): ImagesFactory {
+  return ({ client }: { client: ContainerdClient }) => {
+    let resolver: Promise<ImageResolver> | undefined;
+    const get = () => (resolver ??= busyboxResolver(client));
+    const none = async (n: string): Promise<never> => {
+      throw new NotFoundError('image', n);
+    };
+    const backend: ImageBackend & ImageResolver = {
+      resolveForRun: async (ref) => (await get()).resolveForRun(ref),
+      pull: none,
+      push: none,
+      load: async () => ({ loaded: [] }),
+      save: () => {
+        throw new NotFoundError('image', 'none');
+      },
+      list: async () => [],
+      inspect: none,
+      tag: async () => undefined,
+      remove: async () => [],
+      distributionInspect: none,
+    };
+    return backend;
+  };
+}
+
+/**
+ * A real tsswarmd in this process, with its own containerd, data root, socket, bridge and cgroup
+ * parent; `n` keeps the bridges of several test daemons apart.
+ */
+export async function startTestDaemon(n: number, images: ImagesFactory = busyboxImages()): Promise<TestDaemon> {
+  const dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-d-'));
+  const socket = path.join(dataRoot, 'tsswarm.sock');
+  const opts = parseDaemonArgs([
+    '--data-root',
+    dataRoot,
+    '-H',
+    `unix://${socket}`,
+    '--bridge-name',
+    `tswd${n}`,
+    '--bip',
+    `10.232.${n}.0/24`,
+    '--cgroup-parent',
+    `tsswarm-test-${n}`,
+  ]) as DaemonOptions;
+  const daemon = new Daemon(opts, images);
+  await daemon.start();
+  return {
+    daemon,
+    socket,
+    dataRoot,
+    async stop() {
+      await daemon.stop();
+      rmSync(dataRoot, { recursive: true, force: true });
+    },
+  };
+}

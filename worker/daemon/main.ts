@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Several blocking FIFO opens may wait on the thread pool at once while many containers start.
+process.env.UV_THREADPOOL_SIZE ??= '32';
+
+import { toTsswarmError } from '../../src/api';
+import { ImageService } from '../engine/images';
+import { Daemon } from './daemon';
+import { parseDaemonArgs, USAGE } from './options';
+
+async function main(): Promise<void> {
+  let opts;
+  try {
+    opts = parseDaemonArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`tsswarmd: ${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (opts === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  process.env.TSSWARM_LOG_LEVEL ??= opts.logLevel;
+  const daemon = new Daemon(opts, (deps) => new ImageService(deps));
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`tsswarmd: ${signal}: stopping; containers keep running\n`);
+    daemon.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    await daemon.start();
+  } catch (err) {
+    process.stderr.write(`tsswarmd: failed to start: ${toTsswarmError(err).message}\n`);
+    process.exit(1);
+  }
+}
+
+void main();
