@@ -1,22 +1,7 @@
 import { Router, json } from 'express';
 import { InvalidArgumentError, parseFilters, parseIntParam } from '../../../src/api';
-import type { ContainerService } from '../../engine/containers';
+import { CONTAINER_LIST_FILTERS, type ContainerService } from '../../engine/containers';
 import { param, qbool, qstr, qtime } from '../http-util';
-
-const LIST_FILTERS = [
-  'id',
-  'name',
-  'label',
-  'status',
-  'exited',
-  'ancestor',
-  'before',
-  'since',
-  'network',
-  'volume',
-  'health',
-  'is-task',
-];
 
 /** The container half of the Engine API (attach and exec go through the upgrade handler). */
 export function containerRoutes(svc: ContainerService): Router {
@@ -24,7 +9,7 @@ export function containerRoutes(svc: ContainerService): Router {
   const body = json({ limit: '8mb', strict: false });
 
   r.get('/containers/json', (req, res) => {
-    const filters = parseFilters(req.query.filters, LIST_FILTERS);
+    const filters = parseFilters(req.query.filters, CONTAINER_LIST_FILTERS);
     res.json(svc.list({ all: qbool(req, 'all'), limit: parseIntParam('limit', req.query.limit), filters }));
   });
   r.post('/containers/create', body, async (req, res) => {

@@ -79,6 +79,22 @@ export interface ListOptions {
   filters?: Record<string, string[]>;
 }
 
+/** The filters GET /containers/json takes. */
+export const CONTAINER_LIST_FILTERS: readonly string[] = [
+  'id',
+  'name',
+  'label',
+  'status',
+  'exited',
+  'ancestor',
+  'before',
+  'since',
+  'network',
+  'volume',
+  'health',
+  'is-task',
+];
+
 const SIGNALS: Record<string, number> = {
   SIGHUP: 1,
   SIGINT: 2,
@@ -289,22 +305,7 @@ export class ContainerService {
   list(o: ListOptions = {}): Array<Record<string, unknown>> {
     const f = o.filters ?? {};
     for (const k of Object.keys(f)) {
-      if (
-        ![
-          'id',
-          'name',
-          'label',
-          'status',
-          'exited',
-          'ancestor',
-          'before',
-          'since',
-          'network',
-          'volume',
-          'health',
-          'is-task',
-        ].includes(k)
-      ) {
+      if (!CONTAINER_LIST_FILTERS.includes(k)) {
         throw new InvalidArgumentError(`Invalid filter '${k}'`);
       }
     }
