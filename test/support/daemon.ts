@@ -71,7 +71,14 @@ export async function startTestDaemon(n: number, images: ImagesFactory = busybox
     socket,
     dataRoot,
     async stop() {
-      await daemon.stop();
+      // Remove the containers first, so that nothing holds the bridge or the snapshots.
+      const c = (
+        daemon as unknown as {
+          containers?: { list(o: object): Array<{ Id: string }>; remove(id: string, o: object): Promise<void> };
+        }
+      ).containers;
+      for (const x of c?.list({ all: true }) ?? []) await c!.remove(x.Id, { force: true }).catch(() => undefined);
+      await daemon.stop({ teardown: true });
       rmSync(dataRoot, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as os from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { API_VERSION, ENGINE_VERSION } from '../../src/api';
 import { createLogger, type Logger } from '../../src/util';
@@ -207,17 +207,22 @@ export class Daemon {
     };
   }
 
-  /** Stops serving; containers keep running and are re-adopted by the next start. Idempotent. */
-  async stop(): Promise<void> {
+  /**
+   * Stops serving; containers keep running and are re-adopted by the next start. Idempotent.
+   * With teardown (tests, uninstall) the daemon's bridge, rules and containerd state go too.
+   */
+  async stop(opts: { teardown?: boolean } = {}): Promise<void> {
     await this.api?.close();
     this.api = undefined;
     await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));
     this.metricsServer = undefined;
     await this.containers?.close();
+    if (opts.teardown) await this.network?.teardown().catch((err) => this.log.warn('network teardown failed', { err }));
     await this.network?.stop();
     this.client?.close();
     this.client = undefined;
     await this.supervisor?.stop();
+    if (opts.teardown && this.supervisor) rmSync(this.supervisor.stateDir, { recursive: true, force: true });
     this.supervisor = undefined;
     this.releasePidfile?.();
     this.releasePidfile = undefined;
