@@ -1,0 +1,73 @@
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** VmRSS of a process in KiB, or undefined when it is gone. */
+export function vmRssKb(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie still answers signal 0: it has exited.
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function pids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
+}
+
+/** The command line of a process as its arguments, or [] when it is gone. */
+export function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+  } catch {
+    return [];
+  }
+}
+
+function ppid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Direct children of `parent` whose executable's base name is `name`. */
+export function childrenNamed(parent: number, name: string): number[] {
+  return pids().filter((p) => ppid(p) === parent && (cmdline(p)[0] ?? '').split('/').pop() === name);
+}
+
+/**
+ * The containerd shims serving the containerd whose socket path starts with `addressPrefix`
+ * (a shim's command line carries `-address <containerd socket>`).
+ */
+export function shimsOf(addressPrefix: string): number[] {
+  return pids().filter((p) => {
+    const c = cmdline(p);
+    if (!(c[0] ?? '').includes('containerd-shim')) return false;
+    const i = c.indexOf('-address');
+    return i >= 0 && (c[i + 1] ?? '').startsWith(addressPrefix);
+  });
+}
+
+/** Mount points at or under `dir`, deepest first. */
+export function mountsUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const mp = line.split(' ')[4];
+    if (mp && (mp === dir || mp.startsWith(`${dir}/`))) out.push(mp.replace(/\\040/g, ' '));
+  }
+  return out.sort((a, b) => b.length - a.length);
+}

@@ -1,0 +1,76 @@
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { ContainerdSupervisor } from '../../worker/engine/containerd';
+import { NetworkManager } from '../../worker/network';
+import type { BenchDaemon } from './bench-daemon';
+import { EngineClient } from './engine-client';
+import { removeCgroup, sleep, spawnDaemon, stopPid, unmountUnder } from './process';
+import { childrenNamed } from './procfs';
+
+/** The compiled daemon entry, found from this file's place in the same build (dist/ or another outDir). */
+export const TSSWARMD_ENTRY = path.resolve(__dirname, '..', '..', 'worker', 'daemon', 'main.js');
+
+/**
+ * tsswarmd (the compiled worker/daemon/main.js, in its own node process) with everything of its
+ * own: data root under `dir`, socket, its own supervised containerd, a bridge and subnet no other
+ * daemon uses (the containers run with NetworkMode none, so they never join it) and its
+ * containers' cgroups under `cgroupParent`.
+ */
+export async function startTsswarmd(
+  dir: string,
+  cgroupParent: string,
+  o: { bridgeName: string; subnet: string; nodeArgs?: string[] },
+): Promise<BenchDaemon> {
+  const dataRoot = path.join(dir, 'data');
+  const socket = path.join(dir, 'tsswarm.sock');
+  const supervisorPaths = new ContainerdSupervisor({ dataRoot });
+  const child = spawnDaemon(
+    process.execPath,
+    [
+      ...(o.nodeArgs ?? []),
+      TSSWARMD_ENTRY,
+      '--data-root',
+      dataRoot,
+      '-H',
+      `unix://${socket}`,
+      '--bridge-name',
+      o.bridgeName,
+      '--bip',
+      o.subnet,
+      '--cgroup-parent',
+      cgroupParent,
+    ],
+    path.join(dir, 'tsswarmd.log'),
+  );
+  const pid = child.pid!;
+  const client = new EngineClient(socket);
+  const d: BenchDaemon = {
+    name: 'tsswarmd',
+    client,
+    pid,
+    containerdPid: () => childrenNamed(pid, 'containerd')[0],
+    shimAddressPrefix: supervisorPaths.stateDir,
+    async stop() {
+      const ctd = d.containerdPid();
+      client.close();
+      // SIGTERM stops tsswarmd and its containerd; containers (the bench removed them) would stay.
+      await stopPid(pid);
+      await stopPid(ctd);
+      // What `Daemon.stop({ teardown: true })` removes: the bridge, its FORWARD rules, containerd's state dir.
+      await new NetworkManager({ dataRoot, bridgeName: o.bridgeName, subnet: o.subnet })
+        .teardown()
+        .catch((e: Error) => process.stderr.write(`bench: tsswarmd network teardown: ${e.message}\n`));
+      unmountUnder(supervisorPaths.stateDir);
+      rmSync(supervisorPaths.stateDir, { recursive: true, force: true });
+      unmountUnder(dir);
+      removeCgroup(cgroupParent);
+    },
+  };
+  for (let i = 0; i < 300; i++) {
+    if (await client.ping()) return d;
+    if (child.exitCode !== null) break;
+    await sleep(100);
+  }
+  await d.stop();
+  throw new Error(`tsswarmd did not answer on ${socket}; see ${path.join(dir, 'tsswarmd.log')}`);
+}
