@@ -2,3 +2,4 @@ export * from './errors';
 export * from './event-sink';
 export * from './filters';
 export * from './version';
+export * from './swarm-types';
