@@ -144,29 +144,25 @@ export function utcTime(date: Date): Buffer {
   assertDate(date);
   const y = date.getUTCFullYear();
   if (y < 1950 || y > 2049) throw new RangeError(`UTCTime cannot hold year ${y}`);
-  const text =
-    pad(y % 100, 2) +
-    pad(date.getUTCMonth() + 1, 2) +
-    pad(date.getUTCDate(), 2) +
-    pad(date.getUTCHours(), 2) +
-    pad(date.getUTCMinutes(), 2) +
-    pad(date.getUTCSeconds(), 2) +
-    'Z';
-  return tlv(Tag.UTC_TIME, Buffer.from(text, 'latin1'));
+  return tlv(Tag.UTC_TIME, Buffer.from(timeText(pad(y % 100, 2), date), 'latin1'));
+}
+
+/** <year>MMDDHHMMSSZ in UTC, the common tail of UTCTime and GeneralizedTime. */
+function timeText(year: string, date: Date): string {
+  const parts = [
+    date.getUTCMonth() + 1,
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+    date.getUTCSeconds(),
+  ];
+  return year + parts.map((n) => pad(n, 2)).join('') + 'Z';
 }
 
 /** GeneralizedTime YYYYMMDDHHMMSSZ (whole seconds; RFC 5280 §4.1.2.5.2). */
 export function generalizedTime(date: Date): Buffer {
   assertDate(date);
-  const text =
-    pad(date.getUTCFullYear(), 4) +
-    pad(date.getUTCMonth() + 1, 2) +
-    pad(date.getUTCDate(), 2) +
-    pad(date.getUTCHours(), 2) +
-    pad(date.getUTCMinutes(), 2) +
-    pad(date.getUTCSeconds(), 2) +
-    'Z';
-  return tlv(Tag.GENERALIZED_TIME, Buffer.from(text, 'latin1'));
+  return tlv(Tag.GENERALIZED_TIME, Buffer.from(timeText(pad(date.getUTCFullYear(), 4), date), 'latin1'));
 }
 
 /** X.509 Time: UTCTime through 2049, GeneralizedTime from 2050 on (RFC 5280 §4.1.2.5). */

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { MediaTypes, parseReference, type RegistryClient, type RegistryCredentials } from '../../worker/registry';
-import { busyboxLayerTar } from './busybox-layer';
+import { busyboxLayerTar, packTar } from './busybox-layer';
 
 export const BUSYBOX_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -25,20 +24,10 @@ export interface BuiltImage {
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-async function tarOf(files: Array<{ name: string; data: Buffer | string }>): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
+function tarOf(files: Array<{ name: string; data: Buffer | string }>): Promise<Buffer> {
+  return packTar((p) => {
+    for (const f of files) p.entry({ name: f.name, mode: 0o644, mtime: new Date(0) }, f.data);
   });
-  const done = new Promise<void>((resolve, reject) => {
-    p.on('end', () => resolve());
-    p.on('error', reject);
-  });
-  for (const f of files) p.entry({ name: f.name, mode: 0o644, mtime: new Date(0) }, f.data);
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
 }
 
 /**

@@ -81,7 +81,9 @@ describe('containerd client (real containerd)', function () {
       await leased.content.write({ digest: layerDigest, size: layer.length }, layer);
       const mounts = await leased.snapshots.prepare('extract-busybox', '');
       await leased.diff.apply({ mediaType: LAYER_MEDIA_TYPE, digest: layerDigest, size: layer.length }, mounts);
-      await leased.snapshots.commit('busybox-layer', 'extract-busybox');
+      // A GC root: once the lease ends, containerd's collector would otherwise take the layer
+      // before the container's snapshot below is prepared on it.
+      await leased.snapshots.commit('busybox-layer', 'extract-busybox', { 'containerd.io/gc.root': 'test' });
       return 0;
     });
     assert.equal(exit, 0);
