@@ -32,10 +32,12 @@ import { containerHostsFile, containerResolvConf, type NetworkManager, type Sand
 import type { ContainerdClient, Mount } from '../containerd';
 import { initialState, toInspect, toSummary, type ContainerRecord, type MountPoint } from './container-record';
 import { parseContainerCreate, validateBind, validateContainerName } from './create-schema';
+import { ExecService } from './exec-service';
 import { JsonFileLog, readLogs, type ReadLogsOptions } from './json-file-log';
 import { randomName } from './names';
 import { buildOciSpec, mergeEnv, processArgs, resolveUser, type OciMount } from './oci-spec';
 import { restartDelayMs, shouldRestart } from './restart-policy';
+import { StdinPipe } from './stdin-pipe';
 
 const run = promisify(execFile);
 const openFd = promisify(openCb);
@@ -152,6 +154,8 @@ interface Live {
   consecutiveRestarts: number;
   /** The FIFO readers, dropped on close() as a stopping daemon drops them. */
   readers: Set<Socket>;
+  /** OpenStdin containers only. */
+  stdin?: StdinPipe;
 }
 
 /**
@@ -171,6 +175,8 @@ export class ContainerService {
   private readonly log: Logger;
   private abort?: AbortController;
   private stopped = true;
+  /** The exec instances of these containers. */
+  readonly execs: ExecService;
 
   constructor(private readonly o: ContainerServiceOptions) {
     this.root = path.join(o.dataRoot, 'containers');
@@ -178,6 +184,12 @@ export class ContainerService {
     this.runtime = o.runtime ?? 'io.containerd.runc.v2';
     this.events = o.events ?? NULL_EVENT_SINK;
     this.log = o.logger ?? createLogger('containers');
+    this.execs = new ExecService({
+      client: o.client,
+      root: this.root,
+      lookup: (id) => this.get(id),
+      logger: this.log.child('exec'),
+    });
   }
 
   // ---- life cycle of the service -------------------------------------------------------
@@ -217,10 +229,12 @@ export class ContainerService {
     this.stopped = true;
     this.o.client.off('reconnect', this.onReconnect);
     this.abort?.abort();
+    this.execs.close();
     for (const l of this.live.values()) {
       if (l.restartTimer) clearTimeout(l.restartTimer);
       for (const sock of l.readers) sock.destroy();
       l.readers.clear();
+      l.stdin?.close(false);
     }
   }
 
@@ -283,7 +297,9 @@ export class ContainerService {
   }
 
   inspect(idOrName: string): Record<string, unknown> {
-    return toInspect(this.get(idOrName));
+    const r = this.get(idOrName);
+    const execIds = this.execs.idsOf(r.Id);
+    return { ...toInspect(r), ExecIDs: execIds.length ? execIds : null };
   }
 
   /** True when some container's image is this image id. */
@@ -435,34 +451,32 @@ export class ContainerService {
     binds: string[],
     mounts: Array<{ Type: string; Source?: string; Target: string; ReadOnly?: boolean }>,
   ): MountPoint[] {
+    const volume = (name: string, target: string, rw: boolean, mode: string): MountPoint => ({
+      Type: 'volume',
+      Name: name,
+      Source: path.join(this.o.dataRoot, 'volumes', name, '_data'),
+      Destination: target,
+      Driver: 'local',
+      Mode: mode,
+      RW: rw,
+      Propagation: '',
+    });
+    const bind = (source: string, target: string, rw: boolean, mode: string): MountPoint => {
+      if (!existsSync(source)) {
+        throw new InvalidArgumentError(
+          `invalid mount config for type "bind": bind source path does not exist: ${source}`,
+        );
+      }
+      return { Type: 'bind', Source: source, Destination: target, Mode: mode, RW: rw, Propagation: 'rprivate' };
+    };
     const out: MountPoint[] = [];
     for (const b of binds) {
       const v = validateBind(b);
-      if (v.isVolume) {
-        out.push({
-          Type: 'volume',
-          Name: v.source,
-          Source: path.join(this.o.dataRoot, 'volumes', v.source, '_data'),
-          Destination: v.target,
-          Driver: 'local',
-          Mode: v.readOnly ? 'ro' : 'z',
-          RW: !v.readOnly,
-          Propagation: '',
-        });
-      } else {
-        if (!existsSync(v.source))
-          throw new InvalidArgumentError(
-            `invalid mount config for type "bind": bind source path does not exist: ${v.source}`,
-          );
-        out.push({
-          Type: 'bind',
-          Source: v.source,
-          Destination: v.target,
-          Mode: v.readOnly ? 'ro' : '',
-          RW: !v.readOnly,
-          Propagation: 'rprivate',
-        });
-      }
+      out.push(
+        v.isVolume
+          ? volume(v.source, v.target, !v.readOnly, v.readOnly ? 'ro' : 'z')
+          : bind(v.source, v.target, !v.readOnly, v.readOnly ? 'ro' : ''),
+      );
     }
     for (const [i, m] of mounts.entries()) {
       if (!m.Target.startsWith('/'))
@@ -470,30 +484,9 @@ export class ContainerService {
       if (m.Type === 'bind') {
         if (!m.Source || !path.isAbsolute(m.Source))
           throw new InvalidArgumentError(`HostConfig.Mounts.${i}.Source: a bind mount needs an absolute source path`);
-        if (!existsSync(m.Source))
-          throw new InvalidArgumentError(
-            `invalid mount config for type "bind": bind source path does not exist: ${m.Source}`,
-          );
-        out.push({
-          Type: 'bind',
-          Source: m.Source,
-          Destination: m.Target,
-          Mode: '',
-          RW: !m.ReadOnly,
-          Propagation: 'rprivate',
-        });
+        out.push(bind(m.Source, m.Target, !m.ReadOnly, ''));
       } else if (m.Type === 'volume') {
-        const name = m.Source || randomBytes(32).toString('hex');
-        out.push({
-          Type: 'volume',
-          Name: name,
-          Source: path.join(this.o.dataRoot, 'volumes', name, '_data'),
-          Destination: m.Target,
-          Driver: 'local',
-          Mode: 'z',
-          RW: !m.ReadOnly,
-          Propagation: '',
-        });
+        out.push(volume(m.Source || randomBytes(32).toString('hex'), m.Target, !m.ReadOnly, 'z'));
       } else {
         out.push({ Type: 'tmpfs', Source: '', Destination: m.Target, Mode: '', RW: true, Propagation: '' });
       }
@@ -601,10 +594,12 @@ export class ContainerService {
       await run('mkfifo', ['-m', '0600', ...Object.values(fifos)]);
       const l = this.liveOf(r);
       l.log.reopen();
+      if (l.stdin) await l.stdin.open();
       const opening = this.attachFifos(r, l.log);
       let task: { pid: number };
       try {
         task = await client.tasks.create(r.Id, rootfs, {
+          stdin: l.stdin?.file ?? '',
           stdout: fifos.stdout,
           stderr: r.Config.Tty ? '' : fifos.stderr,
           terminal: !!r.Config.Tty,
@@ -618,6 +613,7 @@ export class ContainerService {
       await client.tasks.start(r.Id);
       this.setRunning(r, task.pid);
       this.persist(r);
+      l.stdin?.started();
     } catch (err) {
       if (taskCreated) await client.tasks.delete(r.Id).catch(() => undefined);
       if (containerCreated) await client.containers.delete(r.Id).catch(() => undefined);
@@ -734,6 +730,8 @@ export class ContainerService {
     }
     await client.containers.delete(id).catch(() => undefined);
     const l = this.liveOf(r);
+    l.stdin?.exited();
+    this.execs.containerExited(id);
     if (l.drained) await Promise.race([l.drained, new Promise((res) => setTimeout(res, 2000))]);
     l.drained = undefined;
     l.log.close();
@@ -896,6 +894,8 @@ export class ContainerService {
       }
       l.log.close();
       for (const sock of l.readers) sock.destroy();
+      l.stdin?.close(false);
+      this.execs.containerRemoved(r.Id);
       rmSync(path.join(this.root, r.Id), { recursive: true, force: true });
       this.records.delete(r.Id);
       this.live.delete(r.Id);
@@ -942,6 +942,19 @@ export class ContainerService {
     return this.liveOf(this.get(idOrName)).log;
   }
 
+  /** The stdin of an OpenStdin container, for attach; undefined when it has none. */
+  stdinOf(idOrName: string): StdinPipe | undefined {
+    return this.liveOf(this.get(idOrName)).stdin;
+  }
+
+  /** POST /containers/{id}/resize: the TTY of a running container. */
+  async resize(idOrName: string, height: number, width: number): Promise<void> {
+    const r = this.get(idOrName);
+    if (!r.State.Running) throw new ConflictError(`Container ${r.Id} is not running`);
+    if (!r.Config.Tty) return;
+    await this.o.client.tasks.resizePty(r.Id, width, height);
+  }
+
   // ---- helpers ------------------------------------------------------------------------
 
   private liveOf(r: ContainerRecord): Live {
@@ -953,6 +966,7 @@ export class ContainerService {
         removeWaiters: [],
         consecutiveRestarts: 0,
         readers: new Set(),
+        stdin: r.Config.OpenStdin ? new StdinPipe(path.join(this.root, r.Id, 'init-stdin')) : undefined,
       };
       this.live.set(r.Id, l);
     }
