@@ -93,7 +93,10 @@ export interface NodeDescription {
   Resources?: {
     NanoCPUs?: number;
     MemoryBytes?: number;
-    GenericResources?: { NamedResourceSpec?: { Kind: string; Value: string }; DiscreteResourceSpec?: { Kind: string; Value: number } }[];
+    GenericResources?: {
+      NamedResourceSpec?: { Kind: string; Value: string };
+      DiscreteResourceSpec?: { Kind: string; Value: number };
+    }[];
   };
   Engine?: { EngineVersion?: string; Labels?: Labels; Plugins?: { Type: string; Name: string }[] };
   TLSInfo?: TlsInfo;
@@ -271,12 +274,7 @@ export interface Endpoint {
 }
 
 export type UpdateState =
-  | 'updating'
-  | 'paused'
-  | 'completed'
-  | 'rollback_started'
-  | 'rollback_paused'
-  | 'rollback_completed';
+  'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';
 
 export interface UpdateStatus {
   State?: UpdateState;

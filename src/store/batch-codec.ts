@@ -36,7 +36,11 @@ export function encodeBatch(b: Batch): Buffer {
 
 const isVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isObj = (o: unknown): o is AnyObject =>
-  o !== null && typeof o === 'object' && !Array.isArray(o) && typeof (o as { ID?: unknown }).ID === 'string' && (o as { ID: string }).ID !== '';
+  o !== null &&
+  typeof o === 'object' &&
+  !Array.isArray(o) &&
+  typeof (o as { ID?: unknown }).ID === 'string' &&
+  (o as { ID: string }).ID !== '';
 
 /** Throws CorruptDataError on anything encodeBatch would not have produced. */
 export function decodeBatch(data: Uint8Array): Batch {

@@ -12,7 +12,13 @@ export type AnyObject = SwarmObjectKinds[Kind];
 export const KINDS: readonly Kind[] = ['cluster', 'node', 'service', 'task', 'network', 'secret', 'config'];
 
 /** Kinds whose name is unique: creating a second one is a NameConflictError. Node hostnames and task names are not. */
-export const UNIQUE_NAME_KINDS: ReadonlySet<Kind> = new Set<Kind>(['cluster', 'service', 'network', 'secret', 'config']);
+export const UNIQUE_NAME_KINDS: ReadonlySet<Kind> = new Set<Kind>([
+  'cluster',
+  'service',
+  'network',
+  'secret',
+  'config',
+]);
 
 export function isKind(k: unknown): k is Kind {
   return typeof k === 'string' && (KINDS as readonly string[]).includes(k);
@@ -36,6 +42,7 @@ export function nameKey(name: string): string {
 
 /** The labels `labels` filters match: a task's own Labels, Spec.Labels for every other kind. */
 export function labelsOf(kind: Kind, obj: AnyObject): Labels | undefined {
-  const l = kind === 'task' ? (obj as SwarmObjectKinds['task']).Labels : (obj as { Spec?: { Labels?: Labels } }).Spec?.Labels;
+  const l =
+    kind === 'task' ? (obj as SwarmObjectKinds['task']).Labels : (obj as { Spec?: { Labels?: Labels } }).Spec?.Labels;
   return l && typeof l === 'object' ? l : undefined;
 }

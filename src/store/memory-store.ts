@@ -8,7 +8,13 @@ import { TsswarmError } from '../api';
 import { applyBatch } from './apply-batch';
 import { isApplyResult, type ApplyResult } from './apply-result';
 import { decodeBatch, encodeBatch } from './batch-codec';
-import { BatchTooLargeError, CorruptDataError, InvalidObjectError, ProposalFailedError, WatchResetError } from './errors';
+import {
+  BatchTooLargeError,
+  CorruptDataError,
+  InvalidObjectError,
+  ProposalFailedError,
+  WatchResetError,
+} from './errors';
 import { KINDS, type Kind } from './kinds';
 import { ObjectTable } from './object-table';
 import type { Proposer } from './proposer';
@@ -94,13 +100,16 @@ export class MemoryStore {
     }
     if (tx.mutations.length === 0) return value;
     const data = encodeBatch({ time: new Date(this.now()).toISOString(), mutations: tx.mutations });
-    if (data.length > this.maxBatchBytes) throw new BatchTooLargeError(data.length, this.maxBatchBytes, tx.mutations.length);
+    if (data.length > this.maxBatchBytes)
+      throw new BatchTooLargeError(data.length, this.maxBatchBytes, tx.mutations.length);
     let result: unknown;
     if (this.proposer) {
       try {
         result = await this.proposer.propose(data);
       } catch (err) {
-        throw err instanceof TsswarmError ? err : new ProposalFailedError(`store: proposal failed: ${(err as Error).message}`, { cause: err });
+        throw err instanceof TsswarmError
+          ? err
+          : new ProposalFailedError(`store: proposal failed: ${(err as Error).message}`, { cause: err });
       }
     } else result = this.apply(this.applied + 1, data);
     if (!isApplyResult(result)) throw new ProposalFailedError('store: the proposer did not return an apply result');
@@ -121,7 +130,13 @@ export class MemoryStore {
     try {
       events = applyBatch(this.tables, decodeBatch(data), index);
     } catch (err) {
-      return { index, error: err instanceof TsswarmError ? err : new CorruptDataError(`store entry ${index}: ${String(err)}`, { cause: err }) };
+      return {
+        index,
+        error:
+          err instanceof TsswarmError
+            ? err
+            : new CorruptDataError(`store entry ${index}: ${String(err)}`, { cause: err }),
+      };
     }
     for (const w of this.watchers) w.deliver(events, index);
     return { index };
@@ -164,7 +179,8 @@ export class MemoryStore {
    * difference as events) and must resync.
    */
   restore(data: Uint8Array, index: number): void {
-    if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`store: restore index must be >= 0, got ${index}`);
+    if (!Number.isSafeInteger(index) || index < 0)
+      throw new RangeError(`store: restore index must be >= 0, got ${index}`);
     const { tables } = decodeSnapshot(data);
     this.tables = tables;
     this.applied = index;

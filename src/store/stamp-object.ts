@@ -7,5 +7,11 @@ import type { AnyObject } from './kinds';
  */
 export function stampObject(obj: AnyObject, index: number, createdAt: string, updatedAt: string): AnyObject {
   const { ID, Version: _v, CreatedAt: _c, UpdatedAt: _u, ...rest } = obj;
-  return deepFreeze({ ID, Version: { Index: index }, CreatedAt: createdAt, UpdatedAt: updatedAt, ...rest } as AnyObject);
+  return deepFreeze({
+    ID,
+    Version: { Index: index },
+    CreatedAt: createdAt,
+    UpdatedAt: updatedAt,
+    ...rest,
+  } as AnyObject);
 }

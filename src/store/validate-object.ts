@@ -6,7 +6,9 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** Checks an ID the caller gave: what Docker's IDs and our tests' readable ones look like. */
 export function checkId(kind: Kind, id: unknown): asserts id is string {
   if (typeof id !== 'string' || !ID_RE.test(id))
-    throw new InvalidObjectError(`store: ${kind} ID must be 1-128 letters, digits, '_', '.' or '-', got ${JSON.stringify(id)}`);
+    throw new InvalidObjectError(
+      `store: ${kind} ID must be 1-128 letters, digits, '_', '.' or '-', got ${JSON.stringify(id)}`,
+    );
 }
 
 /** Checks the shape every stored object shares: a plain object with a Spec object. */

@@ -29,7 +29,8 @@ export class Watcher implements AsyncIterableIterator<StoreEvent> {
     private readonly signal?: AbortSignal,
   ) {
     this.limit = filter.queueLimit ?? defaultLimit;
-    if (!Number.isInteger(this.limit) || this.limit < 1) throw new RangeError(`watch: queueLimit must be a positive integer, got ${this.limit}`);
+    if (!Number.isInteger(this.limit) || this.limit < 1)
+      throw new RangeError(`watch: queueLimit must be a positive integer, got ${this.limit}`);
     this.commits = filter.commits ?? true;
     if (signal?.aborted) this.close();
     else signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -48,7 +49,13 @@ export class Watcher implements AsyncIterableIterator<StoreEvent> {
   /** @internal Offers one applied batch's events. */
   deliver(events: readonly ObjectEvent[], index: number): void {
     if (this.done) return;
-    const mine = events.filter((e) => matchesWatch(this.filter, e));
+    let mine: ObjectEvent[];
+    try {
+      mine = events.filter((e) => matchesWatch(this.filter, e));
+    } catch (err) {
+      // The filter is the consumer's code; it runs inside apply, which must not throw.
+      return this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
     if (mine.length === 0) return;
     const batch: StoreEvent[] = mine;
     if (this.commits) batch.push({ kind: 'commit', action: 'commit', index, changes: mine.length });

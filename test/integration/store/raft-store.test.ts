@@ -10,7 +10,13 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RaftNode } from '../../../src/raft';
-import { MemoryStore, NameConflictError, RaftProposer, SequenceConflictError, StoreStateMachine } from '../../../src/store';
+import {
+  MemoryStore,
+  NameConflictError,
+  RaftProposer,
+  SequenceConflictError,
+  StoreStateMachine,
+} from '../../../src/store';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -47,7 +53,7 @@ describe('store over raft: three members on loopback', function () {
   const members: Member[] = [];
 
   function member(id: number): Member {
-    const store: MemoryStore = new MemoryStore({ proposer: { propose: (d) => new RaftProposer(node).propose(d) } });
+    const store: MemoryStore = new MemoryStore({ proposer: new RaftProposer(() => node) });
     const node = new RaftNode({
       id,
       dataDir: path.join(dir, `n${id}`),
@@ -87,7 +93,14 @@ describe('store over raft: three members on loopback', function () {
     });
     await l.store.update((tx) => {
       for (let i = 1; i <= 3; i++)
-        tx.create('task', { ID: `${sid}.${i}`, Spec: {}, ServiceID: sid, Slot: i, Status: { State: 'new' }, DesiredState: 'running' });
+        tx.create('task', {
+          ID: `${sid}.${i}`,
+          Spec: {},
+          ServiceID: sid,
+          Slot: i,
+          Status: { State: 'new' },
+          DesiredState: 'running',
+        });
     });
     for (const f of members.filter((m) => m !== l)) {
       await f.node.readBarrier();
@@ -105,7 +118,9 @@ describe('store over raft: three members on loopback', function () {
   it('a follower writes through the leader; the loser of a race gets 409, on whichever member it wrote', async () => {
     const l = leader()!;
     const f = members.find((m) => m !== l)!;
-    await f.store.update((tx) => tx.create('secret', { ID: 'sec1', Spec: { Name: 'pw', Data: Buffer.from('x').toString('base64') } }));
+    await f.store.update((tx) =>
+      tx.create('secret', { ID: 'sec1', Spec: { Name: 'pw', Data: Buffer.from('x').toString('base64') } }),
+    );
     await l.node.readBarrier();
     const base = l.store.view((tx) => tx.get('secret', 'sec1'))!;
     assert.ok(base);

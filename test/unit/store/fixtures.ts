@@ -3,12 +3,22 @@ import type { NewObject } from '../../../src/store';
 
 export function service(name: string, extra: Record<string, unknown> = {}): NewObject<'service'> {
   return {
-    Spec: { Name: name, Labels: {}, TaskTemplate: { ContainerSpec: { Image: 'busybox' } }, Mode: { Replicated: { Replicas: 1 } } },
+    Spec: {
+      Name: name,
+      Labels: {},
+      TaskTemplate: { ContainerSpec: { Image: 'busybox' } },
+      Mode: { Replicated: { Replicas: 1 } },
+    },
     ...extra,
   } as NewObject<'service'>;
 }
 
-export function task(serviceId: string, slot: number, nodeId?: string, labels: Record<string, string> = {}): NewObject<'task'> {
+export function task(
+  serviceId: string,
+  slot: number,
+  nodeId?: string,
+  labels: Record<string, string> = {},
+): NewObject<'task'> {
   return {
     Labels: labels,
     Spec: { ContainerSpec: { Image: 'busybox' } },

@@ -48,7 +48,10 @@ describe('store: MemoryStore writes', () => {
     a.Spec.Labels = { by: 'a' };
     const b = structuredClone(base);
     b.Spec.Labels = { by: 'b' };
-    const results = await Promise.allSettled([s.update((tx) => tx.update('service', a)), s.update((tx) => tx.update('service', b))]);
+    const results = await Promise.allSettled([
+      s.update((tx) => tx.update('service', a)),
+      s.update((tx) => tx.update('service', b)),
+    ]);
     assert.equal(results[0].status, 'fulfilled');
     assert.equal(results[1].status, 'rejected');
     const err = (results[1] as PromiseRejectedResult).reason;
@@ -95,11 +98,17 @@ describe('store: MemoryStore writes', () => {
     assert.ok(err instanceof NameConflictError);
     assert.equal(err.httpStatus, 409);
     assert.equal(err.message, 'name conflicts with an existing object');
-    await assert.rejects(s.update((tx) => tx.create('network', network('web'))), NameConflictError);
+    await assert.rejects(
+      s.update((tx) => tx.create('network', network('web'))),
+      NameConflictError,
+    );
     // renaming onto a taken name conflicts too
     await s.update((tx) => tx.create('service', service('api', { ID: 'api1' })));
     const api = s.view((tx) => tx.get('service', 'api1'))!;
-    await assert.rejects(s.update((tx) => tx.update('service', { ...api, Spec: { ...api.Spec, Name: 'Web' } })), NameConflictError);
+    await assert.rejects(
+      s.update((tx) => tx.update('service', { ...api, Spec: { ...api.Spec, Name: 'Web' } })),
+      NameConflictError,
+    );
     assert.equal(s.view((tx) => tx.find('node', { name: 'host-a' })).length, 2);
   });
 
@@ -115,7 +124,10 @@ describe('store: MemoryStore writes', () => {
     assert.ok(s.apply(2, held[1]).error instanceof NameConflictError);
     assert.ok(s.apply(3, held[2]).error instanceof ObjectExistsError);
     assert.equal(s.index, 3);
-    assert.deepEqual(s.view((tx) => tx.find('config').map((c) => c.ID)), ['c1']);
+    assert.deepEqual(
+      s.view((tx) => tx.find('config').map((c) => c.ID)),
+      ['c1'],
+    );
   });
 
   it('deleting or updating a missing object is a 404', async () => {
@@ -124,14 +136,18 @@ describe('store: MemoryStore writes', () => {
     assert.ok(err instanceof ObjectNotFoundError);
     assert.equal(err.httpStatus, 404);
     await assert.rejects(
-      s.update((tx) => tx.update('task', { ...task('s', 1), ID: 'nope', Version: { Index: 1 }, CreatedAt: '', UpdatedAt: '' })),
+      s.update((tx) =>
+        tx.update('task', { ...task('s', 1), ID: 'nope', Version: { Index: 1 }, CreatedAt: '', UpdatedAt: '' }),
+      ),
       ObjectNotFoundError,
     );
   });
 
   it('a batch is atomic: one failing mutation leaves nothing of it', async () => {
     const held: { data: Buffer; resolve: (v: unknown) => void }[] = [];
-    const s = new MemoryStore({ proposer: { propose: (data) => new Promise((resolve) => held.push({ data, resolve })) } });
+    const s = new MemoryStore({
+      proposer: { propose: (data) => new Promise((resolve) => held.push({ data, resolve })) },
+    });
     const commit = () => {
       const h = held.shift()!;
       h.resolve(s.apply(s.index + 1, h.data));
@@ -155,7 +171,10 @@ describe('store: MemoryStore writes', () => {
     await assert.rejects(u2, SequenceConflictError);
     assert.deepEqual(kinds(), before);
     assert.equal(s.index, 3);
-    assert.equal(s.view((tx) => tx.find('task').length + tx.find('network').length), 0);
+    assert.equal(
+      s.view((tx) => tx.find('task').length + tx.find('network').length),
+      0,
+    );
   });
 
   it('a transaction reads its own writes, and create+update+delete in one batch settle in order', async () => {
@@ -168,14 +187,20 @@ describe('store: MemoryStore writes', () => {
       tx.update('service', { ...a2, Spec: { ...a2.Spec, Labels: { x: '2' } } });
       tx.delete('service', b.ID);
       assert.equal(tx.get('service', 'b'), undefined);
-      assert.deepEqual(tx.find('service', { labels: { x: '2' } }).map((x) => x.ID), ['a']);
+      assert.deepEqual(
+        tx.find('service', { labels: { x: '2' } }).map((x) => x.ID),
+        ['a'],
+      );
       return tx.find('service').length;
     });
     assert.equal(out, 1);
     const a = s.view((tx) => tx.get('service', 'a'))!;
     assert.deepEqual(a.Spec.Labels, { x: '2' });
     assert.equal(a.Version.Index, 1);
-    assert.equal(s.view((tx) => tx.get('service', 'b')), undefined);
+    assert.equal(
+      s.view((tx) => tx.get('service', 'b')),
+      undefined,
+    );
   });
 
   it('a callback that throws proposes nothing', async () => {
@@ -204,22 +229,43 @@ describe('store: MemoryStore writes', () => {
     // the default is 1.5 MiB
     const d = new MemoryStore();
     await d.update((tx) => tx.create('secret', secret('ok', 'x'.repeat(1024 * 1024))));
-    await assert.rejects(d.update((tx) => tx.create('secret', secret('big', 'x'.repeat(1200 * 1024)))), BatchTooLargeError);
+    await assert.rejects(
+      d.update((tx) => tx.create('secret', secret('big', 'x'.repeat(1200 * 1024)))),
+      BatchTooLargeError,
+    );
   });
 
   it('validates at the edge: kinds, IDs, Spec, versions, synchronous callbacks, stale views', async () => {
     const s = new MemoryStore();
-    await assert.rejects(s.update((tx) => tx.create('bogus' as 'service', service('x'))), InvalidObjectError);
-    await assert.rejects(s.update((tx) => tx.create('service', { ...service('x'), ID: 'has space' })), InvalidObjectError);
-    await assert.rejects(s.update((tx) => tx.create('service', {} as never)), InvalidObjectError);
+    await assert.rejects(
+      s.update((tx) => tx.create('bogus' as 'service', service('x'))),
+      InvalidObjectError,
+    );
+    await assert.rejects(
+      s.update((tx) => tx.create('service', { ...service('x'), ID: 'has space' })),
+      InvalidObjectError,
+    );
+    await assert.rejects(
+      s.update((tx) => tx.create('service', {} as never)),
+      InvalidObjectError,
+    );
     await s.update((tx) => tx.create('service', service('x', { ID: 'x' })));
     const x = s.view((tx) => tx.get('service', 'x'))!;
-    await assert.rejects(s.update((tx) => tx.update('service', { ...x, Version: undefined as never })), InvalidObjectError);
-    await assert.rejects(s.update(async () => 1), InvalidObjectError);
+    await assert.rejects(
+      s.update((tx) => tx.update('service', { ...x, Version: undefined as never })),
+      InvalidObjectError,
+    );
+    await assert.rejects(
+      s.update(async () => 1),
+      InvalidObjectError,
+    );
     let kept: { get: (k: 'service', id: string) => unknown } | undefined;
     s.view((tx) => (kept = tx));
     assert.throws(() => kept!.get('service', 'x'), InvalidObjectError);
-    await assert.rejects(s.update((tx) => tx.create('service', service('y', { ID: 'x' }))), ObjectExistsError);
+    await assert.rejects(
+      s.update((tx) => tx.create('service', service('y', { ID: 'x' }))),
+      ObjectExistsError,
+    );
   });
 
   it('replicas applying the same entries end identical, whatever their own clocks', async () => {
@@ -275,7 +321,10 @@ describe('store: lookups', () => {
     s.view((tx) => {
       assert.throws(
         () => tx.lookup('service', 'ab'),
-        (e: unknown) => e instanceof AmbiguousReferenceError && e.message === 'service ab is ambiguous (2 matches found)' && e.httpStatus === 400,
+        (e: unknown) =>
+          e instanceof AmbiguousReferenceError &&
+          e.message === 'service ab is ambiguous (2 matches found)' &&
+          e.httpStatus === 400,
       );
       assert.throws(() => tx.lookup('node', 'host-a'), /node host-a is ambiguous \(2 matches found\)/);
     });

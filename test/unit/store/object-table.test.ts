@@ -6,7 +6,15 @@ import type { AnyObject } from '../../../src/store';
 
 const meta = (id: string) => ({ ID: id, Version: { Index: 1 }, CreatedAt: '', UpdatedAt: '' });
 const t = (id: string, svc: string, node: string | undefined, labels: Record<string, string> = {}) =>
-  ({ ...meta(id), Labels: labels, Spec: {}, ServiceID: svc, NodeID: node, Status: { State: 'new' }, DesiredState: 'running' }) as AnyObject;
+  ({
+    ...meta(id),
+    Labels: labels,
+    Spec: {},
+    ServiceID: svc,
+    NodeID: node,
+    Status: { State: 'new' },
+    DesiredState: 'running',
+  }) as AnyObject;
 
 describe('store: SortedIds', () => {
   it('keeps IDs sorted and answers prefixes as ranges', () => {
@@ -61,7 +69,8 @@ describe('store: ObjectTable indexes', () => {
 
   it('find combines criteria and answers from the smallest index', () => {
     const tb = new ObjectTable('task');
-    for (let i = 0; i < 50; i++) tb.put(t(`t${String(i).padStart(2, '0')}`, i % 2 ? 's1' : 's2', `n${i % 5}`, { i: String(i) }));
+    for (let i = 0; i < 50; i++)
+      tb.put(t(`t${String(i).padStart(2, '0')}`, i % 2 ? 's1' : 's2', `n${i % 5}`, { i: String(i) }));
     const r = findInTable(tb, { serviceId: 's1', nodeId: 'n1', idPrefix: 't1' });
     assert.deepEqual(r.map((x) => x.ID).sort(), ['t11']);
     assert.equal(findInTable(tb, { labels: { i: '7' }, serviceId: 's1' }).length, 1);

@@ -51,7 +51,18 @@ describe('store: snapshot and restore', () => {
     const bad = [
       Buffer.from('not json'),
       Buffer.from('{"v":2,"index":1,"kinds":{}}'),
-      Buffer.from(JSON.stringify({ v: 1, index: 1, kinds: { task: [{ ID: 'x', Version: { Index: 1 } }, { ID: 'x', Version: { Index: 1 } }] } })),
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          index: 1,
+          kinds: {
+            task: [
+              { ID: 'x', Version: { Index: 1 } },
+              { ID: 'x', Version: { Index: 1 } },
+            ],
+          },
+        }),
+      ),
       Buffer.from(JSON.stringify({ v: 1, index: 1, kinds: { node: [{ Version: { Index: 1 } }] } })),
     ];
     for (const d of bad) assert.throws(() => a.restore(d, 99), CorruptDataError);
@@ -63,7 +74,10 @@ describe('store: snapshot and restore', () => {
     const got: Promise<IteratorResult<StoreEvent>> = w.next();
     a.restore(empty, 200);
     await assert.rejects(got, /restored from a snapshot/);
-    assert.equal(a.view((tx) => tx.find('task').length), 0);
+    assert.equal(
+      a.view((tx) => tx.find('task').length),
+      0,
+    );
     assert.equal(a.index, 200);
   });
 });

@@ -29,7 +29,10 @@ describe('store: StoreStateMachine and RaftProposer', () => {
     });
     assert.equal(sm.store.index, bad.length);
     // an entry at or below the applied index is ignored (replay after restore)
-    const ok = encodeBatch({ time: '2026-01-01T00:00:00.000Z', mutations: [{ op: 'create', kind: 'network', object: { ID: 'n', Spec: { Name: 'n' } } as never }] });
+    const ok = encodeBatch({
+      time: '2026-01-01T00:00:00.000Z',
+      mutations: [{ op: 'create', kind: 'network', object: { ID: 'n', Spec: { Name: 'n' } } as never }],
+    });
     assert.deepEqual(sm.apply({ index: 2, term: 1, data: ok }), { index: 2 });
     assert.deepEqual(sm.apply({ index: 9, term: 1, data: ok }), { index: 9 });
     assert.equal(sm.store.view((tx) => tx.get('network', 'n'))!.UpdatedAt, '2026-01-01T00:00:00.000Z');
@@ -65,6 +68,9 @@ describe('store: StoreStateMachine and RaftProposer', () => {
     await assert.rejects(slow.propose(Buffer.from('x')), ProposalFailedError);
     // through a store: the typed error reaches the writer
     const s = new MemoryStore({ proposer: noLeader });
-    await assert.rejects(s.update((tx) => tx.create('network', network('n'))), ProposalFailedError);
+    await assert.rejects(
+      s.update((tx) => tx.create('network', network('n'))),
+      ProposalFailedError,
+    );
   });
 });

@@ -1,5 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { MemoryStore, WatchOverflowError, WatchResetError, type ObjectEvent, type StoreEvent } from '../../../src/store';
+import {
+  MemoryStore,
+  WatchOverflowError,
+  WatchResetError,
+  type ObjectEvent,
+  type StoreEvent,
+} from '../../../src/store';
 import { network, service, task } from './fixtures';
 
 async function take(it: AsyncIterator<StoreEvent>, n: number): Promise<StoreEvent[]> {
@@ -12,7 +18,8 @@ async function take(it: AsyncIterator<StoreEvent>, n: number): Promise<StoreEven
   return out;
 }
 
-const brief = (e: StoreEvent) => (e.kind === 'commit' ? `commit@${e.index}` : `${e.action} ${e.kind} ${e.object.ID}@${e.index}`);
+const brief = (e: StoreEvent) =>
+  e.kind === 'commit' ? `commit@${e.index}` : `${e.action} ${e.kind} ${e.object.ID}@${e.index}`;
 
 describe('store: watch', () => {
   it('delivers events in commit order with a commit marker per batch', async () => {
@@ -126,5 +133,19 @@ describe('store: watch', () => {
     s.close();
     assert.deepEqual(await w2.next(), { value: undefined, done: true });
     assert.ok(s.watch().closed);
+  });
+
+  it('a filter that throws closes its watcher with the error and does not disturb apply', async () => {
+    const s = new MemoryStore();
+    const bad = s.watch({
+      where: () => {
+        throw new Error('filter bug');
+      },
+    });
+    const good = s.watch();
+    await s.update((tx) => tx.create('network', network('n')));
+    await assert.rejects(bad.next(), /filter bug/);
+    assert.equal(good.pending, 2);
+    assert.equal(s.index, 1);
   });
 });
