@@ -73,7 +73,8 @@ describe('store: MemoryStore writes', () => {
     };
     const c = s.update((tx) => tx.create('network', network('n1')));
     commit();
-    const id = (await c, s.view((tx) => tx.find('network')[0].ID));
+    await c;
+    const id = s.view((tx) => tx.find('network')[0].ID);
     const base = s.view((tx) => tx.get('network', id))!;
     const u1 = s.update((tx) => tx.update('network', { ...base, Spec: { ...base.Spec, Labels: { a: '1' } } }));
     const u2 = s.update((tx) => tx.delete('network', id, base.Version.Index));
