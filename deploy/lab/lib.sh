@@ -5,7 +5,7 @@
 #   network namespace tswlab-hK, veth tswlab-hK (root side, on bridge tswlab0) <-> eth0 (inside),
 #   underlay address 10.99.0.(10+K)/24, default route via the bridge's 10.99.0.1;
 #   tsswarmd with --data-root DIR/hK, API unix://DIR/hK/tsswarm.sock, bridge tswlbK on
-#   10.98.K.0/24, cgroup parent tsswarm-lab-hK, metrics on 10.99.0.(10+K):9323, log DIR/hK/tsswarmd.log,
+#   10.98.K.0/24, cgroup parent and containerd namespace tsswarm-lab-hK, metrics on 10.99.0.(10+K):9323, log DIR/hK/tsswarmd.log,
 #   and its own containerd (state under /run/tsswarm/containerd-<hash of DIR/hK>).
 # The daemon joins only the host's network namespace (nsenter --net) and gets its own UTS
 # namespace (hostname hK); it keeps the machine's mount namespace, because `ip netns exec`
@@ -13,6 +13,10 @@
 # containers' namespaces in /run/netns, their rootfs) from a restarted daemon.
 
 set -euo pipefail
+
+# One lab command at a time: each holds a lock on this file (no lock file is left behind).
+exec 9<"${BASH_SOURCE[0]}"
+flock -w 300 9 || { echo "lab: another lab command has been running for 5 minutes" >&2; exit 1; }
 
 LAB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_BRIDGE=tswlab0
@@ -70,6 +74,9 @@ lab_pidfile() { echo "$LAB_DIR/$1/tsswarmd.pid"; }
 lab_dbridge() { echo "tswlb$(lab_index "$1")"; }
 lab_bip() { echo "10.98.$(lab_index "$1").0/24"; }
 lab_cgroup() { echo "tsswarm-lab-$1"; }
+# Its own containerd namespace too: containerd's runc shim keeps runc's state in
+# /run/containerd/runc/<namespace>, one directory for every containerd on the machine.
+lab_ctd_ns() { echo "tsswarm-lab-$1"; }
 # The containerd state dir the daemon's supervisor derives from the data root.
 lab_ctd_state() { echo "/run/tsswarm/containerd-$(printf %s "$LAB_DIR/$1" | sha256sum | cut -c1-12)"; }
 
@@ -229,9 +236,10 @@ lab_start_daemon() {
       --bridge-name "$(lab_dbridge "$h")" \
       --bip "$(lab_bip "$h")" \
       --cgroup-parent "$(lab_cgroup "$h")" \
+      --containerd-namespace "$(lab_ctd_ns "$h")" \
       --metrics-addr "$(lab_addr "$h"):9323" \
       "${extra[@]}" \
-      </dev/null >>"$hdir/tsswarmd.log" 2>&1 &
+      </dev/null >>"$hdir/tsswarmd.log" 2>&1 9<&- &
     pid=$!
   fi
   # A daemon already running (or one just started) is waited for until it answers.
@@ -306,13 +314,8 @@ lab_remove_host() {
     done
     [ -d "$d" ] && say "$h: could not remove cgroup $d"
   done
-  # runc's state of the host's containers (containerd's shim keeps it under /run/containerd/runc/<ns>).
-  if [ -d "$hdir/containers" ]; then
-    for d in "$hdir"/containers/*/; do
-      id=$(basename "$d")
-      [[ $id =~ ^[0-9a-f]{64}$ ]] && rm -rf "/run/containerd/runc/tsswarm/$id"
-    done
-  fi
+  # runc's state of the host's containers, left when their shims were killed.
+  rm -rf "/run/containerd/runc/$(lab_ctd_ns "$h")"
   # The containers' network namespaces (named <daemon bridge>-<id>).
   for d in $(lab_netns_names | grep "^$(lab_dbridge "$h")-" || true); do
     ip netns delete "$d" 2>/dev/null || true
@@ -322,10 +325,19 @@ lab_remove_host() {
   lab_unmount_under "$hdir"
   rm -rf "$state"
   rm -f "/run/tsswarm/bridges/$(lab_dbridge "$h").json"
-  if lab_netns_names | grep -qxF "$ns"; then ip netns delete "$ns"; fi
+  if lab_netns_names | grep -qxF "$ns"; then ip netns delete "$ns" || true; fi
   rm -f "/run/netns/$ns"
-  if ip link show "$ns" >/dev/null 2>&1; then ip link delete "$ns"; fi
+  # The veth goes with the namespace, a moment later.
+  for ((i = 0; i < 50; i++)); do
+    ip link show "$ns" >/dev/null 2>&1 || break
+    [ $i = 20 ] && { ip link delete "$ns" 2>/dev/null || true; }
+    sleep 0.1
+  done
   rm -rf "$hdir"
+  if lab_netns_names | grep -qxF "$ns" || ip link show "$ns" >/dev/null 2>&1; then
+    say "$h: namespace or veth $ns is still there"
+    return 1
+  fi
 }
 
 # DIR/hosts (name address socket pid) and DIR/env, for people and tests.
@@ -338,7 +350,7 @@ lab_write_files() {
   done
   mv "$tmp" "$LAB_DIR/hosts"
   {
-    echo "# source $LAB_DIR/env: hK runs the tsswarm CLI against host hK, hK_sh runs a command in its namespace."
+    echo "# source $LAB_DIR/env: hK runs the tsswarm CLI against host hK, hK_sh a command in its network namespace, hK_ctr ctr against its containerd."
     echo "export TSSWARM_LAB_DIR=$LAB_DIR"
     for h in $(lab_hosts); do
       local u
@@ -346,6 +358,7 @@ lab_write_files() {
       echo "export TSSWARM_HOST_$u=unix://$(lab_sock "$h")"
       echo "$h() { $NODE $TSSWARM_CLI -H unix://$(lab_sock "$h") \"\$@\"; }"
       echo "${h}_sh() { ip netns exec $(lab_ns "$h") \"\$@\"; }"
+      echo "${h}_ctr() { ctr -a $(lab_ctd_state "$h")/containerd.sock -n $(lab_ctd_ns "$h") \"\$@\"; }"
     done
   } >"$LAB_DIR/env"
 }

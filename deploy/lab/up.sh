@@ -43,7 +43,11 @@ finish() {
   set +e
   say "failed; removing what this run made"
   for h in "${made_hosts[@]}"; do lab_remove_host "$h"; done
-  if [ $LAB_MADE_BRIDGE = 1 ]; then lab_remove_bridge; rm -f "$LAB_MARKER"; fi
+  if [ $LAB_MADE_BRIDGE = 1 ]; then
+    lab_remove_bridge
+    rm -f "$LAB_MARKER"
+    rmdir "$(dirname "$LAB_MARKER")" 2>/dev/null
+  fi
   if [ $made_dir = 1 ]; then rm -rf "$LAB_DIR"; fi
   exit $rc
 }

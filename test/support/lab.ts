@@ -53,7 +53,18 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-const NEEDED = ['ip', 'iptables', 'nsenter', 'unshare', 'setsid', 'curl', 'jq', 'containerd', 'runc', 'containerd-shim-runc-v2'];
+const NEEDED = [
+  'ip',
+  'iptables',
+  'nsenter',
+  'unshare',
+  'setsid',
+  'curl',
+  'jq',
+  'containerd',
+  'runc',
+  'containerd-shim-runc-v2',
+];
 
 /** Why the lab cannot run here, or undefined when it can. */
 export function labUnavailableReason(): string | undefined {
