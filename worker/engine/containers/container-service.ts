@@ -540,6 +540,12 @@ export class ContainerService {
     let sandbox: SandboxInfo | undefined;
     let containerCreated = false;
     let taskCreated = false;
+    // The FIFOs do not depend on the sandbox: mkfifo runs while the namespace is made.
+    const fifos = this.fifoPaths(r);
+    for (const f of Object.values(fifos)) rmSync(f, { force: true });
+    // One mkfifo for both: each spawn blocks the event loop until the child has exec'd.
+    const fifosMade = run('mkfifo', ['-m', '0600', ...Object.values(fifos)]);
+    fifosMade.catch(() => undefined); // awaited below; not unhandled when the sandbox fails first
     try {
       const hc = r.HostConfig;
       sandbox = await this.o.network.createSandbox(r.Id, {
@@ -588,10 +594,7 @@ export class ContainerService {
       });
       containerCreated = true;
       const rootfs: Mount[] = await client.snapshotter(r.Snapshotter).mounts(r.Id);
-      const fifos = this.fifoPaths(r);
-      // One mkfifo for both: each spawn blocks the event loop until the child has exec'd.
-      for (const f of Object.values(fifos)) rmSync(f, { force: true });
-      await run('mkfifo', ['-m', '0600', ...Object.values(fifos)]);
+      await fifosMade;
       const l = this.liveOf(r);
       l.log.reopen();
       if (l.stdin) await l.stdin.open();
