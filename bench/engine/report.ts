@@ -37,8 +37,11 @@ export function table(rows: Measurement[], many: number): string {
   const lines = [
     `${'phase'.padEnd(30)} ${'docker'.padStart(10)} ${'tsswarmd'.padStart(10)} ${'ratio'.padStart(6)}  target`,
   ];
+  const shown = new Set<string>();
   for (const { phase: base, target } of PHASES) {
     const phase = phaseName(base, many);
+    if (shown.has(phase)) continue; // --containers 1: the "many" phases are the single ones
+    shown.add(phase);
     const of = (d: string) => median(rows.filter((r) => r.phase === phase && r.daemon === d).map((r) => r.ms ?? r.kb ?? NaN));
     const [dk, ts] = [of('docker'), of('tsswarmd')];
     if (dk === undefined && ts === undefined) continue;
