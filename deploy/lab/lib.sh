@@ -53,6 +53,8 @@ lab_parse_args() {
   done
   LAB_DIR=$(realpath -ms "$dir")
   [ "$LAB_DIR" != / ] || die "refusing --dir /"
+  # Unix socket paths have 107 bytes.
+  [ ${#LAB_DIR} -le 80 ] || die "--dir $LAB_DIR is too long for the hosts' API sockets (80 characters at most)"
 }
 
 lab_require_root() {

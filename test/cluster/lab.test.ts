@@ -43,10 +43,8 @@ describe('cluster: the lab (3 hosts as network namespaces, each with its own tss
 
   before(async function () {
     requireLab(this);
-    [lab, archive] = await Promise.all([
-      startLab(3),
-      buildBusyboxImage().then((img) => dockerArchiveOf(img, ['busybox:latest'])),
-    ]);
+    archive = await dockerArchiveOf(await buildBusyboxImage(), ['busybox:latest']);
+    lab = await startLab(3);
     [h1, h2, h3] = lab.hosts;
   });
 

@@ -49,7 +49,7 @@ export interface Lab {
   kill(host: string | LabHost): Promise<void>;
   /** Starts the host's tsswarmd again on the same data (deploy/lab/start.sh). */
   start(host: string | LabHost): Promise<void>;
-  /** Removes the whole lab (deploy/lab/down.sh). Idempotent. */
+  /** Removes the whole lab (deploy/lab/down.sh); again is a no-op. */
   stop(): Promise<void>;
 }
 
@@ -153,12 +153,19 @@ function request(socket: string, method: string, urlPath: string, body?: unknown
 }
 
 /**
- * Brings up hosts h1..hN (deploy/lab/up.sh) in `dir` (default $TSSWARM_LAB_DIR or
- * /tmp/tsswarm-lab-test); `daemonArgs` go to every tsswarmd. One lab per machine.
+ * Brings up hosts h1..hN (deploy/lab/up.sh) in `dir` (default $TSSWARM_TEST_LAB_DIR or
+ * /tmp/tsswarm-lab-test), from scratch unless `keep`; `daemonArgs` go to every tsswarmd. One lab
+ * per machine.
  */
-export async function startLab(n: number, o: { dir?: string; daemonArgs?: string[] } = {}): Promise<Lab> {
-  const dir = path.resolve(o.dir ?? process.env.TSSWARM_LAB_DIR ?? '/tmp/tsswarm-lab-test');
+export async function startLab(
+  n: number,
+  o: { dir?: string; daemonArgs?: string[]; keep?: boolean } = {},
+): Promise<Lab> {
+  const dir = path.resolve(o.dir ?? process.env.TSSWARM_TEST_LAB_DIR ?? '/tmp/tsswarm-lab-test');
   const dirArgs = ['--dir', dir];
+  // A lab left in this dir by an interrupted run goes first (unless keep); down.sh refuses to
+  // touch a lab that lives in another dir, so a person's lab is never removed by a test.
+  if (!o.keep) await script('down.sh', dirArgs);
   // On failure up.sh has removed what it made, and the error carries its reason.
   await script('up.sh', [String(n), ...dirArgs, ...(o.daemonArgs?.length ? ['--', ...o.daemonArgs] : [])]);
   const hosts = readHosts(dir).filter((h) => Number(h.name.slice(1)) <= n);
@@ -172,7 +179,6 @@ export async function startLab(n: number, o: { dir?: string; daemonArgs?: string
     if (!host) throw new Error(`no lab host ${name} (have ${hosts.map((x) => x.name).join(', ')})`);
     return host;
   };
-  let stopped = false;
   return {
     dir,
     hosts,
@@ -189,9 +195,7 @@ export async function startLab(n: number, o: { dir?: string; daemonArgs?: string
       refresh();
     },
     async stop() {
-      if (stopped) return;
       await script('down.sh', dirArgs);
-      stopped = true;
       for (const h of hosts) h.pid = 0;
     },
   };
