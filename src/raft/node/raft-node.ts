@@ -7,6 +7,7 @@
  * Proposals carry an 8-byte header (proposer id, sequence) so that whichever node proposed
  * can settle its promise when the entry is applied; the application never sees the header.
  */
+import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { RawNode, decodeConfChange } from '../core';
 import { WalStorage, type WalStorageOptions } from '../storage';
@@ -40,10 +41,19 @@ export interface RaftNodeOptions {
   id: NodeId;
   /** Folder for the WAL and snapshots. */
   dataDir: string;
-  /** "host:port" to listen on for peers. */
-  listen: string;
+  /**
+   * "host:port" to listen on for peers. Omit it when another server owns the port (a cluster
+   * port shared with other protocols) and hands raft's connections to acceptConnection().
+   */
+  listen?: string;
   /** Every member's peer address by id (this node's included), for a new cluster and for routing. */
   peers: ReadonlyMap<NodeId, string>;
+  /**
+   * With no log yet: true (default) makes `peers` the first configuration of a new cluster;
+   * false joins an existing one, starting with no configuration and waiting for the leader,
+   * which has already added this node with a membership change, to replicate its log.
+   */
+  bootstrap?: boolean;
   stateMachine: StateMachine;
   /** Mutual TLS between members; omit for plain TCP (loopback benchmarks and tests only). */
   tls?: TransportTls;
@@ -101,7 +111,7 @@ export class RaftNode {
   private readonly reads = new Map<number, PendingRead>();
   private readsWaiting: PendingRead[] = [];
   private confPending: { cc: ConfChange; p: Pending } | undefined;
-  private confState: ConfState = { voters: [], learners: [] };
+  private conf: ConfState = { voters: [], learners: [] };
   private applied = 0;
   private lastSnapshotIndex = 0;
   private compacting = false;
@@ -137,9 +147,10 @@ export class RaftNode {
     if (snap.metadata.index > 0) o.stateMachine.restore(snap.data, snap.metadata.index);
     this.applied = snap.metadata.index;
     this.lastSnapshotIndex = snap.metadata.index;
-    this.confState = snap.metadata.confState;
-    const fresh = this.storage.lastIndex() === 0 && this.storage.initialState().hardState.term === 0;
-    if (fresh) this.confState = { voters: [...o.peers.keys()].sort((a, b) => a - b), learners: [] };
+    this.conf = snap.metadata.confState;
+    const fresh =
+      (o.bootstrap ?? true) && this.storage.lastIndex() === 0 && this.storage.initialState().hardState.term === 0;
+    if (fresh) this.conf = { voters: [...o.peers.keys()].sort((a, b) => a - b), learners: [] };
     this.rn = new RawNode({
       id: o.id,
       storage: this.storage,
@@ -192,6 +203,25 @@ export class RaftNode {
       this.schedule();
     }, this.tickMs);
     this.schedule();
+  }
+
+  /** The voters and learners as of the last applied membership change. */
+  confState(): ConfState {
+    return this.conf;
+  }
+
+  /** Hands over an inbound peer stream accepted on a shared port (see `listen`). */
+  acceptConnection(socket: Socket): void {
+    if (!this.running) {
+      socket.destroy();
+      return;
+    }
+    this.transport.acceptConnection(socket);
+  }
+
+  /** Routes messages for member `id` to `addr` from now on (a member whose address changed). */
+  setPeerAddress(id: NodeId, addr: string): void {
+    if (this.running) this.transport.setPeerAddress(id, addr);
   }
 
   /** The known leader (0 if none). */
@@ -362,7 +392,7 @@ export class RaftNode {
       this.o.stateMachine.restore(rd.snapshot.data, rd.snapshot.metadata.index);
       this.applied = rd.snapshot.metadata.index;
       this.lastSnapshotIndex = this.applied;
-      this.confState = rd.snapshot.metadata.confState;
+      this.conf = rd.snapshot.metadata.confState;
       this.syncPeers();
       this.metrics?.snapshots.inc({ kind: 'installed' });
     }
@@ -411,20 +441,20 @@ export class RaftNode {
     } catch {
       return;
     }
-    this.confState = this.rn.applyConfChange(cc);
+    this.conf = this.rn.applyConfChange(cc);
     if (cc.type === ConfChangeType.RemoveNode) this.transport.removePeer(cc.nodeId);
     else if (cc.context && cc.context.length > 0) this.transport.addPeer(cc.nodeId, Buffer.from(cc.context).toString());
     const cp = this.confPending;
     if (cp && cp.cc.nodeId === cc.nodeId && cp.cc.type === cc.type) {
       this.confPending = undefined;
       clearTimeout(cp.p.timer);
-      cp.p.resolve(this.confState);
+      cp.p.resolve(this.conf);
     }
   }
 
   /** After a snapshot install, drop transport peers that are no longer members. */
   private syncPeers(): void {
-    const members = new Set([...this.confState.voters, ...this.confState.learners]);
+    const members = new Set([...this.conf.voters, ...this.conf.learners]);
     for (const id of this.o.peers.keys()) if (!members.has(id) && id !== this.o.id) this.transport.removePeer(id);
   }
 
@@ -445,7 +475,7 @@ export class RaftNode {
     const index = this.applied;
     const data = this.o.stateMachine.snapshot();
     this.compacting = true;
-    this.snapshotting = this.storage.createSnapshot(index, this.confState, data).then(
+    this.snapshotting = this.storage.createSnapshot(index, this.conf, data).then(
       () => {
         this.compacting = false;
         this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, index);

@@ -36,6 +36,14 @@ interface SnapshotSend {
 }
 
 export class Peer {
+  get host(): string {
+    return this.o.host;
+  }
+
+  get port(): number {
+    return this.o.port;
+  }
+
   private sock: net.Socket | undefined;
   private connected = false;
   private connecting = false;

@@ -20,12 +20,25 @@ export interface TransportTls {
   cert: string | Buffer;
   /** PEM of the cluster's CA; peers must present a certificate it signed. */
   ca: string | Buffer;
+  /**
+   * ALPN protocol offered on outbound connections and required of inbound ones, so that raft
+   * can share a port with other protocols (the listener's owner routes on it).
+   */
+  alpn?: string;
+  /**
+   * Extra check of a peer's certificate on outbound connections (an Error refuses it); the CA
+   * check always applies. Host names are never checked: peers are dialled by address.
+   */
+  checkServerIdentity?: (hostname: string, cert: tls.PeerCertificate) => Error | undefined;
 }
 
 export interface TransportOptions {
   id: NodeId;
-  /** Address to listen on, "host:port". */
-  listen: string;
+  /**
+   * Address to listen on, "host:port". Omit it when another server owns the port and hands
+   * inbound connections over with acceptConnection().
+   */
+  listen?: string;
   /** Peers' addresses, "host:port" by id (this node's own id is ignored). */
   peers: ReadonlyMap<NodeId, string>;
   /** Mutual TLS; omit for plain TCP (insecure, benchmarks and loopback tests only). */
@@ -66,7 +79,7 @@ export class Transport {
   private started = false;
 
   constructor(private readonly o: TransportOptions) {
-    parseHostPort(o.listen, 'listen', true);
+    if (o.listen !== undefined) parseHostPort(o.listen, 'listen', true);
     for (const [id, addr] of o.peers) if (id !== o.id) parseHostPort(addr, `peers[${id}]`);
     if (o.tls && !(o.tls.key && o.tls.cert && o.tls.ca))
       throw new TransportConfigError('tls: key, cert and ca are all required');
@@ -77,6 +90,7 @@ export class Transport {
     if (this.started) return;
     this.started = true;
     for (const [id, addr] of this.o.peers) if (id !== this.o.id) this.addPeer(id, addr);
+    if (this.o.listen === undefined) return;
     const onConn = (sock: net.Socket) => this.accept(sock);
     this.server = this.o.tls
       ? tls.createServer(
@@ -86,6 +100,7 @@ export class Transport {
             ca: this.o.tls.ca,
             requestCert: true,
             rejectUnauthorized: true,
+            ...(this.o.tls.alpn ? { ALPNProtocols: [this.o.tls.alpn] } : {}),
           },
           onConn,
         )
@@ -119,7 +134,15 @@ export class Transport {
         host,
         port,
         // Peers are authenticated by the cluster CA, not by host names (addresses are raw IPs).
-        tls: t ? { key: t.key, cert: t.cert, ca: t.ca, checkServerIdentity: () => undefined } : undefined,
+        tls: t
+          ? {
+              key: t.key,
+              cert: t.cert,
+              ca: t.ca,
+              checkServerIdentity: t.checkServerIdentity ?? (() => undefined),
+              ...(t.alpn ? { ALPNProtocols: [t.alpn] } : {}),
+            }
+          : undefined,
         maxQueue: this.o.maxQueue ?? 4096,
         maxBufferedBytes: this.o.maxBufferedBytes ?? 32 << 20,
         chunkBytes: this.o.chunkBytes ?? 256 << 10,
@@ -131,6 +154,16 @@ export class Transport {
         onDropped: this.o.onDropped ?? (() => {}),
       }),
     );
+  }
+
+  /** Points the peer at a new address (a member that moved); a no-op when it is unchanged. */
+  setPeerAddress(id: NodeId, addr: string): void {
+    if (id === this.o.id) return;
+    const { host, port } = parseHostPort(addr, `peers[${id}]`);
+    const cur = this.peers.get(id);
+    if (cur && cur.host === host && cur.port === port) return;
+    this.removePeer(id);
+    this.addPeer(id, addr);
   }
 
   removePeer(id: NodeId): void {
@@ -155,6 +188,18 @@ export class Transport {
       l.push(m);
     }
     for (const [to, l] of by) this.peers.get(to)?.send(l);
+  }
+
+  /**
+   * Serves an inbound stream that another server accepted (and, for TLS, authenticated) on a
+   * shared port. Destroyed at once when the transport is stopped.
+   */
+  acceptConnection(sock: net.Socket): void {
+    if (!this.started) {
+      sock.destroy();
+      return;
+    }
+    this.accept(sock);
   }
 
   private accept(sock: net.Socket): void {

@@ -115,6 +115,45 @@ describe('raft: RaftNode driver', function () {
     assert.deepEqual([...back.learners], []);
   });
 
+  it('lets a node that does not bootstrap join through a membership change and catch up by snapshot', async () => {
+    const leader = nodes.find((n) => n.isLeader())!;
+    const addr = `127.0.0.1:${await freePort()}`;
+    const sm = new Log();
+    const joiner = new RaftNode({
+      id: 5,
+      dataDir: path.join(dir, 'n5'),
+      listen: addr,
+      // Routes to the members it will hear from; with bootstrap false they are not its configuration.
+      peers: new Map([...peers, [5, addr]]),
+      bootstrap: false,
+      stateMachine: sm,
+      tickMs: 10,
+      electionTicks: 20,
+      heartbeatTicks: 2,
+    });
+    await joiner.start();
+    try {
+      // Alone and without a configuration it must not elect itself.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(joiner.isLeader(), false);
+      assert.deepEqual([...joiner.confState().voters], []);
+      const cs = await leader.proposeConfChange({
+        type: ConfChangeType.AddVoter,
+        nodeId: 5,
+        context: Buffer.from(addr),
+      });
+      assert.ok(cs.voters.includes(5));
+      await leader.propose(Buffer.from('after-join'));
+      await until(() => sm.items.includes('after-join'));
+      assert.deepEqual(sm.items, sms[nodes.indexOf(leader)].items);
+      assert.ok(joiner.confState().voters.includes(5));
+      const back = await leader.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: 5 });
+      assert.ok(!back.voters.includes(5));
+    } finally {
+      await joiner.stop();
+    }
+  });
+
   it('exposes metrics on the given registry', async () => {
     const text = await registry.metrics();
     for (const name of [

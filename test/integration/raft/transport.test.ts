@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { Transport, type TransportTls } from '../../../src/raft/transport';
 import { MessageType, type Message } from '../../../src/raft';
 
@@ -189,6 +190,58 @@ describe('raft transport over loopback', () => {
     } finally {
       await p.a.stop();
       await p.b.stop();
+    }
+  });
+  it('shares a port: another TLS server routes the raft ALPN to acceptConnection and answers the rest itself', async function () {
+    if (!hasOpenssl()) {
+      console.warn('SKIP: openssl CLI not found; cannot make test certificates');
+      this.skip();
+    }
+    this.timeout(20000);
+    const { nodes } = makeCerts(fs.mkdtempSync(path.join(dir, 'alpn-')), ['n1', 'n2']);
+    const got: Message[] = [];
+    const base = { onUnreachable: () => {}, onSnapshotStatus: () => {} };
+    const b = new Transport({ ...base, id: 2, peers: new Map(), tls: nodes.n2, onMessage: (m) => got.push(m) });
+    await b.start();
+    const server = tls.createServer(
+      { ...nodes.n2, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['tsswarm-raft', 'http/1.1'] },
+      (sock) => {
+        if (sock.alpnProtocol === 'tsswarm-raft') b.acceptConnection(sock);
+        else sock.end('other protocol\n');
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const a = new Transport({
+      ...base,
+      id: 1,
+      peers: new Map([[2, `127.0.0.1:${port}`]]),
+      tls: { ...nodes.n1, alpn: 'tsswarm-raft' },
+      onMessage: () => {},
+    });
+    await a.start();
+    try {
+      a.send([msg(1, 2, 9)]);
+      await until(() => got.length === 1);
+      assert.equal(got[0].index, 9);
+      const other = await new Promise<string>((resolve, reject) => {
+        const c = tls.connect({
+          ...nodes.n1,
+          host: '127.0.0.1',
+          port,
+          ALPNProtocols: ['http/1.1'],
+          checkServerIdentity: () => undefined,
+        });
+        let text = '';
+        c.on('data', (d) => (text += d));
+        c.on('end', () => resolve(text));
+        c.on('error', reject);
+      });
+      assert.equal(other, 'other protocol\n');
+    } finally {
+      await a.stop();
+      await b.stop();
+      await new Promise<void>((r) => server.close(() => r()));
     }
   });
 });
