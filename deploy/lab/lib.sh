@@ -229,7 +229,9 @@ lab_start_daemon() {
     echo "--- $(date -Is) lab start" >>"$hdir/tsswarmd.log"
     # Without job control a background child leads no process group, so setsid does not fork:
     # $! is the process that nsenter, unshare and sh exec into node.
-    setsid nsenter "--net=/run/netns/$ns" -- unshare --uts -- \
+    # TMPDIR under the data root: the daemon's scratch mounts (rootfs peeks, loads) stay under DIR.
+    mkdir -p "$hdir/tmp"
+    TMPDIR=$hdir/tmp setsid nsenter "--net=/run/netns/$ns" -- unshare --uts -- \
       sh -c 'hostname "$1" && shift && exec "$@"' sh "$h" \
       "$NODE" "$TSSWARMD" \
       --data-root "$hdir" \
@@ -287,7 +289,7 @@ lab_unmount_under() { # unmounts every mount point under $1, deepest first
 # containerd, shims and anything left in its cgroups, mounts, container namespaces, state under
 # /run, its namespace and veth, and its data root.
 lab_remove_host() {
-  local h=$1 hdir ns pid ids id pids d cg state
+  local h=$1 hdir ns pid ids id pids d cg state cgdirs p i left=
   hdir=$(lab_hdir "$h")
   ns=$(lab_ns "$h")
   cg=$(lab_cgroup "$h")
@@ -304,18 +306,20 @@ lab_remove_host() {
   lab_stop_pids "${pids[@]}"
   mapfile -t pids < <(lab_shim_pids "$h")
   lab_stop_pids "${pids[@]}"
-  # Container processes whose shim is gone.
-  for d in $(lab_cgroup_dirs "$h"); do
-    for p in $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-  done
-  for d in $(lab_cgroup_dirs "$h"); do
+  # Container processes whose shim is gone, then the cgroups (a few forks: many hierarchies on v1).
+  mapfile -t cgdirs < <(lab_cgroup_dirs "$h")
+  if [ ${#cgdirs[@]} -gt 0 ]; then
+    for p in $(find "${cgdirs[@]}" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u); do
+      kill -KILL "$p" 2>/dev/null || true
+    done
     for ((i = 0; i < 50; i++)); do
-      find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-      [ -d "$d" ] || break
+      find "${cgdirs[@]}" -depth -type d -exec rmdir {} + 2>/dev/null || true
+      left=$(ls -d "${cgdirs[@]}" 2>/dev/null || true)
+      [ -z "$left" ] && break
       sleep 0.1
     done
-    [ -d "$d" ] && say "$h: could not remove cgroup $d"
-  done
+    [ -z "$left" ] || say "$h: could not remove cgroups $(echo $left)"
+  fi
   # runc's state of the host's containers, left when their shims were killed.
   rm -rf "/run/containerd/runc/$(lab_ctd_ns "$h")"
   # The containers' network namespaces (named <daemon bridge>-<id>).
