@@ -1,0 +1,11 @@
+/** manager/: the swarm control plane that runs on managers. */
+export { Manager, type ManagerOptions } from './manager';
+export * from './errors';
+export * from './internal-fields';
+export { defaultSwarmSpec, mergeSwarmSpec, heartbeatPeriodMs, DEFAULT_HEARTBEAT_PERIOD_NS } from './cluster-defaults';
+export { swarmRoutes } from './controlapi/swarm-routes';
+export type { SwarmControl, InitRequest, JoinApiRequest } from './controlapi/swarm-control';
+export { initCluster, type InitClusterOptions } from './init-cluster';
+export { clusterOf } from './ca/join-handler';
+export { issueFor } from './ca/node-ca';
+export { checkCanRemoveMember, checkCanDemote, quorumOf } from './membership/quorum-rules';

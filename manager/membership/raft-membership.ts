@@ -1,0 +1,139 @@
+/**
+ * Raft membership changes on the leader, one at a time: a joining or promoted manager becomes a
+ * learner (its address in the change's context), and the leader's promotion loop makes each
+ * learner a voter once its log has caught up, so a new member never counts towards quorum
+ * before it can vote. Removals (demote, node rm, leave) go through the quorum rules first.
+ */
+import { randomInt } from 'node:crypto';
+import { ConfChangeType, StateRole, type RaftNode } from '../../src/raft';
+import type { MemoryStore } from '../../src/store';
+import { FailedPreconditionError, NoLeaderError } from '../errors';
+import type { StoredNode } from '../internal-fields';
+import { checkCanRemoveMember, type VoterState } from './quorum-rules';
+
+export interface RaftMembershipDeps {
+  readonly raft: RaftNode;
+  readonly store: MemoryStore;
+  readonly selfRaftId: number;
+  readonly selfAddr: string;
+}
+
+/** How often the leader looks for learners to promote. */
+const PROMOTE_EVERY_MS = 300;
+
+export class RaftMembership {
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly d: RaftMembershipDeps) {}
+
+  /** Raft id -> address of every member, from the store (this node's from its options). */
+  addresses(): Map<number, string> {
+    const out = new Map<number, string>([[this.d.selfRaftId, this.d.selfAddr]]);
+    this.d.store.view((tx) => {
+      for (const n of tx.find('node') as StoredNode[]) {
+        const id = n.Internal?.raftId;
+        if (id && n.ManagerStatus?.Addr && id !== this.d.selfRaftId) out.set(id, n.ManagerStatus.Addr);
+      }
+    });
+    return out;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private requireLeader(): void {
+    if (!this.d.raft.isLeader()) throw new NoLeaderError('this manager is not the leader');
+  }
+
+  /**
+   * Adds `nodeId` (at `addr`) as a learner: a fresh raft id goes on its Node object, then the
+   * membership change is committed. Returns the id and the members to talk to.
+   */
+  addLearner(nodeId: string, addr: string): Promise<{ raftId: number; peers: { raftId: number; addr: string }[] }> {
+    return this.serial(async () => {
+      this.requireLeader();
+      const conf = this.d.raft.confState();
+      const taken = new Set([...conf.voters, ...conf.learners]);
+      let raftId = 0;
+      do raftId = randomInt(1, 0xffff_ffff);
+      while (taken.has(raftId));
+      await this.d.store.update((tx) => {
+        const n = tx.get('node', nodeId) as StoredNode | undefined;
+        if (!n) throw new FailedPreconditionError(`node ${nodeId} not found`);
+        const next = structuredClone(n) as StoredNode & { Internal: Record<string, unknown> };
+        next.Internal = { ...(n.Internal ?? {}), raftId };
+        next.ManagerStatus = { Reachability: 'unknown', Addr: addr };
+        tx.update('node', next);
+      });
+      await this.d.raft.proposeConfChange({
+        type: ConfChangeType.AddLearner,
+        nodeId: raftId,
+        context: Buffer.from(addr),
+      });
+      const addrs = this.addresses();
+      addrs.set(raftId, addr);
+      const after = this.d.raft.confState();
+      const peers = [...after.voters, ...after.learners]
+        .filter((id) => addrs.has(id))
+        .map((id) => ({ raftId: id, addr: addrs.get(id)! }));
+      return { raftId, peers };
+    });
+  }
+
+  /** The voters, each reachable when it is the leader or its node is ready. */
+  voterStates(): VoterState[] {
+    const conf = this.d.raft.confState();
+    const byRaft = new Map<number, StoredNode>();
+    this.d.store.view((tx) => {
+      for (const n of tx.find('node') as StoredNode[]) if (n.Internal?.raftId) byRaft.set(n.Internal.raftId, n);
+    });
+    return conf.voters.map((raftId) => ({
+      raftId,
+      reachable: raftId === this.d.selfRaftId || byRaft.get(raftId)?.Status.State === 'ready',
+    }));
+  }
+
+  /** Removes a member after the quorum check (skipped with `force`). The leader itself cannot be removed here. */
+  remove(raftId: number, force = false): Promise<void> {
+    return this.serial(async () => {
+      this.requireLeader();
+      const conf = this.d.raft.confState();
+      if (!conf.voters.includes(raftId) && !conf.learners.includes(raftId)) return;
+      if (!force && conf.voters.includes(raftId)) checkCanRemoveMember(this.voterStates(), raftId);
+      if (raftId === this.d.selfRaftId)
+        throw new FailedPreconditionError('the leader cannot remove itself; transfer leadership first');
+      await this.d.raft.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: raftId });
+    });
+  }
+
+  /** Starts the leader's learner promotion loop. Idempotent. */
+  startPromoting(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.promoteCaughtUp(), PROMOTE_EVERY_MS);
+  }
+
+  /** Stops it. Idempotent. */
+  stopPromoting(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async promoteCaughtUp(): Promise<void> {
+    const raft = this.d.raft;
+    if (!raft.isLeader()) return;
+    const st = raft.status();
+    if (st.role !== StateRole.Leader || !st.progress) return;
+    for (const learner of raft.confState().learners) {
+      const pr = st.progress.get(learner);
+      if (!pr || pr.match < st.commit) continue;
+      await this.serial(() =>
+        raft.proposeConfChange({ type: ConfChangeType.AddVoter, nodeId: learner }).then(() => undefined),
+      ).catch(() => undefined);
+      return; // one change at a time; the next tick looks again
+    }
+  }
+}
