@@ -285,6 +285,8 @@ export interface UpdateStatus {
 
 export interface ServiceObject extends ObjectMeta {
   Spec: ServiceSpec;
+  /** swarmkit's spec_version: the Version.Index of the last change of Spec (set by whoever writes Spec). */
+  SpecVersion?: ObjectVersion;
   PreviousSpec?: ServiceSpec;
   Endpoint?: Endpoint;
   UpdateStatus?: UpdateStatus;
@@ -339,6 +341,10 @@ export interface TaskObject extends ObjectMeta {
   DesiredState: TaskState;
   NetworksAttachments?: NetworkAttachment[];
   JobIteration?: ObjectVersion;
+  /** The service's Name and Labels when the task was made (swarmkit's service_annotations). */
+  ServiceAnnotations?: { Name?: string; Labels?: Labels };
+  /** The service's SpecVersion (or Version) the task's Spec was taken from (swarmkit's spec_version). */
+  SpecVersion?: ObjectVersion;
 }
 
 // ---- network (swarm shape) ----
