@@ -52,7 +52,7 @@ describe('cluster: the lab (3 hosts as network namespaces, each with its own tss
     await lab?.stop();
   });
 
-  it('brings up h1..h3 with their own daemons, each answering /_ping and /info on its socket', async () => {
+  it('brings up h1..h3 with their own daemons, each answering /_ping and /info on its socket; up again is a no-op', async () => {
     assert.deepEqual(
       lab!.hosts.map((h) => [h.name, h.address]),
       [
@@ -71,6 +71,12 @@ describe('cluster: the lab (3 hosts as network namespaces, each with its own tss
       assert.equal(info.Name, h.name);
       assert.equal(info.DockerRootDir, h.dataRoot);
     }
+    // up.sh again with the same N is a no-op: the same daemons.
+    const again = await startLab(3, { dir: lab!.dir, keep: true });
+    assert.deepEqual(
+      again.hosts.map((h) => h.pid),
+      lab!.hosts.map((h) => h.pid),
+    );
   });
 
   it('lets every host reach the others over the underlay', async () => {
