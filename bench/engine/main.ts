@@ -16,6 +16,7 @@ import { parseFlags, type BenchFlags } from './flags';
 import { pushBenchImage } from './image';
 import { createRunning, pull, removeBenchContainers, rss, stopRemoved } from './phases';
 import { unmountUnder, sleep } from './process';
+import { cpuMs } from './procfs';
 import { startRegistry } from './registry';
 import { phaseName, table, type Measurement } from './report';
 import { startTsswarmd } from './tsswarm-daemon';
@@ -27,6 +28,23 @@ function emit(m: Measurement): void {
 }
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** CPU ms so far of the daemon (with the children it reaped) and of its containerd. */
+function cpuOf(d: BenchDaemon): { daemon: number; containerd: number } {
+  const x = cpuMs(d.pid);
+  return { daemon: x.self + x.children, containerd: cpuMs(d.containerdPid()).self };
+}
+
+function emitCpu(
+  base: { round: number; daemon: BenchDaemon['name'] },
+  phase: string,
+  many: number,
+  a: { daemon: number; containerd: number },
+  b: { daemon: number; containerd: number },
+): void {
+  emit({ ...base, phase: phaseName(`daemon cpu, ${phase}`, many), ms: b.daemon - a.daemon });
+  emit({ ...base, phase: phaseName(`containerd cpu, ${phase}`, many), ms: b.containerd - a.containerd });
+}
+
 /** One round on one daemon: pull, 1 container up and down, `many` up, RSS, `many` down. */
 async function runRound(d: BenchDaemon, round: number, f: BenchFlags, repo: string, tag: string): Promise<void> {
   const c = d.client;
@@ -37,16 +55,20 @@ async function runRound(d: BenchDaemon, round: number, f: BenchFlags, repo: stri
   emit({ ...base, phase: 'create->running x1', ms: round1(one.ms) });
   const oneDown = await stopRemoved(c, one.ids, 1, f.stopTimeout);
   emit({ ...base, phase: 'stop->removed x1', ms: round1(oneDown.ms), killed: oneDown.killed });
+  let cpu = cpuOf(d);
   const many = await createRunning(c, image, f.many, f.concurrency);
   emit({ ...base, phase: phaseName('create->running x50', f.many), ms: round1(many.ms) });
+  emitCpu(base, 'create->running x50', f.many, cpu, cpuOf(d));
   await sleep(2000); // let the start burst settle before sampling memory
   const m = rss(d);
   emit({ ...base, phase: phaseName('rss daemon, 50 running', f.many), kb: m.daemonKb });
   emit({ ...base, phase: phaseName('rss containerd, 50 running', f.many), kb: m.containerdKb });
   emit({ ...base, phase: phaseName('rss shims (sum), 50 running', f.many), kb: m.shimsKb, shims: m.shims });
   emit({ ...base, phase: 'rss daemon+containerd+shims', kb: m.daemonKb + m.containerdKb + m.shimsKb });
+  cpu = cpuOf(d);
   const manyDown = await stopRemoved(c, many.ids, f.concurrency, f.stopTimeout);
   emit({ ...base, phase: phaseName('stop->removed x50', f.many), ms: round1(manyDown.ms), killed: manyDown.killed });
+  emitCpu(base, 'stop->removed x50', f.many, cpu, cpuOf(d));
 }
 
 /** Untimed: the first pull and container on a fresh daemon, so that round 1 is not a cold start. */
@@ -65,7 +87,8 @@ async function main(): Promise<void> {
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
-      for (const fn of cleanups.reverse()) await fn().catch((e: Error) => process.stderr.write(`bench: cleanup: ${e.message}\n`));
+      for (const fn of cleanups.reverse())
+        await fn().catch((e: Error) => process.stderr.write(`bench: cleanup: ${e.message}\n`));
       unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     })());
@@ -136,7 +159,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`\n${table(rows, f.many)}\n`);
   process.stdout.write(
-    `targets: every time ratio tsswarmd/docker <= 0.5, daemon RSS ratio <= 1.0; medians of ${f.rounds} rounds; ` +
+    `targets: every time ratio tsswarmd/docker <= 0.5, daemon RSS ratio <= 1.0 (cpu rows: CPU time used in the phase, daemon with the children it reaped); medians of ${f.rounds} rounds; ` +
       `load average ${load1.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at the end, ${cpus().length} CPUs\n`,
   );
 }

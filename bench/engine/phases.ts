@@ -117,7 +117,9 @@ export function rss(d: BenchDaemon): RssSample {
 export async function removeBenchContainers(c: EngineClient): Promise<void> {
   try {
     for (const id of await benchContainers(c, { all: true }))
-      await c.call('DELETE', `/containers/${id}?force=1`).catch((e: Error) => process.stderr.write(`bench: ${e.message}\n`));
+      await c
+        .call('DELETE', `/containers/${id}?force=1`)
+        .catch((e: Error) => process.stderr.write(`bench: ${e.message}\n`));
   } catch (e) {
     process.stderr.write(`bench: cannot list containers on ${c.socket}: ${(e as Error).message}\n`);
   }

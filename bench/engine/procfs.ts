@@ -71,3 +71,23 @@ export function mountsUnder(dir: string): string[] {
   }
   return out.sort((a, b) => b.length - a.length);
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time of a process in ms: its own (user + system) and that of its children it has reaped
+ * (tsswarmd's `ip` and `mkfifo` runs; not the shims, which containerd detaches).
+ */
+export function cpuMs(pid: number | undefined): { self: number; children: number } {
+  if (!pid) return { self: 0, children: 0 };
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command: state(3) ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based fields.
+    const t = (i: number) => (Number(f[i - 3]) * 1000) / USER_HZ;
+    return { self: t(14) + t(15), children: t(16) + t(17) };
+  } catch {
+    return { self: 0, children: 0 };
+  }
+}

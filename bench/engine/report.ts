@@ -19,6 +19,10 @@ export const PHASES: Array<{ phase: string; target?: number }> = [
   { phase: 'rss containerd, 50 running' },
   { phase: 'rss shims (sum), 50 running' },
   { phase: 'rss daemon+containerd+shims' },
+  { phase: 'daemon cpu, create->running x50' },
+  { phase: 'containerd cpu, create->running x50' },
+  { phase: 'daemon cpu, stop->removed x50' },
+  { phase: 'containerd cpu, stop->removed x50' },
 ];
 
 export function phaseName(base: string, many: number): string {
@@ -42,7 +46,8 @@ export function table(rows: Measurement[], many: number): string {
     const phase = phaseName(base, many);
     if (shown.has(phase)) continue; // --containers 1: the "many" phases are the single ones
     shown.add(phase);
-    const of = (d: string) => median(rows.filter((r) => r.phase === phase && r.daemon === d).map((r) => r.ms ?? r.kb ?? NaN));
+    const of = (d: string) =>
+      median(rows.filter((r) => r.phase === phase && r.daemon === d).map((r) => r.ms ?? r.kb ?? NaN));
     const [dk, ts] = [of('docker'), of('tsswarmd')];
     if (dk === undefined && ts === undefined) continue;
     const unit = phase.startsWith('rss') ? 'MiB' : 'ms';
@@ -50,7 +55,11 @@ export function table(rows: Measurement[], many: number): string {
       v === undefined ? 'n/a' : unit === 'MiB' ? `${(v / 1024).toFixed(1)}MiB` : `${v.toFixed(0)}ms`;
     const ratio = dk && ts !== undefined ? ts / dk : undefined;
     const verdict =
-      target === undefined ? '-' : ratio === undefined ? 'n/a' : `<= ${target.toFixed(1)} ${ratio <= target ? 'MET' : 'MISSED'}`;
+      target === undefined
+        ? '-'
+        : ratio === undefined
+          ? 'n/a'
+          : `<= ${target.toFixed(1)} ${ratio <= target ? 'MET' : 'MISSED'}`;
     lines.push(
       `${phase.padEnd(30)} ${fmt(dk).padStart(10)} ${fmt(ts).padStart(10)} ${(ratio === undefined ? 'n/a' : ratio.toFixed(2)).padStart(6)}  ${verdict}`,
     );
