@@ -731,6 +731,10 @@ export class ContainerService {
     } catch {
       /* already deleted (a second exit event, or a reconcile) */
     }
+    // The sandbox goes while the container record goes and the output drains.
+    const released = this.o.network
+      .releaseSandbox(id)
+      .catch((err) => this.log.warn('network release failed', { id, err }));
     await client.containers.delete(id).catch(() => undefined);
     const l = this.liveOf(r);
     l.stdin?.exited();
@@ -738,7 +742,7 @@ export class ContainerService {
     if (l.drained) await Promise.race([l.drained, new Promise((res) => setTimeout(res, 2000))]);
     l.drained = undefined;
     l.log.close();
-    await this.o.network.releaseSandbox(id).catch((err) => this.log.warn('network release failed', { id, err }));
+    await released;
     const wasRunning = r.State.Running || r.State.Restarting;
     r.State = {
       ...r.State,
