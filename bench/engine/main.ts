@@ -29,19 +29,24 @@ function emit(m: Measurement): void {
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** CPU ms so far of the daemon (with the children it reaped) and of its containerd. */
-function cpuOf(d: BenchDaemon): { daemon: number; containerd: number } {
+function cpuOf(d: BenchDaemon): { daemon: number; reaped: number; containerd: number } {
   const x = cpuMs(d.pid);
-  return { daemon: x.self + x.children, containerd: cpuMs(d.containerdPid()).self };
+  return { daemon: x.self + x.children, reaped: x.children, containerd: cpuMs(d.containerdPid()).self };
 }
 
 function emitCpu(
   base: { round: number; daemon: BenchDaemon['name'] },
   phase: string,
   many: number,
-  a: { daemon: number; containerd: number },
-  b: { daemon: number; containerd: number },
+  a: ReturnType<typeof cpuOf>,
+  b: ReturnType<typeof cpuOf>,
 ): void {
-  emit({ ...base, phase: phaseName(`daemon cpu, ${phase}`, many), ms: b.daemon - a.daemon });
+  emit({
+    ...base,
+    phase: phaseName(`daemon cpu, ${phase}`, many),
+    ms: b.daemon - a.daemon,
+    reapedMs: b.reaped - a.reaped,
+  });
   emit({ ...base, phase: phaseName(`containerd cpu, ${phase}`, many), ms: b.containerd - a.containerd });
 }
 

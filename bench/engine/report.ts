@@ -39,7 +39,7 @@ function median(xs: number[]): number | undefined {
 /** The closing table: per phase, the median of each daemon, the ratio and whether the target is met. */
 export function table(rows: Measurement[], many: number): string {
   const lines = [
-    `${'phase'.padEnd(30)} ${'docker'.padStart(10)} ${'tsswarmd'.padStart(10)} ${'ratio'.padStart(6)}  target`,
+    `${'phase'.padEnd(36)} ${'docker'.padStart(10)} ${'tsswarmd'.padStart(10)} ${'ratio'.padStart(6)}  target`,
   ];
   const shown = new Set<string>();
   for (const { phase: base, target } of PHASES) {
@@ -61,7 +61,7 @@ export function table(rows: Measurement[], many: number): string {
           ? 'n/a'
           : `<= ${target.toFixed(1)} ${ratio <= target ? 'MET' : 'MISSED'}`;
     lines.push(
-      `${phase.padEnd(30)} ${fmt(dk).padStart(10)} ${fmt(ts).padStart(10)} ${(ratio === undefined ? 'n/a' : ratio.toFixed(2)).padStart(6)}  ${verdict}`,
+      `${phase.padEnd(36)} ${fmt(dk).padStart(10)} ${fmt(ts).padStart(10)} ${(ratio === undefined ? 'n/a' : ratio.toFixed(2)).padStart(6)}  ${verdict}`,
     );
   }
   return lines.join('\n');
