@@ -1,0 +1,19 @@
+export type { AssignedTask, AssignedContainerSpec } from './assigned-task';
+export type { Controller } from './controller';
+export { TaskRejectedError, TaskFailedError, TaskFilesError, TASK_ERROR_CODES } from './errors';
+export { TaskController, type TaskContainers, type TaskImages, type TaskControllerDeps } from './task-controller';
+export {
+  taskContainerConfig,
+  stopGraceSeconds,
+  hostPorts,
+  taskPorts,
+  type TaskContainerConfig,
+  type TaskFileMount,
+} from './task-container-config';
+export { taskContainerName, taskServiceName } from './task-container-name';
+export { TaskFiles, secretTarget, configTarget, isMountPoint, type TaskDependencies } from './task-files';
+export { taskLabels, TASK_ID_LABEL, STACK_NAMESPACE_LABEL } from './task-labels';
+export { TaskManager, type TaskManagerOptions, type TaskStatusUpdate } from './task-manager';
+export { TaskRunner, RETRY_MS } from './task-runner';
+export { stateRank, isTerminal, wantsShutdown } from './task-state-order';
+export { step, nextAction, GONE, type ObservedTask, type ObservedContainer, type SteppableTask, type TaskAction } from './task-step';
