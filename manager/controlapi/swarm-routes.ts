@@ -3,7 +3,7 @@
  * (list, inspect, update, remove). Reads come from the local manager's store; writes go
  * through raft.
  */
-import { Router, type Request, type Response } from 'express';
+import { json, Router, type Request, type Response } from 'express';
 import { InvalidArgumentError, parseBool, parseFilters, parseIntParam, type NodeObject } from '../../src/api';
 import { rotateJoinTokens } from '../../src/pki';
 import { SequenceConflictError } from '../../src/store';
@@ -41,6 +41,7 @@ function nodeCountByRole(m: Manager, role: 'manager' | 'worker'): number {
 /** Routes for swarm init/join/leave/inspect/update and the node API. */
 export function swarmRoutes(sc: SwarmControl): Router {
   const r = Router();
+  r.use(['/swarm', '/nodes'], json({ limit: '1mb', strict: false }));
 
   r.post(
     '/swarm/init',

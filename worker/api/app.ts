@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { API_VERSION, compareApiVersions, InvalidArgumentError, MIN_API_VERSION, toTsswarmError } from '../../src/api';
 import type { Logger } from '../../src/util';
 import type { ContainerService } from '../engine/containers';
@@ -19,6 +19,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Counts requests for /metrics. */
   onRequest?: (method: string, route: string, status: number) => void;
+  /** Routers mounted after the engine's own (the swarm API, wired by the daemon). */
+  extraRouters?: Router[];
 }
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
@@ -62,6 +64,7 @@ export function createApiApp(d: ApiDeps): express.Express {
   app.use(containerRoutes(d.containers));
   if (d.images) app.use(imageRoutes(d.images));
   app.use(networkRoutes(d.network));
+  for (const r of d.extraRouters ?? []) app.use(r);
   app.use((_req, res) => sendError(res, 404, 'page not found'));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const bodyError = err as { type?: string; status?: number; message?: string };

@@ -11,6 +11,8 @@ import { EventBus } from '../events';
 import { NetworkManager } from '../network';
 import type { DaemonOptions } from './options';
 import { claimPidfile } from './pidfile';
+import { swarmRoutes } from '../../manager';
+import { SwarmNode } from './swarm-node';
 
 /** What the daemon needs to build its image service, given the containerd client. */
 export type ImagesFactory = (deps: {
@@ -32,6 +34,7 @@ export class Daemon {
   private api?: ApiServer;
   private metricsServer?: http.Server;
   private releasePidfile?: () => void;
+  private swarm?: SwarmNode;
   private readonly log: Logger;
   readonly events = new EventBus();
   readonly metrics = new Registry();
@@ -101,6 +104,12 @@ export class Daemon {
         },
       });
       collectDefaultMetrics({ register: this.metrics, prefix: 'tsswarm_' });
+      const swarm = (this.swarm = new SwarmNode({
+        dataRoot: o.dataRoot,
+        logger: this.log.child('swarm'),
+        raftTickMs: o.raftTickMs,
+      }));
+      await swarm.start();
       const app = createApiApp({
         containers,
         images,
@@ -109,6 +118,7 @@ export class Daemon {
         system: { info: () => this.info(), containerdVersion: () => this.containerdVersion },
         logger: this.log.child('api'),
         onRequest: (method, _route, status) => reqs.inc({ method, status: String(status) }),
+        extraRouters: [swarmRoutes(swarm)],
       });
       this.api = new ApiServer(app, containers);
       for (const h of o.hosts) await this.api.listen(parseListen(h), o.tls);
@@ -188,7 +198,7 @@ export class Daemon {
       ServerVersion: ENGINE_VERSION,
       Runtimes: { runc: { path: 'runc' } },
       DefaultRuntime: 'runc',
-      Swarm: {
+      Swarm: this.swarm?.info() ?? {
         NodeID: '',
         NodeAddr: '',
         LocalNodeState: 'inactive',
@@ -214,6 +224,8 @@ export class Daemon {
   async stop(opts: { teardown?: boolean } = {}): Promise<void> {
     await this.api?.close();
     this.api = undefined;
+    await this.swarm?.stop();
+    this.swarm = undefined;
     await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));
     this.metricsServer = undefined;
     await this.containers?.close();

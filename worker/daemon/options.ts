@@ -16,6 +16,8 @@ export interface DaemonOptions {
   pidfile: string;
   tls?: { ca: string; cert: string; key: string };
   logLevel: string;
+  /** Raft tick in ms (TSSWARM_RAFT_TICK_MS; default 100). */
+  raftTickMs?: number;
 }
 
 export const USAGE = `Usage: tsswarmd [OPTIONS]
@@ -105,5 +107,6 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' {
     pidfile: v.pidfile ?? path.join(dataRoot, 'tsswarmd.pid'),
     tls,
     logLevel,
+    ...(process.env.TSSWARM_RAFT_TICK_MS ? { raftTickMs: Number(process.env.TSSWARM_RAFT_TICK_MS) } : {}),
   };
 }

@@ -1,0 +1,118 @@
+/**
+ * Test daemons for the swarm tier: real tsswarmd instances in this process, each with its own
+ * data root, socket, containerd, bridge and cluster port on 127.0.0.1. Unlike
+ * startTestDaemon, a daemon here can be stopped and started again on the same data root.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { busyboxImages } from '../../support/daemon';
+import { Daemon } from '../../../worker/daemon/daemon';
+import { parseDaemonArgs, type DaemonOptions } from '../../../worker/daemon/options';
+
+export interface Reply {
+  status: number;
+  body: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface SwarmDaemon {
+  readonly n: number;
+  readonly socket: string;
+  readonly dataRoot: string;
+  /** This daemon's cluster address, 127.0.0.1:<port>. */
+  readonly clusterAddr: string;
+  daemon: Daemon;
+  api(method: string, p: string, body?: unknown): Promise<Reply>;
+  /** Stops the daemon, keeping its data root. */
+  halt(): Promise<void>;
+  /** Starts it again on the same data root. */
+  resume(): Promise<void>;
+  /** Stops it for good and removes its data root. */
+  destroy(): Promise<void>;
+}
+
+export function apiRequest(socketPath: string, method: string, p: string, body?: unknown): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      { socketPath, method, path: p, headers: payload ? { 'Content-Type': 'application/json' } : {} },
+      (res) => {
+        let data = '';
+        res.on('data', (c) => (data += c));
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = data ? JSON.parse(data) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: data, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Daemon `n` (20..40 keeps bridges apart from other tiers' daemons); cluster port 24000 + n. */
+export async function startSwarmDaemon(n: number, clusterPortBase = 24000): Promise<SwarmDaemon> {
+  const dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-s-'));
+  const socket = path.join(dataRoot, 'tsswarm.sock');
+  const opts = parseDaemonArgs([
+    '--data-root',
+    dataRoot,
+    '-H',
+    `unix://${socket}`,
+    '--bridge-name',
+    `tsws${n}`,
+    '--bip',
+    `10.233.${n}.0/24`,
+    '--cgroup-parent',
+    `tsswarm-swarm-test-${n}`,
+  ]) as DaemonOptions;
+  const make = () => new Daemon(opts, busyboxImages());
+  const d: SwarmDaemon = {
+    n,
+    socket,
+    dataRoot,
+    clusterAddr: `127.0.0.1:${clusterPortBase + n}`,
+    daemon: make(),
+    api: (method, p, body) => apiRequest(socket, method, p, body),
+    async halt() {
+      await d.daemon.stop();
+    },
+    async resume() {
+      d.daemon = make();
+      await d.daemon.start();
+    },
+    async destroy() {
+      await d.daemon.stop({ teardown: true }).catch(() => undefined);
+      rmSync(dataRoot, { recursive: true, force: true });
+    },
+  };
+  await d.daemon.start();
+  return d;
+}
+
+/** Polls `fn` until it returns a truthy value or `ms` pass. */
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false>,
+  ms = 20000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
