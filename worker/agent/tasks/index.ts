@@ -16,4 +16,12 @@ export { taskLabels, TASK_ID_LABEL, STACK_NAMESPACE_LABEL } from './task-labels'
 export { TaskManager, type TaskManagerOptions, type TaskStatusUpdate } from './task-manager';
 export { TaskRunner, RETRY_MS } from './task-runner';
 export { stateRank, isTerminal, wantsShutdown } from './task-state-order';
-export { step, nextAction, GONE, type ObservedTask, type ObservedContainer, type SteppableTask, type TaskAction } from './task-step';
+export {
+  step,
+  nextAction,
+  GONE,
+  type ObservedTask,
+  type ObservedContainer,
+  type SteppableTask,
+  type TaskAction,
+} from './task-step';

@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { ConfigObject, FileReference, SecretObject } from '../../../src/api';
@@ -60,9 +69,11 @@ export class TaskFiles {
     const out: TaskFileMount[] = [];
     if (secrets.length === 0 && configs.length === 0) return out;
     for (const r of secrets)
-      if (!deps.secrets.get(r.SecretID)) throw new TaskRejectedError(`secret ${r.SecretName} (${r.SecretID}) not found`);
+      if (!deps.secrets.get(r.SecretID))
+        throw new TaskRejectedError(`secret ${r.SecretName} (${r.SecretID}) not found`);
     for (const r of configs)
-      if (!deps.configs.get(r.ConfigID)) throw new TaskRejectedError(`config ${r.ConfigName} (${r.ConfigID}) not found`);
+      if (!deps.configs.get(r.ConfigID))
+        throw new TaskRejectedError(`config ${r.ConfigName} (${r.ConfigID}) not found`);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     if (secrets.length) {
       await this.mountTmpfs();

@@ -54,7 +54,11 @@ export function step(task: SteppableTask, observed: ObservedTask): TaskStatus {
     Message,
     ...(Err ? { Err } : {}),
     ...(c ? { ContainerStatus: { ContainerID: c.ID, PID: c.Running ? c.Pid : 0, ExitCode: c.ExitCode } } : {}),
-    ...(observed.ports?.length ? { PortStatus: { Ports: observed.ports } } : cur.PortStatus ? { PortStatus: cur.PortStatus } : {}),
+    ...(observed.ports?.length
+      ? { PortStatus: { Ports: observed.ports } }
+      : cur.PortStatus
+        ? { PortStatus: cur.PortStatus }
+        : {}),
   });
 
   if (wantsShutdown(task.DesiredState)) {
