@@ -178,10 +178,10 @@ export class Manager {
     return { leaderRaftId: this.raft.leaderId(), members: new Set([...conf.voters, ...conf.learners]) };
   }
 
-  /** The raft voters as ManagerPeers, from the store. */
+  /** The raft members (voters and learners catching up) as ManagerPeers, from the store. */
   managers(): ManagerPeer[] {
     const conf = this.raft.confState();
-    const voters = new Set(conf.voters);
+    const voters = new Set([...conf.voters, ...conf.learners]);
     const out: ManagerPeer[] = [];
     this.store.view((tx) => {
       for (const n of tx.find('node') as StoredNode[]) {

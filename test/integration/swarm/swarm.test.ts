@@ -259,7 +259,8 @@ describe('swarm: init, join, managers, workers (real daemons)', function () {
       30000,
       'the restarted manager to resume',
     );
-    assert.equal((await leader.api('GET', `/nodes/${wid}`)).json.Spec.Availability, 'active');
+    // reads are local: the restarted manager shows the write made while it was away once it has caught up
+    await eventually(async () => (await leader.api('GET', `/nodes/${wid}`)).json.Spec.Availability === 'active');
   });
 
   it('restart of a worker: it comes back in the swarm', async () => {
