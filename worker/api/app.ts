@@ -6,6 +6,7 @@ import type { EventBus } from '../events';
 import type { NetworkManager } from '../network';
 import type { ImageBackend } from './image-backend';
 import { containerRoutes } from './routes/containers';
+import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
 import { networkRoutes } from './routes/networks';
 import { systemRoutes, type SystemInfoSource } from './routes/system';
@@ -62,6 +63,7 @@ export function createApiApp(d: ApiDeps): express.Express {
   });
   app.use(systemRoutes(d.system, d.events));
   app.use(containerRoutes(d.containers));
+  app.use(execRoutes(d.containers.execs));
   if (d.images) app.use(imageRoutes(d.images));
   app.use(networkRoutes(d.network));
   for (const r of d.extraRouters ?? []) app.use(r);

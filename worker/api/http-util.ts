@@ -23,6 +23,14 @@ export function qtime(req: Request, name: string): number {
   return t / 1000;
 }
 
+/** A TTY height or width from the query, as Docker reads them (required, non-negative integers). */
+export function dimension(v: string | undefined, name: string): number {
+  const n = Number(v);
+  if (v === undefined || v === '' || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`invalid ${name}: ${v ?? ''} (an integer from 0 to 65535)`);
+  return n;
+}
+
 /** A route parameter as one string. */
 export function param(req: Request, name: string): string {
   const v = (req.params as Record<string, string | string[]>)[name];

@@ -2,10 +2,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { InvalidArgumentError } from '../../src/api';
 import type { ContainerService } from '../engine/containers';
 import { handleAttachUpgrade } from './attach';
+import { handleExecStartUpgrade } from './exec-upgrade';
 
 export interface TlsFiles {
   ca: string;
@@ -35,6 +37,8 @@ export function parseListen(h: string): ListenSpec {
 export class ApiServer {
   private readonly servers: http.Server[] = [];
   private readonly sockets: string[] = [];
+  /** Hijacked connections: server.close() does not see them, and a stream may outlive its client. */
+  private readonly hijacked = new Set<Duplex>();
 
   constructor(
     private readonly app: Express,
@@ -62,8 +66,13 @@ export class ApiServer {
       server = http.createServer(this.app);
     }
     server.keepAliveTimeout = 65_000;
-    server.on('upgrade', (req, socket) => {
-      if (!handleAttachUpgrade(this.containers, req, socket)) {
+    server.on('upgrade', (req, socket, head: Buffer) => {
+      this.hijacked.add(socket);
+      socket.once('close', () => this.hijacked.delete(socket));
+      if (
+        !handleAttachUpgrade(this.containers, req, socket, head) &&
+        !handleExecStartUpgrade(this.containers.execs, req, socket, head)
+      ) {
         const body = JSON.stringify({ message: 'this endpoint cannot be upgraded' });
         socket.end(
           `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
@@ -89,6 +98,8 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    for (const s of this.hijacked) s.destroy();
+    this.hijacked.clear();
     await Promise.all(
       this.servers.splice(0).map(
         (s) =>

@@ -1,7 +1,7 @@
 import { Router, json } from 'express';
 import { InvalidArgumentError, parseFilters, parseIntParam } from '../../../src/api';
 import { CONTAINER_LIST_FILTERS, type ContainerService } from '../../engine/containers';
-import { param, qbool, qstr, qtime } from '../http-util';
+import { dimension, param, qbool, qstr, qtime } from '../http-util';
 
 /** The container half of the Engine API (attach and exec go through the upgrade handler). */
 export function containerRoutes(svc: ContainerService): Router {
@@ -54,8 +54,10 @@ export function containerRoutes(svc: ContainerService): Router {
     await svc.rename(param(req, 'id'), name);
     res.status(204).end();
   });
-  r.post('/containers/:id/resize', (req, res) => {
-    svc.get(param(req, 'id'));
+  r.post('/containers/:id/resize', async (req, res) => {
+    const h = dimension(qstr(req, 'h'), 'h');
+    const w = dimension(qstr(req, 'w'), 'w');
+    await svc.resize(param(req, 'id'), h, w);
     res.status(200).end();
   });
   r.get('/containers/:id/logs', (req, res) => {

@@ -973,7 +973,9 @@ export class ContainerService {
         removeWaiters: [],
         consecutiveRestarts: 0,
         readers: new Set(),
-        stdin: r.Config.OpenStdin ? new StdinPipe(path.join(this.root, r.Id, 'init-stdin')) : undefined,
+        stdin: r.Config.OpenStdin
+          ? new StdinPipe(path.join(this.root, r.Id, 'init-stdin'), () => this.o.client.tasks.closeStdin(r.Id))
+          : undefined,
       };
       this.live.set(r.Id, l);
     }

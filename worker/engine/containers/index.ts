@@ -1,6 +1,15 @@
 export * from './container-service';
 export * from './container-record';
 export {
+  ExecService,
+  EXEC_RETENTION_MS,
+  MAX_FINISHED_EXECS_PER_CONTAINER,
+  type ExecAttach,
+  type ExecStart,
+} from './exec-service';
+export { parseExecCreate, parseExecStart, parseDetachKeys } from './exec-schema';
+export { buildExecProcess, execStartFailureCode } from './exec-process';
+export {
   parseContainerCreate,
   validateBind,
   validateContainerName,
