@@ -17,7 +17,7 @@ export class MaxReplicasFilter implements Filter {
     return n.serviceTasks(this.serviceId) < this.max;
   }
 
-  explain(): string {
+  explain(_nodes: number): string {
     // Docker's wording, count-free and ungrammatical as it is.
     return 'max replicas per node limit exceed';
   }
