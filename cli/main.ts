@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { ApiClient, DaemonError } from './api-client';
 import { registerContainerCommands } from './commands/containers';
 import { registerImageCommands } from './commands/images';
+import { registerNodeCommands } from './commands/node';
+import { registerSwarmCommands } from './commands/swarm';
 import { registerSystemCommands } from './commands/system';
 import { resolveEndpoint, type GlobalOptions } from './context-store';
 
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerSystemCommands(program, getClient, globals);
   registerContainerCommands(program, getClient);
   registerImageCommands(program, getClient);
+  registerSwarmCommands(program, getClient);
+  registerNodeCommands(program, getClient);
   return program;
 }
 

@@ -92,6 +92,12 @@ export class Agent {
       ws.send(JSON.stringify({ type: 'hello', description: this.o.description(), addr: this.o.addr }));
     });
     ws.on('message', (data) => this.onMessage(ws, addr, data.toString()));
+    // The cluster port refuses the upgrade with 403 when this node was removed (or its
+    // certificate revoked): there is nothing to retry.
+    ws.on('unexpected-response', (_req, res) => {
+      ws.terminate();
+      if (res.statusCode === 403 && this.running) this.o.onRemoved?.();
+    });
     ws.on('error', (err) => this.o.logger.debug('session error', { addr, err: err.message }));
     ws.on('close', () => {
       if (this.ws !== ws) return;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { CertificateAuthority, createJoinTokens } from '../../../src/pki';
+import * as path from 'node:path';
+import { CertificateAuthority, createCsr, createJoinTokens, loadNodeCredentials } from '../../../src/pki';
+import { callManager, RPC_PATHS } from '../../../src/rpc';
 import { requireContainerd } from '../../support/containerd';
 import { eventually, startSwarmDaemon, type SwarmDaemon } from './swarm-daemons';
 
@@ -317,8 +319,15 @@ describe('swarm: init, join, managers, workers (real daemons)', function () {
     const r0 = await m1.api('DELETE', `/nodes/${wid}`);
     assert.equal(r0.status, 400);
     assert.match(r0.json.message, /is not down/);
+    const creds = await loadNodeCredentials(path.join(w1.dataRoot, 'swarm', 'certificates'));
     const r = await m1.api('DELETE', `/nodes/${wid}?force=1`);
     assert.equal(r.status, 200, r.body);
+    // its certificate no longer opens anything on the cluster port
+    const csr = createCsr();
+    await assert.rejects(
+      callManager(m1.clusterAddr, creds, 'POST', RPC_PATHS.renew, { csr: csr.csrPem }),
+      (err: Error & { httpStatus?: number }) => err.httpStatus === 403 && /removed/.test(err.message),
+    );
     assert.equal((await m1.api('GET', `/nodes/${wid}`)).status, 404);
     // the removed node's session is closed and it leaves the swarm locally
     await eventually(
