@@ -1,4 +1,4 @@
-import type { ConfigObject, SecretObject, TaskStatus } from '../../../src/api';
+import { UnavailableError, type ConfigObject, type SecretObject, type TaskStatus } from '../../../src/api';
 import { createLogger, type Logger } from '../../../src/util';
 import type { AssignedTask } from './assigned-task';
 import { TaskController, type TaskContainers, type TaskImages } from './task-controller';
@@ -66,7 +66,7 @@ export class TaskManager {
     secrets: readonly SecretObject[] = [],
     configs: readonly ConfigObject[] = [],
   ): void {
-    if (!this.started) throw new Error('TaskManager.setAssignments before start()');
+    if (!this.started) throw new UnavailableError('the task manager is not started');
     this.deps = { secrets: new Map(secrets.map((s) => [s.ID, s])), configs: new Map(configs.map((c) => [c.ID, c])) };
     const wanted = new Set(tasks.map((t) => t.ID));
     for (const task of tasks) {
