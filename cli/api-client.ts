@@ -141,15 +141,20 @@ export class ApiClient {
     if (buf.trim()) fn(JSON.parse(buf));
   }
 
-  /** POST with Connection: Upgrade (attach); resolves with the raw socket after 101. */
-  async hijack(p: string, q: RequestOptions['query']): Promise<Duplex> {
+  /** POST with Connection: Upgrade (attach, exec start); resolves with the raw socket after 101. */
+  async hijack(p: string, q: RequestOptions['query'], body?: unknown): Promise<Duplex> {
     const prefix = `/v${await this.negotiate()}`;
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = this.transport().request({
         ...this.base(),
         method: 'POST',
         path: prefix + this.path(p, q),
-        headers: { Connection: 'Upgrade', Upgrade: 'tcp' },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'tcp',
+          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}),
+        },
       });
       req.on('upgrade', (_res, socket, head) => {
         if (head.length) socket.unshift(head);
@@ -166,7 +171,7 @@ export class ApiClient {
         reject(new DaemonError(res.statusCode ?? 500, message));
       });
       req.on('error', reject);
-      req.end();
+      req.end(payload);
     });
   }
 }

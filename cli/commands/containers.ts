@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { ApiClient, DaemonError, demux } from '../api-client';
 import { formatTemplate, since, table, truncate } from '../format';
 import { ProgressDisplay } from '../progress';
+import { stdioSession } from '../stdio-session';
+import { registerExecCommands } from './exec';
 
 type ClientFn = () => ApiClient;
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -79,6 +81,9 @@ function createBody(image: string, cmd: string[], o: RunOpts): Record<string, un
     Labels: labels,
     Tty: !!o.tty,
     OpenStdin: !!o.interactive,
+    // As docker run: the one attached client's end of input is the container's.
+    StdinOnce: !!o.interactive && !o.detach,
+    AttachStdin: !!o.interactive && !o.detach,
     AttachStdout: !o.detach,
     AttachStderr: !o.detach,
     ExposedPorts: pub.ExposedPorts,
@@ -144,8 +149,9 @@ function runOptions(c: Command): Command {
     .option('-h, --hostname <name>', 'Container host name');
 }
 
-/** run, create, start, stop, kill, restart, rm, ps, logs, inspect, wait, rename. */
+/** run, create, start, stop, kill, restart, rm, ps, logs, inspect, wait, rename; exec and attach. */
 export function registerContainerCommands(program: Command, client: ClientFn): void {
+  registerExecCommands(program, client);
   runOptions(
     program
       .command('run')
@@ -162,24 +168,25 @@ export function registerContainerCommands(program: Command, client: ClientFn): v
         process.stdout.write(`${id}\n`);
         return;
       }
-      const out = await api.hijack(`/containers/${id}/attach`, { stream: true, stdout: true, stderr: true });
+      const out = await api.hijack(`/containers/${id}/attach`, {
+        stream: true,
+        stdin: !!o.interactive,
+        stdout: true,
+        stderr: true,
+      });
       const waiting = api.json<{ StatusCode: number }>('POST', `/containers/${id}/wait`, {
         query: { condition: o.rm ? 'removed' : 'next-exit' },
       });
-      const done = new Promise<void>((resolve) => {
-        const write = o.tty
-          ? (b: Buffer) => process.stdout.write(b)
-          : demux(
-              (b) => process.stdout.write(b),
-              (b) => process.stderr.write(b),
-            );
-        out.on('data', write);
-        out.on('end', resolve);
-        out.on('close', resolve);
-      });
+      const session = stdioSession(out, { tty: !!o.tty, stdin: !!o.interactive });
       await api.raw('POST', `/containers/${id}/start`).then((r) => r.resume());
+      if (o.tty && process.stdout.isTTY)
+        await api
+          .raw('POST', `/containers/${id}/resize`, { query: { h: process.stdout.rows, w: process.stdout.columns } })
+          .then((r) => r.resume())
+          .catch(() => undefined);
       const { StatusCode } = await waiting;
-      await Promise.race([done, new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.race([session.done, new Promise((r) => setTimeout(r, 1000))]);
+      session.close();
       out.destroy();
       process.exitCode = StatusCode;
     });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +21,23 @@ function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ou
   });
 }
 
+/** Like runCli, with `input` piped into the CLI's stdin (then EOF). */
+function runCliWithInput(bin: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<Out> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
 function dockerBinary(): string | undefined {
   try {
     return execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim() || undefined;
@@ -38,6 +55,7 @@ for (const client of ['docker', 'tsswarm'] as const) {
     let td: TestDaemon;
     let config: string;
     let cli: (...args: string[]) => Promise<Out>;
+    let cliIn: (input: string, ...args: string[]) => Promise<Out>;
 
     before(async function () {
       requireContainerd(this);
@@ -53,6 +71,10 @@ for (const client of ['docker', 'tsswarm'] as const) {
         client === 'docker'
           ? runCli(docker!, ['-H', `unix://${td.socket}`, ...args], env)
           : runCli(process.execPath, [TSSWARM, '-H', `unix://${td.socket}`, ...args], env);
+      cliIn = (input, ...args) =>
+        client === 'docker'
+          ? runCliWithInput(docker!, ['-H', `unix://${td.socket}`, ...args], env, input)
+          : runCliWithInput(process.execPath, [TSSWARM, '-H', `unix://${td.socket}`, ...args], env, input);
     });
 
     after(async () => {
@@ -121,6 +143,51 @@ for (const client of ['docker', 'tsswarm'] as const) {
       assert.equal(rm.code, 0, rm.stderr);
       const gone = await cli('inspect', 'e2e-web');
       assert.notEqual(gone.code, 0);
+    });
+
+    it('run -i echoes piped stdin and exits at its end', async () => {
+      const r = await cliIn(
+        'piped into run\nsecond line\n',
+        'run',
+        '-i',
+        '--rm',
+        '--network',
+        'none',
+        'busybox',
+        'cat',
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'piped into run\nsecond line\n');
+    });
+
+    it('exec: output, exit code, stdin, detached, a missing command, a stopped container', async () => {
+      const d = await cli('run', '-d', '--name', 'e2e-exec', '--network', 'none', 'busybox', 'sleep', '120');
+      assert.equal(d.code, 0, d.stderr);
+      const x = await cli('exec', '-e', 'WHO=exec', 'e2e-exec', 'sh', '-c', 'echo in $WHO; echo oops >&2; exit 4');
+      assert.equal(x.code, 4, x.stderr);
+      assert.equal(x.stdout, 'in exec\n');
+      assert.match(x.stderr, /oops/);
+      const i = await cliIn('through exec\n', 'exec', '-i', 'e2e-exec', 'cat');
+      assert.equal(i.code, 0, i.stderr);
+      assert.equal(i.stdout, 'through exec\n');
+      const w = await cli('exec', '-w', '/tmp', '-u', 'nobody', 'e2e-exec', 'sh', '-c', 'pwd; id -u');
+      assert.equal(w.stdout, '/tmp\n65534\n');
+      const bg = await cli('exec', '-d', 'e2e-exec', 'sh', '-c', 'echo detached > /tmp/bg');
+      assert.equal(bg.code, 0, bg.stderr);
+      let cat: Out = { code: 1, stdout: '', stderr: '' };
+      for (let n = 0; n < 20 && cat.stdout !== 'detached\n'; n++) {
+        cat = await cli('exec', 'e2e-exec', 'cat', '/tmp/bg');
+        if (cat.stdout !== 'detached\n') await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(cat.stdout, 'detached\n');
+      const missing = await cli('exec', 'e2e-exec', 'no-such-binary');
+      assert.equal(missing.code, 127);
+      assert.match(missing.stdout + missing.stderr, /OCI runtime exec failed: .*executable file not found/);
+      assert.equal((await cli('stop', '-t', '1', 'e2e-exec')).code, 0);
+      const stopped = await cli('exec', 'e2e-exec', 'true');
+      assert.notEqual(stopped.code, 0);
+      assert.match(stopped.stderr, /is not running/);
+      assert.equal((await cli('rm', 'e2e-exec')).code, 0);
     });
 
     it('reports daemon errors as docker does', async () => {
