@@ -11,17 +11,6 @@ export class TaskRejectedError extends TsswarmError {
   }
 }
 
-/** 500: the task's container could not be started, or its process exited non-zero: the task failed. */
-export class TaskFailedError extends TsswarmError {
-  constructor(
-    message: string,
-    readonly exitCode?: number,
-    options?: { cause?: unknown },
-  ) {
-    super('TSW_TASK_FAILED', 500, message, options);
-  }
-}
-
 /** 500: the per-task secrets tmpfs could not be mounted or unmounted. */
 export class TaskFilesError extends TsswarmError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -30,4 +19,4 @@ export class TaskFilesError extends TsswarmError {
 }
 
 /** Every code of this area, for the documentation check. */
-export const TASK_ERROR_CODES = ['TSW_TASK_REJECTED', 'TSW_TASK_FAILED', 'TSW_TASK_FILES'] as const;
+export const TASK_ERROR_CODES = ['TSW_TASK_REJECTED', 'TSW_TASK_FILES'] as const;

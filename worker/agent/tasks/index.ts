@@ -1,6 +1,6 @@
 export type { AssignedTask, AssignedContainerSpec } from './assigned-task';
 export type { Controller } from './controller';
-export { TaskRejectedError, TaskFailedError, TaskFilesError, TASK_ERROR_CODES } from './errors';
+export { TaskRejectedError, TaskFilesError, TASK_ERROR_CODES } from './errors';
 export { TaskController, type TaskContainers, type TaskImages, type TaskControllerDeps } from './task-controller';
 export {
   taskContainerConfig,

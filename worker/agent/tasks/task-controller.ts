@@ -107,7 +107,7 @@ export class TaskController implements Controller {
       await this.d.containers.start(r.Id);
     } catch (err) {
       if ((err as { httpStatus?: number }).httpStatus === 304) return;
-      this.startError = (err as Error).message;
+      this.startError = `starting container failed: ${(err as Error).message}`;
     }
   }
 

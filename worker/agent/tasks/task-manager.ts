@@ -143,7 +143,10 @@ export class TaskManager {
 
   private track(id: string, p: Promise<void>): void {
     const done = p
-      .catch((err) => this.log.warn('task removal failed', { task: id, err }))
+      .catch((err) => {
+        this.log.warn('task removal failed; retried at the next assignments', { task: id, err });
+        this.adoptable.add(id);
+      })
       .finally(() => {
         if (this.removing.get(id) === done) this.removing.delete(id);
       });
