@@ -23,10 +23,12 @@ export function parseConstraint(text: string): Constraint {
   const key = m[1].toLowerCase();
   const known =
     ['node.id', 'node.hostname', 'node.role', 'node.platform.os', 'node.platform.arch'].includes(key) ||
-    (/^(node|engine)\.labels\../.test(key));
+    /^(node|engine)\.labels\../.test(key);
   if (!known) throw new InvalidConstraintError(text);
   // Label names keep their case; only the prefix is case-insensitive.
-  const k = key.includes('.labels.') ? key.slice(0, key.indexOf('.labels.') + 8) + m[1].slice(key.indexOf('.labels.') + 8) : key;
+  const k = key.includes('.labels.')
+    ? key.slice(0, key.indexOf('.labels.') + 8) + m[1].slice(key.indexOf('.labels.') + 8)
+    : key;
   return { key: k, op: m[2] as '==' | '!=', value: m[3] };
 }
 

@@ -37,7 +37,13 @@ export class GlobalOrchestrator extends ServiceOrchestrator {
       const node = t.NodeID ? nodes.get(t.NodeID) : undefined;
       if (!keepsTasks(node, service)) this.restarts.restart(tx, service, t, node, false);
       else if (isTerminal(t.Status.State))
-        this.restarts.restart(tx, service, t, node, node!.Status.State === 'ready' && node!.Spec.Availability === 'active');
+        this.restarts.restart(
+          tx,
+          service,
+          t,
+          node,
+          node!.Status.State === 'ready' && node!.Spec.Availability === 'active',
+        );
     }
     const tasks = tx.find('task', { serviceId: service.ID });
     this.restarts.startDue(tx, service, tasks);

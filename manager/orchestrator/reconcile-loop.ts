@@ -6,7 +6,14 @@
  * wake(). A watch that overflows or is reset starts over from a fresh view. stop() is
  * idempotent and waits for the pass in flight.
  */
-import { SequenceConflictError, type MemoryStore, type ObjectEvent, type ReadTx, type Watcher, type WatchFilter } from '../../src/store';
+import {
+  SequenceConflictError,
+  type MemoryStore,
+  type ObjectEvent,
+  type ReadTx,
+  type Watcher,
+  type WatchFilter,
+} from '../../src/store';
 import { createLogger, type Logger } from '../../src/util';
 import { systemClock, type Clock } from './clock';
 
@@ -66,7 +73,7 @@ export abstract class ReconcileLoop {
    * Tests call it after each write they make on behalf of other components.
    */
   async settled(): Promise<void> {
-    for (let quiet = 0; quiet < 3; ) {
+    for (let quiet = 0; quiet < 3;) {
       await new Promise<void>((r) => setImmediate(r));
       const busy = this.pass !== undefined || this.scheduled || (this.watcher?.pending ?? 0) > 0;
       quiet = busy ? 0 : quiet + 1;

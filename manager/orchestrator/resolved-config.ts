@@ -27,7 +27,8 @@ export interface ResolvedUpdateConfig {
   order: 'stop-first' | 'start-first';
 }
 
-const nsToMs = (ns: number | undefined, dflt: number) => (ns === undefined || ns === null ? dflt : Math.max(0, ns / 1e6));
+const nsToMs = (ns: number | undefined, dflt: number) =>
+  ns === undefined || ns === null ? dflt : Math.max(0, ns / 1e6);
 
 export function resolveRestartPolicy(p: RestartPolicy | undefined): ResolvedRestartPolicy {
   return {

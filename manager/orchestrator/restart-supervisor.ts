@@ -80,7 +80,13 @@ export class RestartSupervisor {
    * only once `oldTaskId` has stopped. The move happens in the owner's next reconcile after
    * the time (startDue).
    */
-  delayStart(serviceId: string, taskId: string, oldTaskId: string | undefined, delayMs: number, waitStop: boolean): void {
+  delayStart(
+    serviceId: string,
+    taskId: string,
+    oldTaskId: string | undefined,
+    delayMs: number,
+    waitStop: boolean,
+  ): void {
     this.pending.set(taskId, { serviceId, oldTaskId, dueMs: this.opts.now() + delayMs, waitStop });
     this.opts.onDue(serviceId, delayMs);
   }
@@ -147,8 +153,15 @@ export class RestartSupervisor {
     const made = Date.parse(t.Status.Timestamp ?? '') || now;
     const delay = resolveRestartPolicy(t.Spec.RestartPolicy).delayMs;
     const key = instanceKey(t);
-    const old = tasks.find((o) => o.ID !== t.ID && instanceKey(o) === key && !isDesiredLive(o.DesiredState) && !isTerminal(o.Status.State));
-    const p: PendingStart = { serviceId: t.ServiceID, oldTaskId: old?.ID, dueMs: made + delay, waitStop: old !== undefined };
+    const old = tasks.find(
+      (o) => o.ID !== t.ID && instanceKey(o) === key && !isDesiredLive(o.DesiredState) && !isTerminal(o.Status.State),
+    );
+    const p: PendingStart = {
+      serviceId: t.ServiceID,
+      oldTaskId: old?.ID,
+      dueMs: made + delay,
+      waitStop: old !== undefined,
+    };
     this.pending.set(t.ID, p);
     if (p.dueMs > now) this.opts.onDue(t.ServiceID, p.dueMs - now);
     return p;

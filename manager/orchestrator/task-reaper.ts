@@ -70,13 +70,14 @@ export class TaskReaper extends ReconcileLoop {
       gone.add(t.ID);
       tx.delete('task', t.ID);
     };
-    const stopped = (t: TaskObject) => !isDesiredLive(t.DesiredState) && (isTerminal(t.Status.State) || stateBefore(t.Status.State, 'assigned'));
+    const stopped = (t: TaskObject) =>
+      !isDesiredLive(t.DesiredState) && (isTerminal(t.Status.State) || stateBefore(t.Status.State, 'assigned'));
     for (const t of tasks) {
       if (t.DesiredState === 'remove' && stopped(t)) del(t);
       else if (!service && isTerminal(t.Status.State)) del(t);
     }
     if (!service) return;
-    const replicas = service.Spec.Mode?.Global ? undefined : service.Spec.Mode?.Replicated?.Replicas ?? 1;
+    const replicas = service.Spec.Mode?.Global ? undefined : (service.Spec.Mode?.Replicated?.Replicas ?? 1);
     const bySlot = new Map<string, TaskObject[]>();
     for (const t of tasks) {
       if (gone.has(t.ID)) continue;

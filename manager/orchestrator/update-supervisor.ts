@@ -85,11 +85,12 @@ export class UpdateSupervisor {
         if (state === 'updating' || state === 'rollback_started') this.complete(tx, service.ID, now);
         return;
       }
-      if (state !== 'updating' && state !== 'rollback_started') this.setStatus(tx, service.ID, {
-        State: 'updating',
-        StartedAt: iso(now),
-        Message: 'update in progress',
-      });
+      if (state !== 'updating' && state !== 'rollback_started')
+        this.setStatus(tx, service.ID, {
+          State: 'updating',
+          StartedAt: iso(now),
+          Message: 'update in progress',
+        });
       u = {
         spec,
         config: updateConfigOf(service),
@@ -163,7 +164,13 @@ export class UpdateSupervisor {
     return false;
   }
 
-  private advanceWorkers(tx: WriteTx, u: ServiceUpdate, service: ServiceObject, slots: readonly Slot[], now: number): void {
+  private advanceWorkers(
+    tx: WriteTx,
+    u: ServiceUpdate,
+    service: ServiceObject,
+    slots: readonly Slot[],
+    now: number,
+  ): void {
     for (const [key, w] of u.workers) {
       if (w.freeAtMs === undefined) {
         const t = tx.get('task', w.taskId);
@@ -181,7 +188,8 @@ export class UpdateSupervisor {
 
   private updateSlot(tx: WriteTx, u: ServiceUpdate, service: ServiceObject, s: Slot): void {
     const clean = s.tasks.filter((t) => !isTaskDirty(service, t));
-    const keep = clean.find((t) => t.DesiredState === 'running') ?? clean.find((t) => stateBefore(t.DesiredState, 'running'));
+    const keep =
+      clean.find((t) => t.DesiredState === 'running') ?? clean.find((t) => stateBefore(t.DesiredState, 'running'));
     if (keep) {
       // The slot already has a task with the new spec: the others go.
       let old: TaskObject | undefined;
@@ -236,7 +244,11 @@ export class UpdateSupervisor {
     const next = structuredClone(cur);
     if (!cur.PreviousSpec) {
       // Nothing to go back to: stop where we are, as a pause says.
-      next.UpdateStatus = { ...(cur.UpdateStatus ?? {}), State: 'paused', Message: message.replace('rolled back', 'paused') };
+      next.UpdateStatus = {
+        ...(cur.UpdateStatus ?? {}),
+        State: 'paused',
+        Message: message.replace('rolled back', 'paused'),
+      };
       tx.update('service', next);
       return;
     }

@@ -29,7 +29,10 @@ describe('orchestrator: constraint enforcer', () => {
     const refill = h.live('db').find((t) => t.Slot === onA.Slot)!;
     assert.notEqual(refill.ID, onA.ID);
     assert.equal(refill.NodeID, undefined, 'for the scheduler to place');
-    assert.ok(h.live('db').find((t) => t.NodeID === 'b'), 'b keeps its task');
+    assert.ok(
+      h.live('db').find((t) => t.NodeID === 'b'),
+      'b keeps its task',
+    );
   });
 
   it('a role change that breaks node.role constraints', async () => {
@@ -56,7 +59,11 @@ describe('orchestrator: constraint enforcer', () => {
     const node = {
       ID: 'n1',
       Spec: { Role: 'manager', Availability: 'active', Labels: { Zone: 'East' } },
-      Description: { Hostname: 'host1', Platform: { OS: 'linux', Architecture: 'x86_64' }, Engine: { Labels: { gpu: 'yes' } } },
+      Description: {
+        Hostname: 'host1',
+        Platform: { OS: 'linux', Architecture: 'x86_64' },
+        Engine: { Labels: { gpu: 'yes' } },
+      },
       Status: { State: 'ready' },
     } as unknown as NodeObject;
     assert.ok(matchConstraints(['node.id==n1', 'node.hostname==HOST1', 'node.role==manager'], node));

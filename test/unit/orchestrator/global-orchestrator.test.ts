@@ -52,7 +52,10 @@ describe('orchestrator: global', () => {
     await h.createService({
       Name: 'mon',
       Mode: { Global: {} },
-      TaskTemplate: { ContainerSpec: { Image: 'x' }, Placement: { Constraints: ['node.labels.zone==x', 'node.role!=worker'] } },
+      TaskTemplate: {
+        ContainerSpec: { Image: 'x' },
+        Placement: { Constraints: ['node.labels.zone==x', 'node.role!=worker'] },
+      },
     });
     assert.deepEqual(nodesOf(), ['m']);
     await h.editNode('m', (n) => (n.Spec.Labels = {}));
@@ -60,7 +63,11 @@ describe('orchestrator: global', () => {
   });
 
   it('restarts a failed task on its node after the delay', async () => {
-    await h.createService({ Name: 'mon', Mode: { Global: {} }, TaskTemplate: { ContainerSpec: { Image: 'x' }, RestartPolicy: { Delay: 1e9 } } });
+    await h.createService({
+      Name: 'mon',
+      Mode: { Global: {} },
+      TaskTemplate: { ContainerSpec: { Image: 'x' }, RestartPolicy: { Delay: 1e9 } },
+    });
     await h.agents();
     const onA = h.live('mon')[0];
     await h.setState(onA.ID, 'failed');

@@ -16,7 +16,15 @@ import { FakeClock } from './fake-clock';
 
 export type Component = 'replicated' | 'global' | 'reaper' | 'enforcer';
 
-const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return quiet; } };
+const quiet = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return quiet;
+  },
+};
 
 export class Harness {
   readonly clock = new FakeClock();
@@ -67,7 +75,14 @@ export class Harness {
     await this.settle();
   }
 
-  async addNode(id: string, opts: Partial<{ labels: Record<string, string>; role: 'worker' | 'manager'; state: NodeObject['Status']['State'] }> = {}): Promise<void> {
+  async addNode(
+    id: string,
+    opts: Partial<{
+      labels: Record<string, string>;
+      role: 'worker' | 'manager';
+      state: NodeObject['Status']['State'];
+    }> = {},
+  ): Promise<void> {
     await this.store.update((tx) =>
       tx.create('node', {
         ID: id,
@@ -122,7 +137,11 @@ export class Harness {
   /** Live tasks (desired running or about to be) by slot/node, sorted. */
   live(serviceId: string): TaskObject[] {
     return this.tasks(serviceId)
-      .filter((t) => ['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running'].includes(t.DesiredState))
+      .filter((t) =>
+        ['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running'].includes(
+          t.DesiredState,
+        ),
+      )
       .sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0) || (a.NodeID ?? '').localeCompare(b.NodeID ?? ''));
   }
 
@@ -141,9 +160,16 @@ export class Harness {
    * ready active nodes); tasks desired running become running (or `fail` says failed); tasks
    * desired stopped that still run report shutdown.
    */
-  async agents(opts: { fail?: (t: TaskObject) => boolean; nodes?: string[]; stopOnly?: boolean; runOnly?: boolean } = {}): Promise<void> {
+  async agents(
+    opts: { fail?: (t: TaskObject) => boolean; nodes?: string[]; stopOnly?: boolean; runOnly?: boolean } = {},
+  ): Promise<void> {
     await this.store.update((tx) => {
-      const nodes = opts.nodes ?? tx.find('node', { where: (n) => n.Status.State === 'ready' && n.Spec.Availability === 'active' }).map((n) => n.ID).sort();
+      const nodes =
+        opts.nodes ??
+        tx
+          .find('node', { where: (n) => n.Status.State === 'ready' && n.Spec.Availability === 'active' })
+          .map((n) => n.ID)
+          .sort();
       for (const t0 of tx.find('task')) {
         const t = structuredClone(t0);
         let changed = false;

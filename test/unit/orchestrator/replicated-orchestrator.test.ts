@@ -11,7 +11,10 @@ describe('orchestrator: replicated', () => {
   it('creates one task per slot 1..N, shaped as Docker and swarmkit make them', async () => {
     await h.createService({ Name: 'web', Labels: { tier: 'front' }, Mode: { Replicated: { Replicas: 3 } } });
     const tasks = h.live('web');
-    assert.deepEqual(tasks.map((t) => t.Slot), [1, 2, 3]);
+    assert.deepEqual(
+      tasks.map((t) => t.Slot),
+      [1, 2, 3],
+    );
     const svc = h.service('web');
     for (const t of tasks) {
       assert.equal(t.ServiceID, 'web');
@@ -39,7 +42,10 @@ describe('orchestrator: replicated', () => {
   it('scales up into the next free slots', async () => {
     await h.createService({ Name: 'web', Mode: { Replicated: { Replicas: 2 } } });
     await h.updateService('web', (s) => (s.Mode = { Replicated: { Replicas: 5 } }));
-    assert.deepEqual(h.live('web').map((t) => t.Slot), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      h.live('web').map((t) => t.Slot),
+      [1, 2, 3, 4, 5],
+    );
   });
 
   it('scales down by shutting down the highest slots', async () => {
@@ -47,12 +53,21 @@ describe('orchestrator: replicated', () => {
     await h.createService({ Name: 'web', Mode: { Replicated: { Replicas: 5 } } });
     await h.agents();
     await h.updateService('web', (s) => (s.Mode = { Replicated: { Replicas: 3 } }));
-    assert.deepEqual(h.live('web').map((t) => t.Slot), [1, 2, 3]);
+    assert.deepEqual(
+      h.live('web').map((t) => t.Slot),
+      [1, 2, 3],
+    );
     const down = h.tasks('web').filter((t) => t.DesiredState === 'shutdown');
     assert.deepEqual(down.map((t) => t.Slot).sort(), [4, 5]);
     // Once stopped, the scaled-away slots go (the reaper).
     await h.agents();
-    assert.deepEqual(h.tasks('web').map((t) => t.Slot).sort(), [1, 2, 3]);
+    assert.deepEqual(
+      h
+        .tasks('web')
+        .map((t) => t.Slot)
+        .sort(),
+      [1, 2, 3],
+    );
   });
 
   it('scales down on the nodes that hold the most tasks first', async () => {
@@ -61,10 +76,19 @@ describe('orchestrator: replicated', () => {
     await h.createService({ Name: 'web', Mode: { Replicated: { Replicas: 4 } } });
     // Slots 1-3 on a, slot 4 on b.
     await h.agents({ nodes: ['a', 'a', 'a', 'b'] });
-    assert.deepEqual(h.live('web').map((t) => t.NodeID), ['a', 'a', 'a', 'b']);
+    assert.deepEqual(
+      h.live('web').map((t) => t.NodeID),
+      ['a', 'a', 'a', 'b'],
+    );
     await h.updateService('web', (s) => (s.Mode = { Replicated: { Replicas: 2 } }));
     const live = h.live('web');
-    assert.deepEqual(live.map((t) => [t.Slot, t.NodeID]), [[1, 'a'], [4, 'b']]);
+    assert.deepEqual(
+      live.map((t) => [t.Slot, t.NodeID]),
+      [
+        [1, 'a'],
+        [4, 'b'],
+      ],
+    );
   });
 
   it('keeps running slots before ones that are not running yet', async () => {
@@ -73,7 +97,10 @@ describe('orchestrator: replicated', () => {
     await h.agents();
     await h.setState(h.live('web')[0].ID, 'starting'); // slot 1 is not running
     await h.updateService('web', (s) => (s.Mode = { Replicated: { Replicas: 2 } }));
-    assert.deepEqual(h.live('web').map((t) => t.Slot), [2, 3]);
+    assert.deepEqual(
+      h.live('web').map((t) => t.Slot),
+      [2, 3],
+    );
   });
 
   it('a deleted service has its tasks set to remove, then reaped once stopped', async () => {
@@ -82,7 +109,10 @@ describe('orchestrator: replicated', () => {
     await h.agents();
     await h.store.update((tx) => tx.delete('service', 'web'));
     await h.settle();
-    assert.deepEqual(h.tasks('web').map((t) => t.DesiredState), ['remove', 'remove', 'remove']);
+    assert.deepEqual(
+      h.tasks('web').map((t) => t.DesiredState),
+      ['remove', 'remove', 'remove'],
+    );
     await h.agents();
     assert.equal(h.tasks('web').length, 0);
   });

@@ -19,7 +19,10 @@ describe('orchestrator: task reaper', () => {
   }
 
   it('keeps 5 tasks per slot by default, deleting the oldest stopped ones', async () => {
-    await h.createService({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: 'x' }, RestartPolicy: { Delay: 0 } } });
+    await h.createService({
+      Name: 'web',
+      TaskTemplate: { ContainerSpec: { Image: 'x' }, RestartPolicy: { Delay: 0 } },
+    });
     await h.agents();
     const first = h.live('web')[0].ID;
     await failTimes(8);
@@ -30,15 +33,23 @@ describe('orchestrator: task reaper', () => {
   });
 
   it('follows the cluster TaskHistoryRetentionLimit', async () => {
-    await h.store.update((tx) => tx.create('cluster', { ID: 'c', Spec: { Name: 'default', Orchestration: { TaskHistoryRetentionLimit: 2 } } }));
-    await h.createService({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: 'x' }, RestartPolicy: { Delay: 0 } } });
+    await h.store.update((tx) =>
+      tx.create('cluster', { ID: 'c', Spec: { Name: 'default', Orchestration: { TaskHistoryRetentionLimit: 2 } } }),
+    );
+    await h.createService({
+      Name: 'web',
+      TaskTemplate: { ContainerSpec: { Image: 'x' }, RestartPolicy: { Delay: 0 } },
+    });
     await h.agents();
     await failTimes(4);
     assert.equal(h.tasks('web').length, 2);
   });
 
   it('keeps MaxAttempts + 1 when that is more', async () => {
-    await h.createService({ Name: 'web', TaskTemplate: { ContainerSpec: { Image: 'x' }, RestartPolicy: { Delay: 0, MaxAttempts: 6 } } });
+    await h.createService({
+      Name: 'web',
+      TaskTemplate: { ContainerSpec: { Image: 'x' }, RestartPolicy: { Delay: 0, MaxAttempts: 6 } },
+    });
     await h.agents();
     await failTimes(6);
     assert.equal(h.tasks('web').length, 7);

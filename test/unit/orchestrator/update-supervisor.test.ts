@@ -36,7 +36,11 @@ describe('orchestrator: rolling updates', () => {
     assert.equal(st.Message, 'update in progress');
     assert.equal(st.StartedAt, new Date(h.clock.now()).toISOString());
     const rounds: number[] = [];
-    for (let round = 0; round < 10 && h.live('web').some((t) => image(t) !== 'web:2' || t.Status.State !== 'running'); round++) {
+    for (
+      let round = 0;
+      round < 10 && h.live('web').some((t) => image(t) !== 'web:2' || t.Status.State !== 'running');
+      round++
+    ) {
       const fresh = h.live('web').filter((t) => image(t) === 'web:2' && t.Status.State !== 'running');
       rounds.push(fresh.length);
       assert.ok(fresh.length <= 2, 'at most 2 slots in flight');
@@ -50,7 +54,10 @@ describe('orchestrator: rolling updates', () => {
     }
     assert.deepEqual(rounds, [2, 2, 2]);
     assert.ok(h.live('web').every((t) => image(t) === 'web:2' && t.Status.State === 'running'));
-    assert.deepEqual(h.live('web').map((t) => t.Slot), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      h.live('web').map((t) => t.Slot),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.equal(h.service('web').UpdateStatus!.State, 'updating', 'monitoring the last batch');
     await h.advance(1000);
     const done = h.service('web').UpdateStatus!;
@@ -145,7 +152,10 @@ describe('orchestrator: rolling updates', () => {
   });
 
   it('a failure rolls back to PreviousSpec: rollback_started, old tasks back with RollbackConfig, rollback_completed', async () => {
-    await service({ Parallelism: 2, Monitor: 2 * SEC, FailureAction: 'rollback' }, 6, { Parallelism: 0, Monitor: 1 * SEC });
+    await service({ Parallelism: 2, Monitor: 2 * SEC, FailureAction: 'rollback' }, 6, {
+      Parallelism: 0,
+      Monitor: 1 * SEC,
+    });
     const original = structuredClone(h.service('web').Spec);
     await setImage('web:bad');
     assert.equal(h.service('web').UpdateStatus!.State, 'updating');
@@ -171,7 +181,11 @@ describe('orchestrator: rolling updates', () => {
   });
 
   it('a failing rollback pauses as rollback_paused', async () => {
-    await service({ Parallelism: 1, Monitor: 1 * SEC, FailureAction: 'rollback' }, 2, { Parallelism: 1, Monitor: 1 * SEC, FailureAction: 'rollback' });
+    await service({ Parallelism: 1, Monitor: 1 * SEC, FailureAction: 'rollback' }, 2, {
+      Parallelism: 1,
+      Monitor: 1 * SEC,
+      FailureAction: 'rollback',
+    });
     await setImage('web:bad');
     await h.agents({ stopOnly: true });
     await h.agents({ fail: () => true });
@@ -199,7 +213,11 @@ describe('orchestrator: rolling updates', () => {
     await h.agents({ stopOnly: true });
     await h.restart();
     assert.equal(h.service('web').UpdateStatus!.State, 'updating');
-    assert.equal(h.live('web').filter((t) => image(t) === 'web:2').length, 2, 'no extra slot started by the new leader');
+    assert.equal(
+      h.live('web').filter((t) => image(t) === 'web:2').length,
+      2,
+      'no extra slot started by the new leader',
+    );
     for (let i = 0; i < 6; i++) await h.agents();
     assert.ok(h.live('web').every((t) => image(t) === 'web:2' && t.Status.State === 'running'));
     assert.equal(h.live('web').length, 6);
