@@ -92,6 +92,7 @@ export class Manager {
       isLeader: () => this.raft.isLeader(),
       leaderAddr: () => this.leaderAddr(),
       managers: () => this.managers(),
+      isRaftMember: (raftId) => this.view().members.has(raftId),
       logger: o.logger.child('dispatcher'),
     });
     this.server = new ClusterServer({

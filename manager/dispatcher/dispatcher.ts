@@ -29,6 +29,8 @@ export interface DispatcherDeps {
   isLeader(): boolean;
   leaderAddr(): string;
   managers(): ManagerPeer[];
+  /** Whether a raft id is a current voter or learner. */
+  isRaftMember(raftId: number): boolean;
   readonly logger: Logger;
   /** Clock, ms; default Date.now (tests feed their own). */
   now?: () => number;
@@ -139,6 +141,12 @@ export class Dispatcher {
     await this.d.store.update((tx) => {
       const n = tx.get('node', nodeId) as StoredNode | undefined;
       if (!n) return;
+      const desc = description ? { ...description, TLSInfo: n.Description?.TLSInfo } : n.Description;
+      const unchanged =
+        n.Status.State === 'ready' &&
+        (!addr || n.Status.Addr === addr) &&
+        JSON.stringify(desc) === JSON.stringify(n.Description);
+      if (unchanged) return; // fewer writes, fewer stale ?version= for clients
       const next = structuredClone(n) as NodeObject;
       next.Status = { State: 'ready', Addr: addr || n.Status.Addr || '' };
       if (description) next.Description = { ...description, TLSInfo: n.Description?.TLSInfo };
@@ -182,10 +190,20 @@ export class Dispatcher {
       this.send(s.ws, { type: 'removed' });
       s.ws.close(1000, 'node removed');
       this.sessions.delete(ev.object.ID);
-    } else if (ev.object.Spec.Role !== s.role) {
-      s.role = ev.object.Spec.Role;
-      this.send(s.ws, { type: 'role', role: s.role });
-    }
+    } else this.pushRole(s, ev.object);
+  }
+
+  /**
+   * Tells a node its new role. A demoted manager hears it only once raft no longer counts it:
+   * stopping its raft member before the removal commits could leave the removal without a
+   * quorum (two managers going to one).
+   */
+  private pushRole(s: Session, n: StoredNode): void {
+    if (n.Spec.Role === s.role) return;
+    const raftId = n.Internal?.raftId;
+    if (n.Spec.Role === 'worker' && raftId && this.d.isRaftMember(raftId)) return;
+    s.role = n.Spec.Role;
+    this.send(s.ws, { type: 'role', role: s.role });
   }
 
   private pushManagers(): void {
@@ -207,6 +225,12 @@ export class Dispatcher {
         this.sessions.delete(s.nodeId);
       }
     }
+    this.d.store.view((tx) => {
+      for (const s of this.sessions.values()) {
+        const n = tx.get('node', s.nodeId) as StoredNode | undefined;
+        if (n) this.pushRole(s, n);
+      }
+    });
     if (now - this.leaderSince < limit) return; // a new leader gives every node a full grace first
     const down = this.d.store.view((tx) =>
       tx.find('node').filter((n) => n.Status.State !== 'down' && !this.sessions.has(n.ID)),
