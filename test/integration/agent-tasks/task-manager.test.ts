@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import type { TaskState, TaskStatus } from '../../../src/api';
 import {
   TASK_ID_LABEL,
@@ -94,6 +95,10 @@ describe('TaskManager (real daemon, containerd, runc)', function () {
 
   after(async () => {
     await mgr?.stop();
+    // A failed test may leave a task's secrets tmpfs mounted in the data root the daemon deletes.
+    const tasksDir = td ? path.join(td.dataRoot, 'tasks') : '';
+    if (tasksDir && existsSync(tasksDir))
+      for (const id of readdirSync(tasksDir)) await new TaskFiles(td.dataRoot, id).remove().catch(() => undefined);
     await td?.stop();
   });
 
