@@ -207,8 +207,11 @@ export class ExecService {
       const started = await client.tasks.start(r.Id, x.id).catch((err: unknown) => {
         throw startFailure(err);
       });
-      x.running = true;
-      x.pid = started.pid;
+      // A short command can exit (and its exit be recorded) before Start returns.
+      if (x.exitCode === null) {
+        x.running = true;
+        x.pid = started.pid;
+      }
       x.markLaunched();
       if (s.tty && s.consoleSize)
         await client.tasks.resizePty(r.Id, s.consoleSize.width, s.consoleSize.height, x.id).catch(() => undefined);
