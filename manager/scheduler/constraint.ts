@@ -23,8 +23,12 @@ export interface Constraint {
   readonly value: string;
   /** Lower-cased value, compared against lower-cased node fields. */
   readonly folded: string;
+  /** Lower-cased key, read once here rather than on every node checked. */
+  readonly lkey: string;
   /** For node.ip: the address or subnet; undefined when the value is neither (matches no node). */
   readonly ipSet?: BlockList;
+  /** The node field compared, chosen once at parse time; undefined for node.ip and unknown keys. */
+  readonly read?: (n: NodeObject) => string;
 }
 
 /**
@@ -43,8 +47,9 @@ function parseOne(e: string): Constraint {
     if (!KEY_RE.test(key)) throw new InvalidArgumentError(`key '${key}' is invalid`);
     const value = e.slice(at + op.length).trim();
     if (!VALUE_RE.test(value)) throw new InvalidArgumentError(`value '${value}' is invalid`);
-    const c: Constraint = { key, op, value, folded: value.toLowerCase() };
-    return key.toLowerCase() === 'node.ip' ? { ...c, ipSet: ipSetOf(value) } : c;
+    const lkey = key.toLowerCase();
+    const c: Constraint = { key, op, value, folded: value.toLowerCase(), lkey, read: readerOf(key, lkey) };
+    return lkey === 'node.ip' ? { ...c, ipSet: ipSetOf(value) } : c;
   }
   throw new InvalidArgumentError(`constraint expected one operator from ${OPERATORS.join(', ')}`);
 }
@@ -72,35 +77,41 @@ export function nodeMatches(constraints: readonly Constraint[], node: NodeObject
   return true;
 }
 
-function matchOne(c: Constraint, n: NodeObject): boolean {
-  const key = c.key.toLowerCase();
-  switch (key) {
-    case 'node.id':
-      return test(c, n.ID);
-    case 'node.hostname':
-      return test(c, n.Description?.Hostname ?? '');
-    case 'node.role':
-      return test(c, n.Spec.Role);
-    case 'node.platform.os':
-      return test(c, n.Description?.Platform?.OS ?? '');
-    case 'node.platform.arch':
-      return test(c, n.Description?.Platform?.Architecture ?? '');
-    case 'node.ip': {
-      if (!c.ipSet) return false;
-      const addr = n.Status.Addr ?? '';
-      const fam = isIP(addr);
-      const inside = fam !== 0 && c.ipSet.check(addr, fam === 6 ? 'ipv6' : 'ipv4');
-      return c.op === '==' ? inside : !inside;
-    }
+type Read = (n: NodeObject) => string;
+
+const FIELDS: Record<string, Read> = {
+  'node.id': (n) => n.ID,
+  'node.hostname': (n) => n.Description?.Hostname ?? '',
+  'node.role': (n) => n.Spec.Role,
+  'node.platform.os': (n) => n.Description?.Platform?.OS ?? '',
+  'node.platform.arch': (n) => n.Description?.Platform?.Architecture ?? '',
+};
+
+/** The node field a key reads (labels: the empty value when missing); undefined for an unknown key. */
+function readerOf(key: string, lkey: string): Read | undefined {
+  const f = FIELDS[lkey];
+  if (f) return f;
+  if (lkey.length > NODE_LABEL_PREFIX.length && lkey.startsWith(NODE_LABEL_PREFIX)) {
+    const label = key.slice(NODE_LABEL_PREFIX.length);
+    return (n) => n.Spec.Labels?.[label] ?? '';
   }
-  if (key.length > NODE_LABEL_PREFIX.length && key.startsWith(NODE_LABEL_PREFIX))
-    return test(c, n.Spec.Labels?.[c.key.slice(NODE_LABEL_PREFIX.length)] ?? '');
-  if (key.length > ENGINE_LABEL_PREFIX.length && key.startsWith(ENGINE_LABEL_PREFIX))
-    return test(c, n.Description?.Engine?.Labels?.[c.key.slice(ENGINE_LABEL_PREFIX.length)] ?? '');
-  return false;
+  if (lkey.length > ENGINE_LABEL_PREFIX.length && lkey.startsWith(ENGINE_LABEL_PREFIX)) {
+    const label = key.slice(ENGINE_LABEL_PREFIX.length);
+    return (n) => n.Description?.Engine?.Labels?.[label] ?? '';
+  }
+  return undefined;
+}
+
+function matchOne(c: Constraint, n: NodeObject): boolean {
+  if (c.read) return test(c, c.read(n));
+  if (c.lkey !== 'node.ip' || !c.ipSet) return false;
+  const addr = n.Status.Addr ?? '';
+  const fam = isIP(addr);
+  const inside = fam !== 0 && c.ipSet.check(addr, fam === 6 ? 'ipv6' : 'ipv4');
+  return c.op === '==' ? inside : !inside;
 }
 
 function test(c: Constraint, what: string): boolean {
-  const eq = what.length === c.folded.length && what.toLowerCase() === c.folded;
+  const eq = what === c.value || (what.length === c.folded.length && what.toLowerCase() === c.folded);
   return c.op === '==' ? eq : !eq;
 }

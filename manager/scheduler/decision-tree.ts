@@ -65,6 +65,8 @@ export function buildTree(
   maxAssignments: number,
   meets: (n: NodeInfo) => boolean,
   cmp: NodeCompare,
+  /** Called on each node before it is counted or compared: loads its rank fields (rankServiceTasks is then used as its task count). */
+  visit?: (n: NodeInfo) => void,
 ): DecisionTree {
   const root = new DecisionTree();
   if (maxAssignments <= 0) return root;
@@ -74,7 +76,11 @@ export function buildTree(
     if (v) levels.push(v);
   }
   for (const n of nodes) {
-    const own = n.serviceTasks(serviceId);
+    let own: number;
+    if (visit) {
+      visit(n);
+      own = n.rankServiceTasks;
+    } else own = n.serviceTasks(serviceId);
     let tree = root;
     for (const valueOf of levels) {
       tree.tasks += own;

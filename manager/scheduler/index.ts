@@ -18,7 +18,7 @@ export { PlatformFilter } from './platform-filter';
 export { HostPortFilter } from './host-port-filter';
 export { MaxReplicasFilter } from './max-replicas-filter';
 export { parseConstraints, nodeMatches, type Constraint } from './constraint';
-export { demandOf, demandKey, hostPortKeys, taskEndpointPorts, type TaskDemand, type PortsOf } from './task-demand';
+export { demandOf, sameDemand, hostPortKeys, taskEndpointPorts, type TaskDemand, type PortsOf } from './task-demand';
 export { buildTree, DecisionTree } from './decision-tree';
 export { nodeOrder, type NodeCompare } from './node-order';
 export { isUnassigned, isPreassigned } from './task-states';

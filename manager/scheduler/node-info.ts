@@ -30,6 +30,13 @@ export class NodeInfo {
   availableMemoryBytes = 0;
   readonly usedHostPorts = new Set<string>();
   private readonly failures = new Map<string, number[]>();
+  /**
+   * The ranking inputs of the group being placed (see node-order.ts): its service's active
+   * tasks here and the failure tier. A field read is what the hot comparison can afford;
+   * a Map lookup per comparison is not.
+   */
+  rankServiceTasks = 0;
+  rankFailureTier = 0;
 
   constructor(node: NodeObject) {
     this.node = node;

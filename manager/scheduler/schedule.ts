@@ -9,11 +9,11 @@
 import type { TaskObject } from '../../src/api';
 import { buildTree, type DecisionTree } from './decision-tree';
 import type { NodeInfo, TaskEntry } from './node-info';
-import { nodeOrder, type NodeCompare } from './node-order';
+import { compareRanked, rankFor, type NodeCompare } from './node-order';
 import type { NodeSet } from './node-set';
 import { Pipeline } from './pipeline';
 import { ASSIGNED_MESSAGE, PREASSIGNED_MESSAGE, type Plan } from './plan';
-import { demandKey, demandOf, hostPortKeys, taskEndpointPorts, type PortsOf, type TaskDemand } from './task-demand';
+import { demandOf, hostPortKeys, sameDemand, taskEndpointPorts, type PortsOf, type TaskDemand } from './task-demand';
 
 export interface ScheduleOptions {
   /** The time recent failures are counted back from, ms. Default 0 (only matters with failures recorded). */
@@ -35,7 +35,9 @@ export function schedule(tasks: Iterable<TaskObject>, nodes: NodeSet, opts: Sche
   const portsOf = opts.portsOf ?? taskEndpointPorts;
   const pipeline = opts.pipeline ?? new Pipeline();
   const plan: Plan = { assignments: [], pending: [] };
-  const groups = new Map<string, Group>();
+  const groups: Group[] = [];
+  // A service's groups: nearly always one, so finding a task's group is one comparison.
+  const byService = new Map<string, Group[]>();
   const preassigned: TaskObject[] = [];
   for (const t of tasks) {
     if (t.NodeID) {
@@ -43,13 +45,18 @@ export function schedule(tasks: Iterable<TaskObject>, nodes: NodeSet, opts: Sche
       continue;
     }
     const ports = hostPortKeys(portsOf(t));
-    const key = demandKey(t, ports);
-    const g = groups.get(key);
+    let mine = byService.get(t.ServiceID);
+    if (!mine) byService.set(t.ServiceID, (mine = []));
+    const g = mine.find((x) => sameDemand(x.demand, t, ports));
     if (g) g.tasks.push(t);
-    else groups.set(key, { demand: demandOf(t, ports), tasks: [t] });
+    else {
+      const ng = { demand: demandOf(t, ports), tasks: [t] };
+      mine.push(ng);
+      groups.push(ng);
+    }
   }
   for (const t of preassigned) confirmPreassigned(t, nodes, pipeline, portsOf, plan);
-  for (const g of groups.values()) new GroupPlacer(g, nodes, pipeline, nowMs, plan).run();
+  for (const g of groups) new GroupPlacer(g, nodes, pipeline, nowMs, plan).run();
   return plan;
 }
 
@@ -80,7 +87,7 @@ function confirmPreassigned(t: TaskObject, nodes: NodeSet, pipeline: Pipeline, p
 /** Places one group: the tree walk and node rotation of swarmkit's scheduler, in its order. */
 class GroupPlacer {
   private next = 0;
-  private readonly cmp: NodeCompare;
+  private readonly cmp: NodeCompare = compareRanked;
   private readonly entry: TaskEntry;
   private readonly meets: (n: NodeInfo) => boolean;
 
@@ -88,10 +95,9 @@ class GroupPlacer {
     private readonly g: Group,
     private readonly nodes: NodeSet,
     private readonly pipeline: Pipeline,
-    nowMs: number,
+    private readonly nowMs: number,
     private readonly plan: Plan,
   ) {
-    this.cmp = nodeOrder(g.demand.serviceId, nowMs);
     this.entry = entryOf(g.demand);
     this.meets = (n) => pipeline.process(n);
   }
@@ -106,6 +112,7 @@ class GroupPlacer {
       tasks.length,
       this.meets,
       this.cmp,
+      (n) => rankFor(n, demand.serviceId, this.nowMs),
     );
     this.onSubtree(tasks.length, tree);
     if (this.next === tasks.length) return;
@@ -176,7 +183,7 @@ class GroupPlacer {
   }
 
   private place(t: TaskObject, node: NodeInfo): void {
-    node.addTask(t.ID, this.entry);
+    if (node.addTask(t.ID, this.entry)) node.rankServiceTasks++;
     this.plan.assignments.push({
       taskId: t.ID,
       taskVersion: t.Version.Index,

@@ -29,19 +29,51 @@ export function hostPortKey(p: PortConfig): string {
   return `${p.Protocol ?? 'tcp'}/${p.PublishedPort}`;
 }
 
+const NO_PORTS: readonly string[] = Object.freeze([]);
+
 /** The host-mode published ports among `ports`, as keys. */
-export function hostPortKeys(ports: readonly PortConfig[] | undefined): string[] {
-  if (!ports || ports.length === 0) return [];
+export function hostPortKeys(ports: readonly PortConfig[] | undefined): readonly string[] {
+  if (!ports || ports.length === 0) return NO_PORTS;
   const out: string[] = [];
   for (const p of ports) if (p.PublishMode === 'host' && p.PublishedPort) out.push(hostPortKey(p));
-  return out;
+  return out.length ? out : NO_PORTS;
 }
 
-/** The key under which like tasks are grouped. */
-export function demandKey(t: TaskObject, hostPorts: readonly string[]): string {
+/**
+ * Whether `t` (with host ports `ports`) places exactly like the task `d` was read from: same
+ * service, placement, reservations and host ports. Compares field by field, allocating nothing,
+ * because it runs once per task of a pass.
+ */
+export function sameDemand(d: TaskDemand, t: TaskObject, ports: readonly string[]): boolean {
+  if (t.ServiceID !== d.serviceId) return false;
   const r = t.Spec.Resources?.Reservations;
-  const p = t.Spec.Placement;
-  return `${t.ServiceID}\u0000${p ? JSON.stringify(p) : ''}\u0000${r?.NanoCPUs ?? 0}/${r?.MemoryBytes ?? 0}\u0000${hostPorts.join(',')}`;
+  if ((r?.NanoCPUs ?? 0) !== d.nanoCpus || (r?.MemoryBytes ?? 0) !== d.memoryBytes) return false;
+  if (!sameStrings(ports, d.hostPorts)) return false;
+  const a = t.Spec.Placement;
+  const b = d.placement;
+  if (a === b) return true;
+  if (!a || !b) return isEmptyPlacement(a ?? b!);
+  if ((a.MaxReplicas ?? 0) !== (b.MaxReplicas ?? 0)) return false;
+  if (!sameStrings(a.Constraints ?? [], b.Constraints ?? [])) return false;
+  const pa = a.Preferences ?? [];
+  const pb = b.Preferences ?? [];
+  if (pa.length !== pb.length) return false;
+  for (let i = 0; i < pa.length; i++) if (pa[i]?.Spread?.SpreadDescriptor !== pb[i]?.Spread?.SpreadDescriptor) return false;
+  const fa = a.Platforms ?? [];
+  const fb = b.Platforms ?? [];
+  if (fa.length !== fb.length) return false;
+  for (let i = 0; i < fa.length; i++) if (fa[i]!.OS !== fb[i]!.OS || fa[i]!.Architecture !== fb[i]!.Architecture) return false;
+  return true;
+}
+
+function isEmptyPlacement(p: Placement): boolean {
+  return !p.Constraints?.length && !p.Preferences?.length && !p.MaxReplicas && !p.Platforms?.length;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function demandOf(t: TaskObject, hostPorts: readonly string[]): TaskDemand {
