@@ -112,11 +112,13 @@ export class Scheduler {
       this.resync();
       try {
         await this.consume(this.watcher!);
+        break; // stopped, or the store was closed: nothing more will come
       } catch (err) {
         // An overflowed or reset watch: start over from a fresh view, as swarmkit's Run does.
         this.o.logger?.warn('scheduler: watch ended, resyncing', { err });
       }
     }
+    this.running = false;
     this.clearTimer();
   }
 

@@ -121,4 +121,17 @@ describe('scheduler: Scheduler', () => {
     await sched.idle();
     assert.equal(allTasks(store)[0]!.NodeID, 'n1', 'a restart picks it up');
   });
+
+  it('resyncs after its watch overflows, and ends when the store closes', async () => {
+    const small = new MemoryStore({ watchQueueLimit: 3 });
+    const s = new Scheduler({ store: small, debounceMs: 1 });
+    await put(small, [node('n1'), node('n2')]);
+    s.start();
+    await s.idle();
+    await put(small, [], tasks(10)); // 10 events + commit in one batch: more than the watcher may hold
+    await s.idle();
+    assert.deepEqual(countByNode(small), { n1: 5, n2: 5 });
+    small.close();
+    await s.stop();
+  });
 });
