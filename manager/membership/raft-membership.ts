@@ -59,7 +59,7 @@ export class RaftMembership {
       const conf = this.d.raft.confState();
       const taken = new Set([...conf.voters, ...conf.learners]);
       let raftId = 0;
-      do raftId = randomInt(1, 0xffff_ffff);
+      do raftId = randomInt(1, 0x7fff_ffff);
       while (taken.has(raftId));
       await this.d.store.update((tx) => {
         const n = tx.get('node', nodeId) as StoredNode | undefined;

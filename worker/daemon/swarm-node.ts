@@ -123,7 +123,7 @@ export class SwarmNode implements SwarmControl {
       const advertiseAddr = resolveAdvertiseAddr(req.AdvertiseAddr, listenAddr);
       const clusterId = generateNodeId();
       const nodeId = generateNodeId();
-      const raftId = randomInt(1, 0xffff_ffff);
+      const raftId = randomInt(1, 0x7fff_ffff);
       const { ca, material } = CertificateAuthority.create();
       const csr = createCsr();
       const host = advertiseAddr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
