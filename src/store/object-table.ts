@@ -45,7 +45,10 @@ export class ObjectTable {
   /** Inserts or replaces the object with this ID. */
   put(obj: AnyObject): void {
     const old = this.byId.get(obj.ID);
-    if (old) this.unindex(old);
+    // A replaced object keeps its ID, so the prefix index stays as it is: re-sorting it on
+    // every update made bulk task updates quadratic.
+    if (old) this.unindex(old, false);
+    else this.prefix.add(obj.ID);
     this.byId.set(obj.ID, obj);
     this.index(obj);
   }
@@ -53,7 +56,7 @@ export class ObjectTable {
   remove(id: string): AnyObject | undefined {
     const old = this.byId.get(id);
     if (!old) return undefined;
-    this.unindex(old);
+    this.unindex(old, true);
     this.byId.delete(id);
     return old;
   }
@@ -89,9 +92,9 @@ export class ObjectTable {
     return this.byNode.get(nodeId) ?? EMPTY;
   }
 
+  /** Every index but the prefix one, which only an insert or a removal changes. */
   private index(o: AnyObject): void {
     const id = o.ID;
-    this.prefix.add(id);
     const n = nameOf(this.kind, o);
     if (n !== undefined) addTo(this.byName, nameKey(n), id);
     const labels = labelsOf(this.kind, o);
@@ -108,9 +111,9 @@ export class ObjectTable {
     }
   }
 
-  private unindex(o: AnyObject): void {
+  private unindex(o: AnyObject, removing: boolean): void {
     const id = o.ID;
-    this.prefix.delete(id);
+    if (removing) this.prefix.delete(id);
     const n = nameOf(this.kind, o);
     if (n !== undefined) removeFrom(this.byName, nameKey(n), id);
     const labels = labelsOf(this.kind, o);
