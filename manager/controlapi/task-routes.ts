@@ -1,0 +1,49 @@
+/** /tasks: list (Docker's filters, service and node resolved by name or ID) and inspect; logs are a 501 for now. */
+import { Router } from 'express';
+import { parseFilters, type TaskObject } from '../../src/api';
+import { isTaskDirty } from '../orchestrator';
+import { NotImplementedError } from './control-errors';
+import { publicTask } from './public-objects';
+import { param, wrap } from './route-wrap';
+import { TASK_FILTERS, taskMatches } from './service-filters';
+import type { SwarmControl } from './swarm-control';
+
+export function taskRoutes(sc: SwarmControl): Router {
+  const r = Router();
+  r.get(
+    '/tasks',
+    wrap(async (req, res) => {
+      const store = sc.manager().store;
+      const f = parseFilters(req.query.filters, TASK_FILTERS);
+      const out = store.view((tx) => {
+        // The daemon resolves these before asking swarmkit, so an unknown one is a 404.
+        if (f.service) f.service = f.service.map((v) => tx.lookup('service', v).ID);
+        if (f.node) f.node = f.node.map((v) => tx.lookup('node', v).ID);
+        const tasks: TaskObject[] = f.service
+          ? f.service.flatMap((id) => tx.find('task', { serviceId: id }))
+          : tx.find('task');
+        return tasks
+          .filter((t) => {
+            const service = tx.get('service', t.ServiceID);
+            return taskMatches(t, f, { service, upToDate: () => !!service && !isTaskDirty(service, t) });
+          })
+          .map(publicTask);
+      });
+      res.json(out);
+    }),
+  );
+  r.get(
+    '/tasks/:id',
+    wrap(async (req, res) => {
+      const store = sc.manager().store;
+      res.json(publicTask(store.view((tx) => tx.lookup('task', param(req, 'id')))));
+    }),
+  );
+  r.get(
+    '/tasks/:id/logs',
+    wrap(async () => {
+      throw new NotImplementedError('task logs');
+    }),
+  );
+  return r;
+}
