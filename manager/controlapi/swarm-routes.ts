@@ -6,7 +6,8 @@
 import { json, Router, type Request, type Response } from 'express';
 import { InvalidArgumentError, parseBool, parseFilters, parseIntParam, type NodeObject } from '../../src/api';
 import { rotateJoinTokens } from '../../src/pki';
-import { SequenceConflictError } from '../../src/store';
+import { NO_LEADER_MESSAGE, ProposalFailedError, SequenceConflictError } from '../../src/store';
+import { NoLeaderError } from '../errors';
 import { clusterOf } from '../ca/join-handler';
 import { mergeSwarmSpec } from '../cluster-defaults';
 import { publicCluster, publicNode, type StoredCluster, type StoredNode } from '../internal-fields';
@@ -23,6 +24,20 @@ const wrap =
   (req: Request, res: Response, next: (err?: unknown) => void): void => {
     h(req, res).catch(next);
   };
+
+/**
+ * A write through raft. Without a quorum a proposal fails or times out; either way the user
+ * is told in Docker's words that the swarm has no leader.
+ */
+async function write<T>(m: Manager, fn: Parameters<Manager['store']['update']>[0]): Promise<T> {
+  try {
+    return (await m.store.update(fn)) as T;
+  } catch (err) {
+    if (err instanceof ProposalFailedError)
+      throw new NoLeaderError(err.message === NO_LEADER_MESSAGE ? '' : err.message);
+    throw err;
+  }
+}
 
 function requiredVersion(req: Request): number {
   const v = parseIntParam('version', req.query.version);
@@ -88,7 +103,7 @@ export function swarmRoutes(sc: SwarmControl): Router {
       const spec = parseSwarmSpec(req.body);
       const rotateWorker = parseBool(req.query.rotateWorkerToken);
       const rotateManager = parseBool(req.query.rotateManagerToken);
-      await m.store.update((tx) => {
+      await write(m, (tx) => {
         const cur = tx.find('cluster')[0] as StoredCluster | undefined;
         if (!cur) throw new InvalidArgumentError('the swarm is still starting');
         if (cur.Version.Index !== version)
@@ -138,7 +153,7 @@ export function swarmRoutes(sc: SwarmControl): Router {
       const plan = planNodeUpdate(node.Spec, requested, nodeCountByRole(m, 'manager'));
       const raftId = node.Internal?.raftId;
       if (plan.roleChange === 'demote' && raftId) checkCanRemoveMember(m.membership.voterStates(), raftId);
-      await m.store.update((tx) => {
+      await write(m, (tx) => {
         const next = structuredClone(node) as NodeObject;
         next.Spec = plan.spec;
         tx.update('node', next);
@@ -163,7 +178,7 @@ export function swarmRoutes(sc: SwarmControl): Router {
         checkCanRemoveMember(m.membership.voterStates(), raftId);
         await m.removeMember(raftId);
       }
-      await m.store.update((tx) => {
+      await write(m, (tx) => {
         const c = tx.find('cluster')[0] as StoredCluster | undefined;
         if (c?.Internal) {
           const next = structuredClone(c) as StoredCluster & {

@@ -354,4 +354,17 @@ describe('swarm: init, join, managers, workers (real daemons)', function () {
       'two managers with a leader',
     );
   });
+
+  it('losing quorum: writes answer 503 saying the swarm has no leader', async () => {
+    await m2.halt();
+    const me = (await m1.api('GET', '/info')).json.Swarm.NodeID;
+    const node = (await m1.api('GET', `/nodes/${me}`)).json;
+    const r = await m1.api('POST', `/nodes/${me}/update?version=${node.Version.Index}`, {
+      ...node.Spec,
+      Labels: { x: '1' },
+    });
+    assert.equal(r.status, 503, r.body);
+    assert.match(r.json.message, /The swarm does not have a leader/);
+    await m2.resume();
+  });
 });
