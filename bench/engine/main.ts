@@ -165,7 +165,9 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${table(rows, f.many)}\n`);
   process.stdout.write(
     `targets: every time ratio tsswarmd/docker <= 0.5, daemon RSS ratio <= 1.0 (cpu rows: CPU time used in the phase, daemon with the children it reaped); medians of ${f.rounds} rounds; ` +
-      `load average ${load1.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at the end, ${cpus().length} CPUs\n`,
+      `load average ${load1.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at the end, ${cpus().length} CPUs\n` +
+      `containers: NetworkMode none on both, sh -c 'trap "exit 0" TERM; sleep 3600 & wait'; x${f.many} phases ` +
+      `${f.concurrency} at a time; stop: POST /containers/{id}/stop?t=${f.stopTimeout} then DELETE /containers/{id}\n`,
   );
 }
 
