@@ -30,6 +30,7 @@ import {
   type RaftJoinResponse,
   type RenewResponse,
 } from '../../src/rpc';
+import { KINDS } from '../../src/store';
 import type { Logger } from '../../src/util';
 import {
   AlreadyInSwarmError,
@@ -112,11 +113,7 @@ export class SwarmNode implements SwarmControl {
   init(req: InitRequest): Promise<string> {
     return this.serial(async () => {
       if (this.state) {
-        if (req.ForceNewCluster) {
-          throw new UnavailableError(
-            '--force-new-cluster is not supported yet on tsswarm: raft-ts cannot rewrite its membership',
-          );
-        }
+        if (req.ForceNewCluster && this.mgr) return this.forceNewCluster();
         throw new AlreadyInSwarmError();
       }
       const listenAddr = resolveListenAddr(req.ListenAddr);
@@ -158,6 +155,53 @@ export class SwarmNode implements SwarmControl {
       this.localState = 'active';
       return nodeId;
     });
+  }
+
+  /**
+   * `swarm init --force-new-cluster` on a manager that lost its quorum: the objects this
+   * manager holds become the first batch of a new one-member raft cluster (same cluster, node
+   * ids, CA and tokens; a new raft id; object versions start again). The other managers are
+   * no longer raft members: they must leave and join again. The old raft data is kept aside.
+   */
+  private async forceNewCluster(): Promise<string> {
+    const s = this.state!;
+    const old = this.mgr!;
+    const objects = old.store.view((tx) =>
+      KINDS.flatMap((kind) =>
+        tx.find(kind).map((o) => ({ kind, obj: structuredClone(o) as unknown as Record<string, unknown> })),
+      ),
+    );
+    this.agent?.stop();
+    this.agent = undefined;
+    await old.stop();
+    this.mgr = undefined;
+    const raftDir = swarmPaths(this.o.dataRoot).raft;
+    await fs.rename(raftDir, `${raftDir}.before-force-new-cluster-${Date.now()}`).catch(() => undefined);
+    const raftId = randomInt(1, 0x7fff_ffff);
+    s.raftId = raftId;
+    s.managers = [];
+    await saveSwarmState(this.o.dataRoot, s);
+    await this.startManager(true, new Map([[raftId, s.advertiseAddr]]));
+    await this.mgr!.waitReady();
+    await this.mgr!.store.update((tx) => {
+      for (const { kind, obj } of objects) {
+        delete obj.Version;
+        delete obj.CreatedAt;
+        delete obj.UpdatedAt;
+        if (kind === 'node') {
+          const internal = { ...((obj.Internal as Record<string, unknown> | undefined) ?? {}) };
+          if (obj.ID === s.nodeId) {
+            internal.raftId = raftId;
+            obj.ManagerStatus = { Reachability: 'reachable', Addr: s.advertiseAddr };
+          } else delete internal.raftId;
+          obj.Internal = internal;
+        }
+        tx.create(kind, obj as never);
+      }
+    });
+    this.startAgent([s.advertiseAddr]);
+    this.localState = 'active';
+    return s.nodeId;
   }
 
   join(req: JoinApiRequest): Promise<void> {
@@ -286,14 +330,17 @@ export class SwarmNode implements SwarmControl {
     this.mgr = m;
   }
 
-  /** Starts raft as a new member and waits until this store has caught up to its own Node. */
+  /** Starts raft as a new member and waits until it votes and this store has caught up to its own Node. */
   private async becomeRaftMember(raft: RaftJoinResponse): Promise<void> {
     const s = this.state!;
     const peers = new Map(raft.peers.map((p) => [p.raftId, p.addr] as [number, string]));
     peers.set(raft.raftId, s.advertiseAddr);
     await this.startManager(false, peers);
     const deadline = Date.now() + JOIN_CATCH_UP_MS;
-    while (!this.mgr!.store.view((tx) => tx.get('node', s.nodeId))) {
+    // A join returns once this node votes: until then it does not count towards quorum, and
+    // losing another manager right after `swarm join` would cost the cluster its leader.
+    const voting = () => this.mgr!.raft.confState().voters.includes(raft.raftId);
+    while (!this.mgr!.store.view((tx) => tx.get('node', s.nodeId)) || !voting()) {
       if (Date.now() > deadline)
         throw new UnavailableError('timed out waiting for the new manager to catch up with the swarm');
       await new Promise((r) => setTimeout(r, 50));

@@ -365,6 +365,23 @@ describe('swarm: init, join, managers, workers (real daemons)', function () {
     });
     assert.equal(r.status, 503, r.body);
     assert.match(r.json.message, /The swarm does not have a leader/);
-    await m2.resume();
+  });
+
+  it('swarm init --force-new-cluster restarts the survivor with the state it has', async () => {
+    const me = (await m1.api('GET', '/info')).json.Swarm.NodeID;
+    const before = (await m1.api('GET', '/swarm')).json;
+    const r = await m1.api('POST', '/swarm/init', { ListenAddr: m1.clusterAddr, ForceNewCluster: true });
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.json, me);
+    const after = (await m1.api('GET', '/swarm')).json;
+    assert.equal(after.ID, before.ID);
+    assert.deepEqual(after.JoinTokens, before.JoinTokens);
+    const node = (await m1.api('GET', `/nodes/${me}`)).json;
+    assert.equal(node.ManagerStatus.Leader, true);
+    const w = await m1.api('POST', `/nodes/${me}/update?version=${node.Version.Index}`, {
+      ...node.Spec,
+      Labels: { x: '1' },
+    });
+    assert.equal(w.status, 200, w.body);
   });
 });
