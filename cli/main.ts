@@ -4,6 +4,10 @@ import { ApiClient, DaemonError } from './api-client';
 import { registerContainerCommands } from './commands/containers';
 import { registerImageCommands } from './commands/images';
 import { registerNodeCommands } from './commands/node';
+import { registerConfigCommands } from './commands/config';
+import { registerSecretCommands } from './commands/secret';
+import { registerServiceCommands } from './commands/service';
+import { registerStackCommands } from './commands/stack';
 import { registerSwarmCommands } from './commands/swarm';
 import { registerSystemCommands } from './commands/system';
 import { resolveEndpoint, type GlobalOptions } from './context-store';
@@ -31,6 +35,10 @@ export function buildProgram(): Command {
   registerImageCommands(program, getClient);
   registerSwarmCommands(program, getClient);
   registerNodeCommands(program, getClient);
+  registerServiceCommands(program, getClient);
+  registerSecretCommands(program, getClient);
+  registerConfigCommands(program, getClient);
+  registerStackCommands(program, getClient);
   return program;
 }
 
