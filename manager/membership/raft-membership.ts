@@ -5,7 +5,7 @@
  * before it can vote. Removals (demote, node rm, leave) go through the quorum rules first.
  */
 import { randomInt } from 'node:crypto';
-import { ConfChangeType, StateRole, type RaftNode } from '../../src/raft';
+import { ConfChangeType, ProgressState, StateRole, type RaftNode } from '../../src/raft';
 import type { MemoryStore } from '../../src/store';
 import { FailedPreconditionError, NoLeaderError } from '../errors';
 import type { StoredNode } from '../internal-fields';
@@ -20,6 +20,8 @@ export interface RaftMembershipDeps {
 
 /** How often the leader looks for learners to promote. */
 const PROMOTE_EVERY_MS = 300;
+/** Entries a replicating learner may trail the commit index by and still be promoted. */
+const CATCH_UP_WINDOW = 64;
 
 export class RaftMembership {
   private queue: Promise<unknown> = Promise.resolve();
@@ -129,7 +131,13 @@ export class RaftMembership {
     if (st.role !== StateRole.Leader || !st.progress) return;
     for (const learner of raft.confState().learners) {
       const pr = st.progress.get(learner);
-      if (!pr || pr.match < st.commit) continue;
+      // Caught up: at the commit point, or replicating within a small window of it (under a
+      // steady stream of writes the learner's match trails the commit by a few entries).
+      const caughtUp =
+        pr &&
+        pr.match > 0 &&
+        (pr.match >= st.commit || (pr.state === ProgressState.Replicate && st.commit - pr.match <= CATCH_UP_WINDOW));
+      if (!caughtUp) continue;
       await this.serial(() =>
         raft.proposeConfChange({ type: ConfChangeType.AddVoter, nodeId: learner }).then(() => undefined),
       ).catch(() => undefined);
