@@ -16,7 +16,7 @@ import { parseFlags, type BenchFlags } from './flags';
 import { pushBenchImage } from './image';
 import { createRunning, pull, removeBenchContainers, rss, stopRemoved } from './phases';
 import { unmountUnder, sleep } from './process';
-import { cpuMs } from './procfs';
+import { childrenOf, cpuMs } from './procfs';
 import { startRegistry } from './registry';
 import { phaseName, table, type Measurement } from './report';
 import { startTsswarmd } from './tsswarm-daemon';
@@ -28,10 +28,21 @@ function emit(m: Measurement): void {
 }
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** CPU ms so far of the daemon (with the children it reaped) and of its containerd. */
+/**
+ * CPU ms so far of the daemon with its children other than containerd (those it reaped, and
+ * those still alive, such as a long-lived helper: a child alive at the first sample and reaped by
+ * the second is counted once, as its total is in the reaped times), and of its containerd.
+ */
 function cpuOf(d: BenchDaemon): { daemon: number; reaped: number; containerd: number } {
   const x = cpuMs(d.pid);
-  return { daemon: x.self + x.children, reaped: x.children, containerd: cpuMs(d.containerdPid()).self };
+  const ctd = d.containerdPid();
+  let live = 0;
+  for (const p of childrenOf(d.pid)) {
+    if (p === ctd) continue;
+    const c = cpuMs(p);
+    live += c.self + c.children;
+  }
+  return { daemon: x.self + x.children + live, reaped: x.children + live, containerd: cpuMs(ctd).self };
 }
 
 function emitCpu(
@@ -164,7 +175,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`\n${table(rows, f.many)}\n`);
   process.stdout.write(
-    `targets: every time ratio tsswarmd/docker <= 0.5, daemon RSS ratio <= 1.0 (cpu rows: CPU time used in the phase, daemon with the children it reaped); medians of ${f.rounds} rounds; ` +
+    `targets: every time ratio tsswarmd/docker <= 0.5, daemon RSS ratio <= 1.0 (cpu rows: CPU time used in the phase, daemon with its children but containerd, reaped or alive); medians of ${f.rounds} rounds; ` +
       `load average ${load1.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at the end, ${cpus().length} CPUs\n` +
       `containers: NetworkMode none on both, sh -c 'trap "exit 0" TERM; sleep 3600 & wait'; x${f.many} phases ` +
       `${f.concurrency} at a time; stop: POST /containers/{id}/stop?t=${f.stopTimeout} then DELETE /containers/{id}\n`,

@@ -44,6 +44,11 @@ function ppid(pid: number): number | undefined {
   }
 }
 
+/** Direct children of `parent`. */
+export function childrenOf(parent: number): number[] {
+  return pids().filter((p) => ppid(p) === parent);
+}
+
 /** Direct children of `parent` whose executable's base name is `name`. */
 export function childrenNamed(parent: number, name: string): number[] {
   return pids().filter((p) => ppid(p) === parent && (cmdline(p)[0] ?? '').split('/').pop() === name);
