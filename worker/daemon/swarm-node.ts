@@ -62,6 +62,8 @@ export interface SwarmNodeOptions {
 
 /** How long join waits for a new manager to catch up with the cluster. */
 const JOIN_CATCH_UP_MS = 20_000;
+/** How long a promotion or demotion waits for a certificate of the new role. */
+const ROLE_RENEW_MS = 20_000;
 
 export class SwarmNode implements SwarmControl {
   private state: SwarmState | undefined;
@@ -406,6 +408,19 @@ export class SwarmNode implements SwarmControl {
     throw lastErr;
   }
 
+  /**
+   * Renews until the certificate carries `role`. The manager that answers may not have applied
+   * the role change yet (a follower behind the leader that announced it), and a worker
+   * certificate is refused on raft's port: the new member's replies would never reach the leader.
+   */
+  private async renewAs(role: NodeRole): Promise<void> {
+    const deadline = Date.now() + ROLE_RENEW_MS;
+    while ((await this.renew()) !== role) {
+      if (Date.now() > deadline) throw new UnavailableError(`the managers did not grant the ${role} role in time`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   private async renewIfDue(): Promise<void> {
     if (this.creds && needsRenewal(this.creds.cert, new Date(), this.renewFraction)) await this.renew();
   }
@@ -415,7 +430,7 @@ export class SwarmNode implements SwarmControl {
     const s = this.state;
     if (!s || s.role === role) return;
     if (role === 'manager') {
-      await this.renew();
+      await this.renewAs('manager');
       const addr = this.managerAddrs()[0];
       if (!addr) throw new UnavailableError('no manager known');
       const raft = await callManager<RaftJoinResponse>(addr, this.creds!, 'POST', RPC_PATHS.raftJoin, {
@@ -429,7 +444,7 @@ export class SwarmNode implements SwarmControl {
     } else {
       await this.mgr?.stop();
       this.mgr = undefined;
-      await this.renew();
+      await this.renewAs('worker');
       s.role = 'worker';
       delete s.raftId;
       await saveSwarmState(this.o.dataRoot, s);
