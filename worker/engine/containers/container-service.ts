@@ -156,6 +156,8 @@ interface Live {
   readers: Set<Socket>;
   /** OpenStdin containers only. */
   stdin?: StdinPipe;
+  /** The last exit's handling deleted the task and the container from containerd and released the network. */
+  cleaned?: boolean;
 }
 
 /**
@@ -540,6 +542,7 @@ export class ContainerService {
     let sandbox: SandboxInfo | undefined;
     let containerCreated = false;
     let taskCreated = false;
+    this.liveOf(r).cleaned = false;
     // The FIFOs do not depend on the sandbox: mkfifo runs while the namespace is made.
     const fifos = this.fifoPaths(r);
     for (const f of Object.values(fifos)) rmSync(f, { force: true });
@@ -720,29 +723,44 @@ export class ContainerService {
     return out;
   }
 
-  /** Called under the container's lock when its init process has exited. */
+  /**
+   * Called under the container's lock when its init process has exited. The container shows
+   * exited (and stop returns) once its output has drained; containerd's task delete, the slowest
+   * step, runs meanwhile and is still awaited under the lock, so a start or remove that follows
+   * waits for it.
+   */
   private async handleExit(id: string, exitStatus: number): Promise<void> {
     const r = this.records.get(id);
     if (!r) return;
     const client = this.o.client;
-    let status = exitStatus;
-    try {
-      status = (await client.tasks.delete(id)).exitStatus;
-    } catch {
-      /* already deleted (a second exit event, or a reconcile) */
-    }
-    // The sandbox goes while the container record goes and the output drains.
+    const l = this.liveOf(r);
+    l.cleaned = false;
+    const taskDeleted = client.tasks.delete(id).then(
+      () => true,
+      () => false, // already deleted (a second exit event, or a reconcile)
+    );
     const released = this.o.network
       .releaseSandbox(id)
-      .catch((err) => this.log.warn('network release failed', { id, err }));
-    await client.containers.delete(id).catch(() => undefined);
-    const l = this.liveOf(r);
+      .then(() => true)
+      .catch((err) => {
+        this.log.warn('network release failed', { id, err });
+        return false;
+      });
+    // The container record goes once the task has, while the output drains.
+    const containerDeleted = taskDeleted.then(() =>
+      client.containers.delete(id).then(
+        () => true,
+        () => false,
+      ),
+    );
     l.stdin?.exited();
     this.execs.containerExited(id);
+    // The shim closes the FIFOs when the container's processes are gone; the task delete closes
+    // them at the latest.
     if (l.drained) await Promise.race([l.drained, new Promise((res) => setTimeout(res, 2000))]);
     l.drained = undefined;
     l.log.close();
-    await released;
+    const status = exitStatus;
     const wasRunning = r.State.Running || r.State.Restarting;
     r.State = {
       ...r.State,
@@ -763,6 +781,8 @@ export class ContainerService {
         exitCode: String(status),
       });
     for (const w of l.exitWaiters.splice(0)) w(status);
+    const [, containerGone, netGone] = await Promise.all([taskDeleted, containerDeleted, released]);
+    l.cleaned = containerGone && netGone;
     if (r.HostConfig.AutoRemove && !this.stopped) {
       setImmediate(() =>
         this.remove(id, { force: true }).catch((err) => this.log.warn('auto-remove failed', { id, err })),
@@ -885,15 +905,19 @@ export class ContainerService {
     await this.withLock(r.Id, async () => {
       if (!this.records.has(r.Id)) return;
       r.State.Status = 'removing';
-      await this.o.client.tasks.delete(r.Id).catch(() => undefined);
-      await this.o.client.containers.delete(r.Id).catch(() => undefined);
-      await this.o.network.releaseSandbox(r.Id).catch(() => undefined);
-      await this.o.client
-        .snapshotter(r.Snapshotter)
-        .remove(r.Id)
-        .catch((err) => {
-          if ((err as { httpStatus?: number }).httpStatus !== 404) throw err;
-        });
+      const client = this.o.client;
+      // After an exit's handling only the snapshot is left; it waits for the task (the shim holds the rootfs).
+      if (!l.cleaned) await client.tasks.delete(r.Id).catch(() => undefined);
+      await Promise.all([
+        l.cleaned ? undefined : client.containers.delete(r.Id).catch(() => undefined),
+        l.cleaned ? undefined : this.o.network.releaseSandbox(r.Id).catch(() => undefined),
+        client
+          .snapshotter(r.Snapshotter)
+          .remove(r.Id)
+          .catch((err) => {
+            if ((err as { httpStatus?: number }).httpStatus !== 404) throw err;
+          }),
+      ]);
       if (o.volumes) {
         for (const m of r.Mounts)
           if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name))
