@@ -115,7 +115,11 @@ export class Daemon {
         images,
         network: this.network,
         events: this.events,
-        system: { info: () => this.info(), containerdVersion: () => this.containerdVersion },
+        system: {
+          info: () => this.info(),
+          containerdVersion: () => this.containerdVersion,
+          swarmState: () => swarm.pingState(),
+        },
         logger: this.log.child('api'),
         onRequest: (method, _route, status) => reqs.inc({ method, status: String(status) }),
         extraRouters: [swarmRoutes(swarm)],

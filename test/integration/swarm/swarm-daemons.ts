@@ -15,6 +15,7 @@ export interface Reply {
   status: number;
   body: string;
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface SwarmDaemon {
@@ -48,7 +49,7 @@ export function apiRequest(socketPath: string, method: string, p: string, body?:
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, body: data, json });
+          resolve({ status: res.statusCode ?? 0, body: data, json, headers: res.headers });
         });
       },
     );

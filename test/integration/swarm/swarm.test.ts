@@ -34,6 +34,7 @@ describe('swarm: init, join, managers, workers (real daemons)', function () {
     const info = (await m1.api('GET', '/info')).json;
     assert.equal(info.Swarm.LocalNodeState, 'inactive');
     assert.equal(info.Swarm.ControlAvailable, false);
+    assert.equal((await m1.api('GET', '/_ping')).headers.swarm, 'inactive');
   });
 
   it('init returns the node ID once the node, its ManagerStatus and the tokens are readable', async () => {
@@ -61,6 +62,7 @@ describe('swarm: init, join, managers, workers (real daemons)', function () {
     assert.equal(swarm.Internal, undefined);
     assert.ok(swarm.Version.Index > 0);
     tokens = swarm.JoinTokens;
+    assert.equal((await m1.api('GET', '/_ping')).headers.swarm, 'active/manager');
     const again = await m1.api('POST', '/swarm/init', { ListenAddr: m1.clusterAddr });
     assert.equal(again.status, 503);
     assert.match(again.json.message, /already part of a swarm/);
@@ -112,6 +114,7 @@ describe('swarm: init, join, managers, workers (real daemons)', function () {
     const info = (await w1.api('GET', '/info')).json.Swarm;
     assert.equal(info.LocalNodeState, 'active');
     assert.equal(info.ControlAvailable, false);
+    assert.equal((await w1.api('HEAD', '/_ping')).headers.swarm, 'active/worker');
     const nodes = await eventually(
       async () => {
         const list = (await m1.api('GET', '/nodes')).json as any[];

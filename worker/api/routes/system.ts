@@ -8,15 +8,17 @@ export interface SystemInfoSource {
   /** Daemon facts for /info. */
   info(): Record<string, unknown>;
   containerdVersion(): string;
+  /** The Swarm header of /_ping: inactive, pending, error, locked, active/manager or active/worker. */
+  swarmState?(): string;
 }
 
-function pingHeaders(res: Response): void {
+function pingHeaders(res: Response, swarm: string): void {
   res.set({
     'Api-Version': API_VERSION,
     Ostype: 'linux',
     'Docker-Experimental': 'false',
     'Builder-Version': '1',
-    Swarm: 'inactive',
+    Swarm: swarm,
     'Cache-Control': 'no-cache, no-store, must-revalidate',
     Pragma: 'no-cache',
   });
@@ -25,12 +27,13 @@ function pingHeaders(res: Response): void {
 /** /_ping, /version, /info and the /events stream. */
 export function systemRoutes(src: SystemInfoSource, events: EventBus): Router {
   const r = Router();
+  const swarm = () => src.swarmState?.() ?? 'inactive';
   r.head('/_ping', (_req, res) => {
-    pingHeaders(res);
+    pingHeaders(res, swarm());
     res.status(200).set('Content-Type', 'text/plain; charset=utf-8').set('Content-Length', '0').end();
   });
   r.get('/_ping', (_req, res) => {
-    pingHeaders(res);
+    pingHeaders(res, swarm());
     res.status(200).type('text/plain').send('OK');
   });
   r.get('/version', (_req, res) => {
