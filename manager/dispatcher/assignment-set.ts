@@ -1,0 +1,110 @@
+/**
+ * What a node is given to run, computed from a store view: its tasks (as TaskAssignments, with
+ * what the agent needs and the Engine API does not show) and the secrets and configs those
+ * tasks reference, Data included. Pure: no store writes, no clock.
+ */
+import {
+  TASK_STATES,
+  type ConfigObject,
+  type SecretObject,
+  type ServiceObject,
+  type TaskObject,
+  type TaskState,
+} from '../../src/api';
+import type { AssignmentChange, TaskAssignment } from '../../src/rpc/task-messages';
+import type { ReadTx } from '../../src/store';
+
+/** A node's assignments. Each list is sorted by ID, so equal sets compare equal. */
+export interface NodeAssignmentSet {
+  readonly tasks: readonly TaskAssignment[];
+  readonly secrets: readonly SecretObject[];
+  readonly configs: readonly ConfigObject[];
+}
+
+const rank = (s: TaskState) => TASK_STATES.indexOf(s);
+const ASSIGNED = rank('assigned');
+const RUNNING = rank('running');
+const COMPLETE = rank('complete');
+
+/**
+ * Whether the agent of the task's node must know the task. It must once the scheduler has
+ * assigned it (state assigned or beyond) while the managers want it up to running, and, when
+ * they want it stopped (shutdown, remove), until its state is terminal: that is how the agent
+ * learns to stop it. A task that left the set is shut down and removed by the agent.
+ */
+export function isAgentTask(t: TaskObject): boolean {
+  const state = rank(t.Status.State);
+  if (state < ASSIGNED) return false;
+  return rank(t.DesiredState) <= RUNNING || state < COMPLETE;
+}
+
+type PullOptions = { RegistryAuth?: string };
+
+function pullOptionsOf(spec: { ContainerSpec?: object } | undefined): PullOptions | undefined {
+  return (spec?.ContainerSpec as { PullOptions?: PullOptions } | undefined)?.PullOptions;
+}
+
+/**
+ * The task as its agent gets it: ServiceAnnotations {Name, Labels} and Endpoint from the
+ * service (the task's own annotations when the service is gone), and the registry auth kept
+ * with the image: the task's spec's (the spec it was made from), else the service's.
+ */
+export function toTaskAssignment(task: TaskObject, service: ServiceObject | undefined): TaskAssignment {
+  const out = structuredClone(task) as TaskAssignment;
+  if (service) {
+    out.ServiceAnnotations = { Name: service.Spec.Name, Labels: { ...(service.Spec.Labels ?? {}) } };
+    if (service.Endpoint) out.Endpoint = structuredClone(service.Endpoint);
+  }
+  const auth = pullOptionsOf(task.Spec)?.RegistryAuth ?? pullOptionsOf(service?.Spec.TaskTemplate)?.RegistryAuth;
+  if (out.Spec.ContainerSpec) {
+    if (auth) out.Spec.ContainerSpec.PullOptions = { RegistryAuth: auth };
+    else delete out.Spec.ContainerSpec.PullOptions;
+  }
+  return out;
+}
+
+const byId = (a: { ID: string }, b: { ID: string }) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0);
+
+/** The assignment set of `nodeId` in the view `tx`. Secrets and configs that are gone are left out (the task is rejected). */
+export function assignmentSet(tx: ReadTx, nodeId: string): NodeAssignmentSet {
+  const tasks: TaskAssignment[] = [];
+  const secretIds = new Set<string>();
+  const configIds = new Set<string>();
+  const services = new Map<string, ServiceObject | undefined>();
+  for (const t of tx.find('task', { nodeId })) {
+    if (!isAgentTask(t)) continue;
+    if (!services.has(t.ServiceID)) services.set(t.ServiceID, tx.get('service', t.ServiceID));
+    tasks.push(toTaskAssignment(t, services.get(t.ServiceID)));
+    for (const s of t.Spec.ContainerSpec?.Secrets ?? []) secretIds.add(s.SecretID);
+    for (const c of t.Spec.ContainerSpec?.Configs ?? []) configIds.add(c.ConfigID);
+  }
+  const secrets = [...secretIds].flatMap((id) => tx.get('secret', id) ?? []);
+  const configs = [...configIds].flatMap((id) => tx.get('config', id) ?? []);
+  return {
+    tasks: tasks.sort(byId),
+    secrets: secrets.map((s) => structuredClone(s)).sort(byId),
+    configs: configs.map((c) => structuredClone(c)).sort(byId),
+  };
+}
+
+/** The set as the changes of a full `assignments` message (all updates). */
+export function fullAssignmentChanges(set: NodeAssignmentSet): AssignmentChange[] {
+  return [
+    ...set.secrets.map((secret): AssignmentChange => ({ action: 'update', assignment: { kind: 'secret', secret } })),
+    ...set.configs.map((config): AssignmentChange => ({ action: 'update', assignment: { kind: 'config', config } })),
+    ...set.tasks.map((task): AssignmentChange => ({ action: 'update', assignment: { kind: 'task', task } })),
+  ];
+}
+
+/**
+ * A key that changes when the set changes in a way the agent must hear about. A task's Status,
+ * Version and UpdatedAt are left out: the agent wrote them (its task-status reports) and
+ * already knows, so its own reports do not echo back as new sets (swarmkit skips those too).
+ */
+export function assignmentSetKey(set: NodeAssignmentSet): string {
+  const tasks = set.tasks.map((t) => {
+    const { Status: _s, Version: _v, UpdatedAt: _u, ...rest } = t;
+    return rest;
+  });
+  return JSON.stringify([tasks, set.secrets, set.configs]);
+}

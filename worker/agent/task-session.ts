@@ -1,0 +1,102 @@
+/**
+ * The agent's half of the task messages: the dispatcher's `assignments` go into the task
+ * manager's setAssignments, and the task manager's status batches go out as `task-status`.
+ * While no session is up the batches are not kept: each new session starts with every task's
+ * current status (statuses()), which says all they would have said.
+ */
+import type { ConfigObject, SecretObject } from '../../src/api';
+import type {
+  AssignmentChange,
+  AssignmentsMessage,
+  TaskAssignment,
+  TaskStatusMessage,
+  TaskStatusReport,
+} from '../../src/rpc/task-messages';
+import { createLogger, type Logger } from '../../src/util';
+
+/** What the bridge needs of the TaskManager (worker/agent/tasks). */
+export interface SessionTasks {
+  setAssignments(tasks: readonly TaskAssignment[], secrets: readonly SecretObject[], configs: readonly ConfigObject[]): void;
+  onStatus(cb: (updates: TaskStatusReport[]) => void): () => void;
+  statuses(): TaskStatusReport[];
+}
+
+export interface TaskSessionOptions {
+  tasks: SessionTasks;
+  /** Sends one message on the open session. */
+  send(msg: TaskStatusMessage): void;
+  logger?: Logger;
+}
+
+export class TaskSession {
+  private readonly tasks = new Map<string, TaskAssignment>();
+  private readonly secrets = new Map<string, SecretObject>();
+  private readonly configs = new Map<string, ConfigObject>();
+  private unsubscribe: (() => void) | undefined;
+  private up = false;
+  private readonly log: Logger;
+
+  constructor(private readonly o: TaskSessionOptions) {
+    this.log = o.logger ?? createLogger('agent.tasks');
+  }
+
+  /** Follows the task manager's status batches. Idempotent. */
+  start(): void {
+    this.unsubscribe ??= this.o.tasks.onStatus((updates) => {
+      if (this.up && updates.length) this.o.send({ type: 'task-status', updates });
+    });
+  }
+
+  /** Stops following. Idempotent. */
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.up = false;
+  }
+
+  /** A session is open (the dispatcher said `session`): it hears every task's status first. */
+  connected(): void {
+    this.up = true;
+    const all = this.o.tasks.statuses();
+    if (all.length) this.o.send({ type: 'task-status', updates: all });
+  }
+
+  /** The session closed: batches wait for the next one (as full statuses). */
+  disconnected(): void {
+    this.up = false;
+  }
+
+  /**
+   * Takes a dispatcher message; returns whether it was one of this bridge's. A full set
+   * replaces what the node had; changes apply to it. Either way the task manager gets the
+   * whole resulting set.
+   */
+  onMessage(msg: { type: string }): boolean {
+    if (msg.type !== 'assignments') return false;
+    const m = msg as AssignmentsMessage;
+    if (m.full) {
+      this.tasks.clear();
+      this.secrets.clear();
+      this.configs.clear();
+    }
+    for (const c of m.changes ?? []) this.applyChange(c);
+    try {
+      this.o.tasks.setAssignments([...this.tasks.values()], [...this.secrets.values()], [...this.configs.values()]);
+    } catch (err) {
+      // The task manager is not started (the daemon is stopping): the next session resends the set.
+      this.log.warn('assignments not taken', { err: (err as Error).message });
+    }
+    return true;
+  }
+
+  private applyChange(c: AssignmentChange): void {
+    const a = c.assignment;
+    if (!a) return;
+    const remove = c.action === 'remove';
+    if (a.kind === 'task' && a.task?.ID) remove ? this.tasks.delete(a.task.ID) : this.tasks.set(a.task.ID, a.task);
+    else if (a.kind === 'secret' && a.secret?.ID)
+      remove ? this.secrets.delete(a.secret.ID) : this.secrets.set(a.secret.ID, a.secret);
+    else if (a.kind === 'config' && a.config?.ID)
+      remove ? this.configs.delete(a.config.ID) : this.configs.set(a.config.ID, a.config);
+  }
+}
