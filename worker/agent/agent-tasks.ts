@@ -1,0 +1,91 @@
+/**
+ * A node's tasks for the life of its swarm membership: the TaskManager (containers of the
+ * local ContainerService) and the TaskSession bridge to whichever agent session is open.
+ * It outlives agent sessions and role switches; a daemon stop leaves the containers running
+ * (the next start re-adopts them), leaving the swarm removes them.
+ */
+import type { TaskStatusMessage } from '../../src/rpc/task-messages';
+import { createLogger, type Logger } from '../../src/util';
+import { TaskSession } from './task-session';
+import { TaskManager, type TaskContainers, type TaskImages } from './tasks';
+
+export interface AgentTasksOptions {
+  containers: TaskContainers;
+  images: TaskImages;
+  /** This node's swarm ID. */
+  nodeId: string;
+  dataRoot: string;
+  /** Sends on the open session; false (or nothing sent) when there is none. */
+  send(msg: TaskStatusMessage): void;
+  /** Status batching, ms (TaskManager's batchMs). Default 0. */
+  batchMs?: number;
+  logger?: Logger;
+}
+
+export class AgentTasks {
+  readonly manager: TaskManager;
+  private readonly session: TaskSession;
+  private ready: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(o: AgentTasksOptions) {
+    this.log = o.logger ?? createLogger('agent.tasks');
+    this.manager = new TaskManager({
+      containers: o.containers,
+      images: o.images,
+      nodeId: o.nodeId,
+      dataRoot: o.dataRoot,
+      batchMs: o.batchMs,
+      logger: this.log,
+    });
+    this.session = new TaskSession({ tasks: this.manager, send: (m) => o.send(m), logger: this.log });
+  }
+
+  /** Finds the containers an earlier run left and follows the task statuses. Idempotent. */
+  start(): Promise<void> {
+    this.ready ??= this.manager.start().then(() => this.session.start());
+    return this.ready;
+  }
+
+  /**
+   * Takes a dispatcher message; returns whether it was a task message. Messages wait for
+   * start() in the order they came.
+   */
+  onMessage(msg: { type: string }): boolean {
+    if (msg.type !== 'assignments') return false;
+    void this.start()
+      .then(() => this.session.onMessage(msg))
+      .catch((err) => this.log.warn('assignments not taken', { err: (err as Error).message }));
+    return true;
+  }
+
+  /** A session is open: it hears every task's status. */
+  connected(): void {
+    void this.start()
+      .then(() => this.session.connected())
+      .catch(() => undefined);
+  }
+
+  /** The session closed. */
+  disconnected(): void {
+    this.session.disconnected();
+  }
+
+  /** Stops following; containers keep running. Idempotent. */
+  async stop(): Promise<void> {
+    this.session.stop();
+    await this.ready?.catch(() => undefined);
+    this.ready = undefined;
+    await this.manager.stop();
+  }
+
+  /** Leaving the swarm: every task's container is stopped and removed, then stop(). */
+  async removeAll(): Promise<void> {
+    await this.start().catch(() => undefined);
+    this.session.stop();
+    this.manager.setAssignments([], [], []);
+    await this.manager.settled();
+    this.ready = undefined;
+    await this.manager.stop();
+  }
+}
