@@ -21,7 +21,7 @@ const ALL = ['h1', 'h2', 'h3', 'h4', 'h5'];
 interface Reply {
   status: number;
   body: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 interface Info {
