@@ -124,12 +124,31 @@ export class RaftMembership {
     this.timer = undefined;
   }
 
-  private async promoteCaughtUp(): Promise<void> {
+  /** Whether the Node that holds raft id `raftId` is still meant to be a manager. */
+  private wantsManager(raftId: number): boolean {
+    return this.d.store.view((tx) =>
+      (tx.find('node') as StoredNode[]).some((n) => n.Internal?.raftId === raftId && n.Spec.Role === 'manager'),
+    );
+  }
+
+  /**
+   * One pass of the promotion loop: the first caught-up learner becomes a voter. A learner whose
+   * Node is no longer a manager's (demoted or removed while it caught up, by a manager that did
+   * not see it in raft yet) is taken out instead, so that the dispatcher can tell it its role.
+   */
+  async promoteCaughtUp(): Promise<void> {
     const raft = this.d.raft;
     if (!raft.isLeader()) return;
     const st = raft.status();
     if (st.role !== StateRole.Leader || !st.progress) return;
     for (const learner of raft.confState().learners) {
+      if (!this.wantsManager(learner)) {
+        await this.serial(async () => {
+          if (!raft.isLeader() || !raft.confState().learners.includes(learner) || this.wantsManager(learner)) return;
+          await raft.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: learner });
+        }).catch(() => undefined);
+        return;
+      }
       const pr = st.progress.get(learner);
       // Caught up: at the commit point, or replicating within a small window of it (under a
       // steady stream of writes the learner's match trails the commit by a few entries).
@@ -138,9 +157,13 @@ export class RaftMembership {
         pr.match > 0 &&
         (pr.match >= st.commit || (pr.state === ProgressState.Replicate && st.commit - pr.match <= CATCH_UP_WINDOW));
       if (!caughtUp) continue;
-      await this.serial(() =>
-        raft.proposeConfChange({ type: ConfChangeType.AddVoter, nodeId: learner }).then(() => undefined),
-      ).catch(() => undefined);
+      await this.serial(async () => {
+        // Looked again once it is this change's turn: a removal queued ahead of it (a demotion,
+        // `node rm`) may have taken the learner out, and promoting it then would add back a
+        // voter that no longer runs raft (and that nobody routes to any more).
+        if (!raft.isLeader() || !raft.confState().learners.includes(learner) || !this.wantsManager(learner)) return;
+        await raft.proposeConfChange({ type: ConfChangeType.AddVoter, nodeId: learner });
+      }).catch(() => undefined);
       return; // one change at a time; the next tick looks again
     }
   }

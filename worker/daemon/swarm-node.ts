@@ -74,6 +74,8 @@ export class SwarmNode implements SwarmControl {
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly renewFraction = pickRenewalFraction();
   private localState: 'inactive' | 'pending' | 'active' | 'error' = 'inactive';
+  /** The role the dispatcher last told this node, ahead of the serial queue that acts on it. */
+  private wantedRole: NodeRole | undefined;
   private lastError = '';
 
   constructor(private readonly o: SwarmNodeOptions) {}
@@ -332,17 +334,33 @@ export class SwarmNode implements SwarmControl {
     this.mgr = m;
   }
 
-  /** Starts raft as a new member and waits until it votes and this store has caught up to its own Node. */
-  private async becomeRaftMember(raft: RaftJoinResponse): Promise<void> {
+  /**
+   * Starts raft as a new member and waits until it votes and this store has caught up to its own
+   * Node. The wait ends early when the managers no longer want this node as a manager (demoted
+   * or removed while it was still a learner: the leader then takes the learner out before
+   * promoting it, and it would never vote); the role change that follows is queued behind it.
+   */
+  private async becomeRaftMember(raft: RaftJoinResponse, stillWanted: () => boolean = () => true): Promise<void> {
     const s = this.state!;
     const peers = new Map(raft.peers.map((p) => [p.raftId, p.addr] as [number, string]));
     peers.set(raft.raftId, s.advertiseAddr);
     await this.startManager(false, peers);
+    const m = this.mgr!;
     const deadline = Date.now() + JOIN_CATCH_UP_MS;
     // A join returns once this node votes: until then it does not count towards quorum, and
     // losing another manager right after `swarm join` would cost the cluster its leader.
-    const voting = () => this.mgr!.raft.confState().voters.includes(raft.raftId);
-    while (!this.mgr!.store.view((tx) => tx.get('node', s.nodeId)) || !voting()) {
+    let member = false;
+    for (;;) {
+      const conf = m.raft.confState();
+      const node = m.store.view((tx) => tx.get('node', s.nodeId)) as StoredNode | undefined;
+      if (node && conf.voters.includes(raft.raftId)) return;
+      if (conf.learners.includes(raft.raftId)) member = true;
+      else if (member) throw new UnavailableError('this node left raft before it could vote');
+      // Once the log holds this node's AddLearner, it also holds the Spec that asked for it
+      // (written first): a Spec that is no longer a manager's is a demotion that came later.
+      // Earlier, the store replaying the log may still show the node as the worker it was.
+      if ((member && node?.Spec.Role !== 'manager') || !stillWanted())
+        throw new UnavailableError('this node was demoted or removed before its raft member could vote');
       if (Date.now() > deadline)
         throw new UnavailableError('timed out waiting for the new manager to catch up with the swarm');
       await new Promise((r) => setTimeout(r, 50));
@@ -359,10 +377,12 @@ export class SwarmNode implements SwarmControl {
       addr: s.advertiseAddr.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
       logger: this.o.logger.child('agent'),
       onManagers: (list) => void this.rememberManagers(list),
-      onRole: (role) =>
+      onRole: (role) => {
+        this.wantedRole = role;
         void this.serial(() => this.switchRole(role)).catch((err) =>
           this.o.logger.warn('role change failed', { role, err: (err as Error).message }),
-        ),
+        );
+      },
       onRemoved: () => void this.serial(() => this.teardown()).catch(() => undefined),
     });
     this.agent.start();
@@ -440,7 +460,7 @@ export class SwarmNode implements SwarmControl {
       s.role = 'manager';
       s.raftId = raft.raftId;
       await saveSwarmState(this.o.dataRoot, s);
-      await this.becomeRaftMember(raft);
+      await this.becomeRaftMember(raft, () => this.wantedRole !== 'worker');
     } else {
       await this.mgr?.stop();
       this.mgr = undefined;
