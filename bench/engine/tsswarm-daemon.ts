@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ContainerdSupervisor } from '../../worker/engine/containerd';
 import { NetworkManager } from '../../worker/network';
@@ -9,6 +9,18 @@ import { childrenNamed } from './procfs';
 
 /** The compiled daemon entry, found from this file's place in the same build (dist/ or another outDir). */
 export const TSSWARMD_ENTRY = path.resolve(__dirname, '..', '..', 'worker', 'daemon', 'main.js');
+
+/**
+ * The entry as package.json's bin runs it: executed, so that its shebang (node and the flags
+ * the daemon runs with) applies. npm makes a bin executable when it links it; a build does not.
+ * `nodeArgs` go in NODE_OPTIONS, and this node is the one the shebang's `env` finds first.
+ */
+function binLaunch(nodeArgs: string[]): { env: NodeJS.ProcessEnv } {
+  chmodSync(TSSWARMD_ENTRY, statSync(TSSWARMD_ENTRY).mode | 0o111);
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+  if (nodeArgs.length) env.NODE_OPTIONS = [process.env.NODE_OPTIONS ?? '', ...nodeArgs].join(' ').trim();
+  return { env };
+}
 
 /**
  * tsswarmd (the compiled worker/daemon/main.js, in its own node process) with everything of its
@@ -25,10 +37,8 @@ export async function startTsswarmd(
   const socket = path.join(dir, 'tsswarm.sock');
   const supervisorPaths = new ContainerdSupervisor({ dataRoot });
   const child = spawnDaemon(
-    process.execPath,
+    TSSWARMD_ENTRY,
     [
-      ...(o.nodeArgs ?? []),
-      TSSWARMD_ENTRY,
       '--data-root',
       dataRoot,
       '-H',
@@ -41,6 +51,7 @@ export async function startTsswarmd(
       cgroupParent,
     ],
     path.join(dir, 'tsswarmd.log'),
+    binLaunch(o.nodeArgs ?? []).env,
   );
   const pid = child.pid!;
   const client = new EngineClient(socket);
