@@ -214,10 +214,12 @@ export class ImageService {
       index?: { blob: Buffer; doc: ImageIndex };
       labels?: Record<string, string>;
       onLayer?: (index: number, skipped: boolean) => void;
+      /** Resolves once layer i is in the content store (a pull still downloading); default: all are. */
+      layerReady?: (index: number) => Promise<void>;
     },
   ): Promise<void> {
     const diffIds = o.config.rootfs?.diff_ids ?? [];
-    const top = await unpackLayers(leased, this.snapshotter, o.manifest.layers, diffIds, o.onLayer);
+    const top = await unpackLayers(leased, this.snapshotter, o.manifest.layers, diffIds, o.onLayer, o.layerReady);
     const snapLabel = { [`containerd.io/gc.ref.snapshot.${this.snapshotter}`]: top };
     if (top) await leased.content.updateLabels(o.manifest.config.digest, snapLabel);
     await writeContent(
@@ -299,7 +301,15 @@ export class ImageService {
           on?.({ status: 'Pulling fs layer', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
         }
       }
-      await runLimited(needed, PARALLEL_DOWNLOADS, async (i) => {
+      const ready = new Map<number, { promise: Promise<void>; resolve(): void; reject(e: unknown): void }>();
+      for (const i of needed) {
+        let resolve!: () => void;
+        let reject!: (e: unknown) => void;
+        const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+        promise.catch(() => undefined); // the download's own rejection is what fails the pull
+        ready.set(i, { promise, resolve, reject });
+      }
+      const fetchLayer = async (i: number) => {
         const l = manifest.layers[i];
         const sid = shortId(l.digest);
         const other = this.downloads.get(l.digest);
@@ -329,9 +339,20 @@ export class ImageService {
           if (this.downloads.get(l.digest) === download) this.downloads.delete(l.digest);
         }
         on?.({ status: 'Download complete', progressDetail: {}, id: sid });
-      });
+      };
+      const downloads = runLimited(needed, PARALLEL_DOWNLOADS, async (i) => {
+        await fetchLayer(i);
+        ready.get(i)!.resolve();
+      }).then(
+        () => undefined,
+        (err: unknown) => {
+          for (const r of ready.values()) r.reject(err);
+          throw err;
+        },
+      );
       const neededSet = new Set(needed);
-      await this.commitImage(leased, {
+      // Unpacking starts with the bottom layer's download, as Docker's does, not after the last one.
+      const unpacked = this.commitImage(leased, {
         names: [name],
         target,
         manifestDesc,
@@ -344,7 +365,11 @@ export class ImageService {
           if (neededSet.has(i))
             on?.({ status: 'Pull complete', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
         },
+        layerReady: (i) => ready.get(i)?.promise ?? Promise.resolve(),
       });
+      unpacked.catch(() => undefined); // a failed download fails both; it is the error reported
+      await downloads;
+      await unpacked;
     });
     on?.({ status: `Digest: ${target.digest}` });
     const upToDate = before?.target.digest === target.digest;

@@ -14,9 +14,11 @@ export function manifestGcLabels(manifest: {
 }
 
 /**
- * Unpacks layers (already in the content store) into committed snapshots named by chain id,
- * bottom up, skipping those that exist; returns the top chain id. Call with a leased client so
- * new snapshots survive GC until the config's gc.ref.snapshot label references the top one.
+ * Unpacks layers into committed snapshots named by chain id, bottom up, skipping those that
+ * exist; returns the top chain id. Each layer must be in the content store once `layerReady(i)`
+ * resolves (default: all already are), so that a pull applies a layer as soon as it and its
+ * parents are there, while the layers above still download. Call with a leased client so new
+ * snapshots survive GC until the config's gc.ref.snapshot label references the top one.
  */
 export async function unpackLayers(
   leased: ContainerdClient,
@@ -24,12 +26,14 @@ export async function unpackLayers(
   layers: Descriptor[],
   diffIds: string[],
   onLayer?: (index: number, skipped: boolean) => void,
+  layerReady?: (index: number) => Promise<void>,
 ): Promise<string> {
   if (layers.length !== diffIds.length)
     throw new InternalError(`image has ${layers.length} layers but its config lists ${diffIds.length} diff ids`);
   const snaps = leased.snapshotter(snapshotter);
   const chain = chainIds(diffIds);
   for (let i = 0; i < layers.length; i++) {
+    await layerReady?.(i);
     if (await snaps.exists(chain[i])) {
       onLayer?.(i, true);
       continue;
