@@ -4,6 +4,8 @@ export * from './errors';
 export * from './internal-fields';
 export { defaultSwarmSpec, mergeSwarmSpec, heartbeatPeriodMs, DEFAULT_HEARTBEAT_PERIOD_NS } from './cluster-defaults';
 export { swarmRoutes } from './controlapi/swarm-routes';
+export { serviceRoutes, type ServiceRoutesOptions } from './controlapi/service-routes';
+export { LeaderComponents, type LeaderComponentsOptions } from './leader-components';
 export type { SwarmControl, InitRequest, JoinApiRequest } from './controlapi/swarm-control';
 export { initCluster, type InitClusterOptions } from './init-cluster';
 export { clusterOf } from './ca/join-handler';

@@ -2,8 +2,8 @@
  * A manager: the replicated store over raft-ts, the cluster port (raft, CA, joins, sessions),
  * the dispatcher and the raft membership. Reads are served from the local store; writes go
  * through raft (raft-ts forwards a follower's proposals to the leader). Leadership starts and
- * stops the leader-only parts (node-down marking, learner promotion, and later the
- * orchestrators and the scheduler).
+ * stops the leader-only parts (node-down marking, learner promotion, the orchestrators, the
+ * allocator and the scheduler: LeaderComponents).
  */
 import type { TLSSocket } from 'node:tls';
 import { authorizePeer, CertificateRegistry, type NodeCredentials, type PeerPolicy } from '../src/pki';
@@ -15,6 +15,7 @@ import type { Logger } from '../src/util';
 import { serveClusterRequest } from './cluster-endpoints';
 import { Dispatcher } from './dispatcher/dispatcher';
 import { NoLeaderError } from './errors';
+import { LeaderComponents } from './leader-components';
 import type { ManagerView, StoredCluster, StoredNode } from './internal-fields';
 import { RaftMembership } from './membership/raft-membership';
 
@@ -44,6 +45,7 @@ export class Manager {
   readonly raft: RaftNode;
   readonly dispatcher: Dispatcher;
   readonly membership: RaftMembership;
+  readonly leader: LeaderComponents;
   private readonly server: ClusterServer;
   private watcher: Watcher | undefined;
   private registryCache: { cluster: StoredCluster | undefined; policy: PeerPolicy } | undefined;
@@ -87,6 +89,7 @@ export class Manager {
       selfRaftId: o.raftId,
       selfAddr: o.advertiseAddr,
     });
+    this.leader = new LeaderComponents({ store: this.store, logger: o.logger.child('leader') });
     this.dispatcher = new Dispatcher({
       store: this.store,
       isLeader: () => this.raft.isLeader(),
@@ -138,9 +141,11 @@ export class Manager {
     if (role === StateRole.Leader) {
       this.dispatcher.startLeader();
       this.membership.startPromoting();
+      this.leader.start();
     } else {
       this.dispatcher.stopLeader();
       this.membership.stopPromoting();
+      void this.leader.stop();
     }
   }
 
@@ -261,6 +266,7 @@ export class Manager {
       await this.starting?.catch(() => undefined);
       this.watcher?.close();
       this.membership.stopPromoting();
+      await this.leader.stop();
       this.dispatcher.close();
       await this.server.stop();
       await this.raft.stop();

@@ -11,7 +11,7 @@ import {
   type TaskObject,
   type TaskState,
 } from '../../src/api';
-import type { AssignmentChange, TaskAssignment } from '../../src/rpc/task-messages';
+import type { AssignmentChange, TaskAssignment } from '../../src/rpc';
 import type { ReadTx } from '../../src/store';
 
 /** A node's assignments. Each list is sorted by ID, so equal sets compare equal. */

@@ -5,7 +5,7 @@
  * one goes out at start(), empty or not, so an agent that reconnects drops what is no longer
  * its. A watch that overflows or is reset starts over from a fresh view.
  */
-import type { AssignmentsMessage } from '../../src/rpc/task-messages';
+import type { AssignmentsMessage } from '../../src/rpc';
 import type { MemoryStore, ObjectEvent, Watcher } from '../../src/store';
 import { createLogger, type Logger } from '../../src/util';
 import { assignmentSet, assignmentSetKey, fullAssignmentChanges, type NodeAssignmentSet } from './assignment-set';

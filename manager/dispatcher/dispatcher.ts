@@ -6,8 +6,8 @@
  * their heartbeats (swarmkit's grace: three periods). A non-leader answers a session with a
  * redirect to the leader and closes it.
  *
- * Task assignments are the next step of the protocol: the `assignments` and `task-status`
- * messages are reserved in src/rpc and ignored here.
+ * Once the node said hello, its session gets its assignments (an AssignmentStream: a full
+ * set whenever it changes), and its `task-status` reports go to the store (TaskStatusWriter).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -19,6 +19,8 @@ import type { AgentMessage, DispatcherMessage, ManagerPeer } from '../../src/rpc
 import type { MemoryStore, Watcher } from '../../src/store';
 import type { Logger } from '../../src/util';
 import { heartbeatPeriodMs } from '../cluster-defaults';
+import { AssignmentStream } from './assignment-stream';
+import { TaskStatusWriter } from './task-status-writer';
 import type { StoredCluster, StoredNode } from '../internal-fields';
 
 /** Heartbeats a node may miss before it is marked down. */
@@ -42,6 +44,7 @@ interface Session {
   readonly ws: WebSocket;
   lastBeat: number;
   role: NodeRole;
+  assignments?: AssignmentStream;
 }
 
 export class Dispatcher {
@@ -52,9 +55,11 @@ export class Dispatcher {
   private leaderSince = 0;
   private lastManagers = '';
   private readonly now: () => number;
+  private readonly statusWriter: TaskStatusWriter;
 
   constructor(private readonly d: DispatcherDeps) {
     this.now = d.now ?? Date.now;
+    this.statusWriter = new TaskStatusWriter({ store: d.store, logger: d.logger.child('status') });
   }
 
   /** The heartbeat period in force, ms. */
@@ -92,9 +97,13 @@ export class Dispatcher {
     }
     const s: Session = { id: randomUUID(), nodeId: peer.nodeId, ws, lastBeat: this.now(), role: node.Spec.Role };
     const old = this.sessions.get(peer.nodeId);
-    if (old) old.ws.close(1000, 'replaced by a new session');
+    if (old) {
+      old.assignments?.stop();
+      old.ws.close(1000, 'replaced by a new session');
+    }
     this.sessions.set(peer.nodeId, s);
     ws.on('close', () => {
+      s.assignments?.stop();
       if (this.sessions.get(peer.nodeId) === s) this.sessions.delete(peer.nodeId);
     });
     ws.on('message', (data, isBinary) => {
@@ -116,14 +125,16 @@ export class Dispatcher {
     if (m.type === 'hello') {
       const addr = remote.replace(/^::ffff:/, '');
       void this.markReady(s.nodeId, m.description, m.addr || addr).then(
-        () =>
+        () => {
           this.send(s.ws, {
             type: 'session',
             sessionId: s.id,
             heartbeatPeriodMs: this.periodMs(),
             managers: this.d.managers(),
             role: s.role,
-          }),
+          });
+          this.startAssignments(s);
+        },
         (err) => {
           this.d.logger.warn('session: could not mark the node ready', { node: s.nodeId, err: (err as Error).message });
           s.ws.close(1011, 'could not register the node');
@@ -133,8 +144,24 @@ export class Dispatcher {
       this.send(s.ws, { type: 'heartbeat-ack', heartbeatPeriodMs: this.periodMs() });
       const n = this.d.store.view((tx) => tx.get('node', s.nodeId));
       if (n && n.Status.State !== 'ready') void this.markReady(s.nodeId, undefined, undefined).catch(() => undefined);
+    } else if (m.type === 'task-status') {
+      void this.statusWriter
+        .apply(s.nodeId, m.updates ?? [])
+        .catch((err) => this.d.logger.warn('task status not written', { node: s.nodeId, err: (err as Error).message }));
     }
-    // task-status and unknown types: the next issue's, ignored.
+    // unknown types: ignored.
+  }
+
+  /** The session's assignments follow the store from now on (a hello again changes nothing). */
+  private startAssignments(s: Session): void {
+    if (s.assignments || this.sessions.get(s.nodeId) !== s) return;
+    s.assignments = new AssignmentStream({
+      store: this.d.store,
+      nodeId: s.nodeId,
+      send: (msg) => this.send(s.ws, msg),
+      logger: this.d.logger.child('assignments'),
+    });
+    s.assignments.start();
   }
 
   private async markReady(nodeId: string, description: NodeDescription | undefined, addr: string | undefined) {
@@ -179,7 +206,10 @@ export class Dispatcher {
     this.timer = undefined;
     this.watcher?.close();
     this.watcher = undefined;
-    for (const s of this.sessions.values()) s.ws.close(1012, 'leadership changed');
+    for (const s of this.sessions.values()) {
+      s.assignments?.stop();
+      s.ws.close(1012, 'leadership changed');
+    }
     this.sessions.clear();
   }
 
@@ -187,6 +217,7 @@ export class Dispatcher {
     const s = this.sessions.get(ev.object.ID);
     if (!s) return;
     if (ev.action === 'delete') {
+      s.assignments?.stop();
       this.send(s.ws, { type: 'removed' });
       s.ws.close(1000, 'node removed');
       this.sessions.delete(ev.object.ID);
@@ -221,6 +252,7 @@ export class Dispatcher {
     const limit = this.periodMs() * HEARTBEAT_GRACE;
     for (const s of [...this.sessions.values()]) {
       if (now - s.lastBeat > limit) {
+        s.assignments?.stop();
         s.ws.terminate();
         this.sessions.delete(s.nodeId);
       }

@@ -6,7 +6,7 @@
  * loses a race with another write (SequenceConflictError) is recomputed and tried again.
  */
 import { TASK_STATES, type TaskObject, type TaskState, type TaskStatus } from '../../src/api';
-import type { TaskStatusReport } from '../../src/rpc/task-messages';
+import type { TaskStatusReport } from '../../src/rpc';
 import { SequenceConflictError, type MemoryStore, type ReadTx } from '../../src/store';
 import { createLogger, type Logger } from '../../src/util';
 

@@ -3,6 +3,7 @@
  * routing raft and HTTP/1.1; JSON endpoints and the agent session's messages).
  */
 export * from './protocol';
+export * from './task-messages';
 export * from './errors';
 export {
   ClusterServer,

@@ -5,6 +5,7 @@
  * without a node certificate; everything else needs one that passes authorizePeer.
  */
 import type { NodeDescription, NodeAvailability, NodeRole } from '../api';
+import type { AssignmentsMessage, TaskStatusMessage } from './task-messages';
 
 /** ALPN protocol of raft streams. */
 export const ALPN_RAFT = 'tsswarm-raft';
@@ -88,14 +89,14 @@ export interface RaftRemoveRequest {
 /**
  * Frames of the agent session, JSON text, one message per frame. The agent speaks first
  * (`hello`), then sends `heartbeat` every `heartbeatPeriodMs`. Unknown types are ignored by
- * both ends, so later messages (task assignments and task status, the next protocol step)
- * can be added without breaking older nodes.
+ * both ends, so later messages can be added without breaking older nodes. Task assignments
+ * and task statuses are in task-messages.ts.
  */
 export type AgentMessage =
   | { readonly type: 'hello'; readonly description: NodeDescription; readonly addr?: string }
   | { readonly type: 'heartbeat' }
-  /** Reserved for task status reports. */
-  | { readonly type: 'task-status'; readonly updates: readonly unknown[] };
+  /** The statuses of the node's tasks that changed (all of them when a session opens). */
+  | TaskStatusMessage;
 
 export type DispatcherMessage =
   /** The session is open: its id, the period to heartbeat at and the managers. */
@@ -115,5 +116,5 @@ export type DispatcherMessage =
   | { readonly type: 'redirect'; readonly leaderAddr: string }
   /** The node was removed from the swarm: stop. */
   | { readonly type: 'removed' }
-  /** Reserved: the tasks assigned to the node (full set or changes). */
-  | { readonly type: 'assignments'; readonly full: boolean; readonly changes: readonly unknown[] };
+  /** The tasks assigned to the node, with the secrets and configs they use (full set or changes). */
+  | AssignmentsMessage;

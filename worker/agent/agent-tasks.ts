@@ -4,7 +4,7 @@
  * It outlives agent sessions and role switches; a daemon stop leaves the containers running
  * (the next start re-adopts them), leaving the swarm removes them.
  */
-import type { TaskStatusMessage } from '../../src/rpc/task-messages';
+import type { TaskStatusMessage } from '../../src/rpc';
 import { createLogger, type Logger } from '../../src/util';
 import { TaskSession } from './task-session';
 import { TaskManager, type TaskContainers, type TaskImages } from './tasks';

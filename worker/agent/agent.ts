@@ -3,13 +3,13 @@
  * cluster port. It says hello with the node's description, heartbeats at the period the
  * dispatcher gives, follows redirects to the leader, and on any failure moves to the next
  * manager it knows (with a bounded backoff). The dispatcher's messages (the managers, a new
- * role, removal) reach the daemon through the callbacks. Task assignments will arrive on the
- * same session (the reserved `assignments` message).
+ * role, removal) reach the daemon through the callbacks; task assignments go to `tasks`
+ * (AgentTasks), which sends the task statuses back on the open session.
  */
 import WebSocket from 'ws';
 import type { NodeDescription, NodeRole } from '../../src/api';
 import type { NodeCredentials } from '../../src/pki';
-import { RPC_PATHS, sessionTlsOptions, type DispatcherMessage, type ManagerPeer } from '../../src/rpc';
+import { RPC_PATHS, sessionTlsOptions, type AgentMessage, type DispatcherMessage, type ManagerPeer } from '../../src/rpc';
 import type { Logger } from '../../src/util';
 
 export interface AgentOptions {
@@ -24,6 +24,12 @@ export interface AgentOptions {
   onManagers?(managers: readonly ManagerPeer[]): void;
   onRole?(role: NodeRole): void;
   onRemoved?(): void;
+  /** The node's tasks: assignments in, a session opening and closing. */
+  tasks?: {
+    onMessage(m: DispatcherMessage): boolean;
+    connected(): void;
+    disconnected(): void;
+  };
   /** Heartbeat period until the dispatcher says otherwise, ms. Default 5000. */
   heartbeatPeriodMs?: number;
   /** Backoff bounds between attempts, ms. Defaults 100 and 2000. */
@@ -52,6 +58,14 @@ export class Agent {
   /** The manager address of the open session ('' when there is none). */
   get manager(): string {
     return this.connectedTo;
+  }
+
+  /** Sends on the open session; false when there is none (the next one resyncs). */
+  send(m: AgentMessage): boolean {
+    const ws = this.ws;
+    if (!ws || !this.connectedTo || ws.readyState !== ws.OPEN) return false;
+    ws.send(JSON.stringify(m));
+    return true;
   }
 
   /** Starts connecting. Idempotent. */
@@ -103,6 +117,7 @@ export class Agent {
       if (this.ws !== ws) return;
       this.ws = undefined;
       this.connectedTo = '';
+      this.o.tasks?.disconnected();
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.heartbeat = undefined;
       this.later();
@@ -138,6 +153,7 @@ export class Agent {
         this.setManagers(m.managers);
         this.setPeriod(ws, m.heartbeatPeriodMs);
         this.o.onRole?.(m.role);
+        this.o.tasks?.connected();
         return;
       case 'heartbeat-ack':
         if (m.heartbeatPeriodMs !== this.periodMs) this.setPeriod(ws, m.heartbeatPeriodMs);
@@ -151,8 +167,11 @@ export class Agent {
       case 'removed':
         this.o.onRemoved?.();
         return;
+      case 'assignments':
+        this.o.tasks?.onMessage(m);
+        return;
       default:
-        return; // assignments and later types: the next protocol step
+        return; // later types
     }
   }
 
@@ -179,6 +198,7 @@ export class Agent {
     const ws = this.ws;
     this.ws = undefined;
     this.connectedTo = '';
+    this.o.tasks?.disconnected();
     ws?.terminate();
   }
 }

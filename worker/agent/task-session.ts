@@ -11,7 +11,7 @@ import type {
   TaskAssignment,
   TaskStatusMessage,
   TaskStatusReport,
-} from '../../src/rpc/task-messages';
+} from '../../src/rpc';
 import { createLogger, type Logger } from '../../src/util';
 
 /** What the bridge needs of the TaskManager (worker/agent/tasks). */

@@ -11,7 +11,7 @@ import { EventBus } from '../events';
 import { NetworkManager } from '../network';
 import type { DaemonOptions } from './options';
 import { claimPidfile } from './pidfile';
-import { swarmRoutes } from '../../manager';
+import { serviceRoutes, swarmRoutes } from '../../manager';
 import { SwarmNode } from './swarm-node';
 
 /** What the daemon needs to build its image service, given the containerd client. */
@@ -108,6 +108,7 @@ export class Daemon {
         dataRoot: o.dataRoot,
         logger: this.log.child('swarm'),
         raftTickMs: o.raftTickMs,
+        tasks: { containers, images },
       }));
       await swarm.start();
       const app = createApiApp({
@@ -122,7 +123,7 @@ export class Daemon {
         },
         logger: this.log.child('api'),
         onRequest: (method, _route, status) => reqs.inc({ method, status: String(status) }),
-        extraRouters: [swarmRoutes(swarm)],
+        extraRouters: [swarmRoutes(swarm), serviceRoutes(swarm)],
       });
       this.api = new ApiServer(app, containers);
       for (const h of o.hosts) await this.api.listen(parseListen(h), o.tls);

@@ -46,7 +46,8 @@ import {
   type StoredNode,
   type SwarmControl,
 } from '../../manager';
-import { Agent, localNodeDescription } from '../agent';
+import { Agent, AgentTasks, localNodeDescription } from '../agent';
+import type { TaskContainers, TaskImages } from '../agent/tasks';
 import { resolveAdvertiseAddr, resolveListenAddr, withClusterPort } from './swarm-addresses';
 import { loadSwarmState, removeSwarmState, saveSwarmState, swarmPaths, type SwarmState } from './swarm-state';
 
@@ -58,6 +59,8 @@ export interface SwarmNodeOptions {
   raftElectionTicks?: number;
   /** How often the certificate is checked for renewal, ms. Default 10 minutes. */
   renewCheckMs?: number;
+  /** The daemon's container and image services, to run the node's tasks (none: tasks are not run). */
+  tasks?: { containers: TaskContainers; images: TaskImages };
 }
 
 /** How long join waits for a new manager to catch up with the cluster. */
@@ -70,6 +73,7 @@ export class SwarmNode implements SwarmControl {
   private creds: NodeCredentials | undefined;
   private mgr: Manager | undefined;
   private agent: Agent | undefined;
+  private tasks: AgentTasks | undefined;
   private busy: Promise<unknown> = Promise.resolve();
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly renewFraction = pickRenewalFraction();
@@ -289,10 +293,12 @@ export class SwarmNode implements SwarmControl {
     });
   }
 
-  /** Stops agent and manager and forgets the swarm. */
+  /** Stops agent and manager, removes the task containers and forgets the swarm. */
   private async teardown(): Promise<void> {
     this.agent?.stop();
     this.agent = undefined;
+    await this.tasks?.removeAll().catch((err) => this.o.logger.warn('leave: task removal failed', { err }));
+    this.tasks = undefined;
     await this.mgr?.stop();
     this.mgr = undefined;
     if (this.renewTimer) clearInterval(this.renewTimer);
@@ -370,7 +376,18 @@ export class SwarmNode implements SwarmControl {
   private startAgent(managers: string[]): void {
     const s = this.state!;
     this.agent?.stop();
+    if (this.o.tasks && !this.tasks) {
+      this.tasks = new AgentTasks({
+        ...this.o.tasks,
+        nodeId: s.nodeId,
+        dataRoot: this.o.dataRoot,
+        send: (m) => void this.agent?.send(m),
+        logger: this.o.logger.child('tasks'),
+      });
+      void this.tasks.start().catch((err) => this.o.logger.warn('tasks did not start', { err }));
+    }
     this.agent = new Agent({
+      tasks: this.tasks,
       credentials: () => this.creds!,
       managers,
       description: () => localNodeDescription(),
@@ -520,6 +537,8 @@ export class SwarmNode implements SwarmControl {
     this.renewTimer = undefined;
     this.agent?.stop();
     this.agent = undefined;
+    await this.tasks?.stop();
+    this.tasks = undefined;
     await this.mgr?.stop();
     this.mgr = undefined;
   }

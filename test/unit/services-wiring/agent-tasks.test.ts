@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { AssignmentsMessage, TaskAssignment, TaskStatusMessage } from '../../../src/rpc/task-messages';
+import type { AssignmentsMessage, TaskAssignment, TaskStatusMessage } from '../../../src/rpc';
 import { AgentTasks } from '../../../worker/agent/agent-tasks';
 import type { TaskContainers } from '../../../worker/agent/tasks';
 import { FakeContainers } from './fake-containers';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AssignmentStream } from '../../../manager/dispatcher/assignment-stream';
-import type { AssignmentsMessage } from '../../../src/rpc/task-messages';
+import type { AssignmentsMessage } from '../../../src/rpc';
 import { MemoryStore } from '../../../src/store';
 import { addService, addTask, editTask, quiet, turn, until } from './fixtures';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ConfigObject, SecretObject } from '../../../src/api';
-import type { AssignmentsMessage, TaskAssignment, TaskStatusMessage, TaskStatusReport } from '../../../src/rpc/task-messages';
+import type { AssignmentsMessage, TaskAssignment, TaskStatusMessage, TaskStatusReport } from '../../../src/rpc';
 import { TaskSession, type SessionTasks } from '../../../worker/agent/task-session';
 import { TaskManager, type TaskContainers } from '../../../worker/agent/tasks';
 import { FakeContainers } from './fake-containers';

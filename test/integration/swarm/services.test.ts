@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { requireContainerd } from '../../support/containerd';
+import { eventually, startSwarmDaemon, type SwarmDaemon } from './swarm-daemons';
+
+interface Task {
+  ID: string;
+  Slot?: number;
+  NodeID?: string;
+  DesiredState: string;
+  Status: { State: string; Err?: string; ContainerStatus?: { ContainerID?: string; PID?: number } };
+}
+interface Container {
+  Id: string;
+  Names: string[];
+  State: string;
+}
+
+const SERVICE = 'wired';
+const SPEC = (replicas: number) => ({
+  Name: SERVICE,
+  TaskTemplate: {
+    ContainerSpec: { Image: 'busybox', Args: ['sleep', '3600'], StopGracePeriod: 1_000_000_000 },
+    // Condition any, as Docker's default; a short delay keeps the test quick.
+    RestartPolicy: { Condition: 'any', Delay: 100_000_000 },
+  },
+  Mode: { Replicated: { Replicas: replicas } },
+});
+
+describe('swarm services: tasks run as containers on the nodes (real daemons)', function () {
+  this.timeout(90_000);
+  const ds: SwarmDaemon[] = [];
+  let mgr: SwarmDaemon, wkr: SwarmDaemon;
+  const nodeOf = new Map<string, SwarmDaemon>();
+  let serviceId = '';
+
+  const tasks = async (): Promise<Task[]> => {
+    const f = encodeURIComponent(JSON.stringify({ service: [SERVICE] }));
+    const r = await mgr.api('GET', `/v1.44/tasks?filters=${f}`);
+    assert.equal(r.status, 200, r.body);
+    return r.json as Task[];
+  };
+  const containers = async (d: SwarmDaemon, all = false): Promise<Container[]> =>
+    ((await d.api('GET', `/v1.44/containers/json${all ? '?all=1' : ''}`)).json as Container[]).filter((c) =>
+      c.Names[0]!.startsWith(`/${SERVICE}.`),
+    );
+  const running = async () => (await tasks()).filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
+
+  before(async function () {
+    requireContainerd(this);
+    this.timeout(60_000);
+    for (const n of [35, 36]) ds.push(await startSwarmDaemon(n));
+    [mgr, wkr] = ds as [SwarmDaemon, SwarmDaemon];
+    const init = await mgr.api('POST', '/v1.44/swarm/init', {
+      ListenAddr: mgr.clusterAddr,
+      AdvertiseAddr: mgr.clusterAddr,
+      Spec: { Dispatcher: { HeartbeatPeriod: 1_000_000_000 } },
+    });
+    assert.equal(init.status, 200, init.body);
+    nodeOf.set(init.json as string, mgr);
+    const token = (await mgr.api('GET', '/v1.44/swarm')).json.JoinTokens.Worker;
+    const join = await wkr.api('POST', '/v1.44/swarm/join', {
+      RemoteAddrs: [mgr.clusterAddr],
+      JoinToken: token,
+      ListenAddr: wkr.clusterAddr,
+      AdvertiseAddr: wkr.clusterAddr,
+    });
+    assert.equal(join.status, 200, join.body);
+    nodeOf.set((await wkr.api('GET', '/info')).json.Swarm.NodeID, wkr);
+    await eventually(
+      async () => {
+        const nodes = (await mgr.api('GET', '/v1.44/nodes')).json as { Status: { State: string } }[];
+        return nodes.length === 2 && nodes.every((n) => n.Status.State === 'ready');
+      },
+      20_000,
+      'two ready nodes',
+    );
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (!mgr) return;
+    await mgr.api('DELETE', `/v1.44/services/${SERVICE}`).catch(() => undefined);
+    for (const d of [wkr, mgr]) await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
+    for (const d of ds) {
+      for (const c of await containers(d, true).catch(() => []))
+        await d.api('DELETE', `/v1.44/containers/${c.Id}?force=1`).catch(() => undefined);
+      await d.destroy();
+    }
+  });
+
+  it('4 replicas run 2 and 2, as containers named <service>.<slot>.<task id> on their nodes', async () => {
+    const r = await mgr.api('POST', '/v1.44/services/create', SPEC(4));
+    assert.equal(r.status, 201, r.body);
+    serviceId = r.json.ID;
+    const live = await eventually(async () => {
+      const t = await running();
+      return t.length === 4 && t;
+    }, 40_000, '4 running tasks');
+    const perNode = new Map<string, number>();
+    for (const t of live) perNode.set(t.NodeID!, (perNode.get(t.NodeID!) ?? 0) + 1);
+    assert.deepEqual([...perNode.values()], [2, 2], `spread: ${JSON.stringify([...perNode])}`);
+    assert.deepEqual(live.map((t) => t.Slot).sort(), [1, 2, 3, 4]);
+    for (const [nodeId, d] of nodeOf) {
+      const names = (await containers(d)).map((c) => c.Names[0]).sort();
+      const want = live
+        .filter((t) => t.NodeID === nodeId)
+        .map((t) => `/${SERVICE}.${t.Slot}.${t.ID}`)
+        .sort();
+      assert.deepEqual(names, want, `containers on daemon ${d.n}`);
+    }
+    for (const t of live) assert.ok(t.Status.ContainerStatus?.ContainerID, 'the agent reported its container');
+  });
+
+  it('scaling to 1 shuts 3 tasks down and removes their containers', async () => {
+    const before = await running();
+    const svc = (await mgr.api('GET', `/v1.44/services/${SERVICE}`)).json;
+    const r = await mgr.api('POST', `/v1.44/services/${SERVICE}/update?version=${svc.Version.Index}`, SPEC(1));
+    assert.equal(r.status, 200, r.body);
+    const kept = await eventually(async () => {
+      const all = await tasks();
+      const gone = before.filter((b) => {
+        const t = all.find((x) => x.ID === b.ID);
+        return !t || (t.DesiredState === 'shutdown' && t.Status.State === 'shutdown');
+      });
+      const up = all.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
+      return gone.length === 3 && up.length === 1 && up[0];
+    }, 30_000, '3 shut down, 1 running');
+    await eventually(async () => {
+      const left = [...(await containers(mgr, true)), ...(await containers(wkr, true))];
+      return left.length === 1 && left[0]!.Names[0] === `/${SERVICE}.${kept.Slot}.${kept.ID}`;
+    }, 20_000, 'one container left');
+  });
+
+  it('a task whose container is killed is replaced (restart policy any)', async () => {
+    const [old] = await running();
+    assert.ok(old);
+    const d = nodeOf.get(old.NodeID!)!;
+    const k = await d.api('POST', `/v1.44/containers/${old.Status.ContainerStatus!.ContainerID}/kill`);
+    assert.equal(k.status, 204, k.body);
+    const next = await eventually(async () => {
+      const all = await tasks();
+      const was = all.find((t) => t.ID === old.ID);
+      const up = all.filter((t) => t.ID !== old.ID && t.DesiredState === 'running' && t.Status.State === 'running');
+      return (!was || (was.Status.State === 'failed' && was.DesiredState === 'shutdown')) && up.length === 1 && up[0];
+    }, 30_000, 'a replacement running');
+    assert.equal(next.Slot, old.Slot, 'the same slot');
+    const on = nodeOf.get(next.NodeID!)!;
+    await eventually(
+      async () => (await containers(on)).some((c) => c.Names[0] === `/${SERVICE}.${next.Slot}.${next.ID}`),
+      10_000,
+      'the replacement container',
+    );
+  });
+
+  it('removing the service removes its containers everywhere', async () => {
+    const r = await mgr.api('DELETE', `/v1.44/services/${SERVICE}`);
+    assert.equal(r.status, 200, r.body);
+    await eventually(
+      async () => (await containers(mgr, true)).length === 0 && (await containers(wkr, true)).length === 0,
+      30_000,
+      'no containers of the service',
+    );
+    await eventually(
+      async () => ((await mgr.api('GET', '/v1.44/tasks')).json as { ServiceID: string }[]).every((t) => t.ServiceID !== serviceId),
+      20_000,
+      'its tasks reaped',
+    );
+  });
+});
