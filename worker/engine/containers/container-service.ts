@@ -33,6 +33,7 @@ import type { ContainerdClient, Mount } from '../containerd';
 import { initialState, toInspect, toSummary, type ContainerRecord, type MountPoint } from './container-record';
 import { parseContainerCreate, validateBind, validateContainerName } from './create-schema';
 import { ExecService } from './exec-service';
+import { fifoHelper } from './fifo-helper';
 import { JsonFileLog, readLogs, type ReadLogsOptions } from './json-file-log';
 import { randomName } from './names';
 import { buildOciSpec, mergeEnv, processArgs, resolveUser, type OciMount } from './oci-spec';
@@ -546,8 +547,7 @@ export class ContainerService {
     // The FIFOs do not depend on the sandbox: mkfifo runs while the namespace is made.
     const fifos = this.fifoPaths(r);
     for (const f of Object.values(fifos)) rmSync(f, { force: true });
-    // One mkfifo for both: each spawn blocks the event loop until the child has exec'd.
-    const fifosMade = run('mkfifo', ['-m', '0600', ...Object.values(fifos)]);
+    const fifosMade = fifoHelper.make(Object.values(fifos));
     fifosMade.catch(() => undefined); // awaited below; not unhandled when the sandbox fails first
     try {
       const hc = r.HostConfig;

@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { closeSync, constants as fsc, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { fifoHelper } from './fifo-helper';
 
 /** Creates (or recreates) a FIFO only root can open. */
 export async function makeFifo(file: string): Promise<void> {
   rmSync(file, { force: true });
-  await run('mkfifo', ['-m', '0600', file]);
+  await fifoHelper.make([file]);
 }
 
 /**
