@@ -11,7 +11,7 @@ export interface BenchFlags {
   stopTimeout: number;
   /** Run one side only (for profiling): docker, tsswarmd or both. */
   only: 'docker' | 'tsswarmd' | 'both';
-  /** Extra node options for tsswarmd, given in NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+  /** Extra node options for tsswarmd, beside its shebang's (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
   tsswarmdNodeArgs: string[];
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ContainerdSupervisor } from '../../worker/engine/containerd';
 import { NetworkManager } from '../../worker/network';
@@ -11,15 +11,22 @@ import { childrenNamed } from './procfs';
 export const TSSWARMD_ENTRY = path.resolve(__dirname, '..', '..', 'worker', 'daemon', 'main.js');
 
 /**
- * The entry as package.json's bin runs it: executed, so that its shebang (node and the flags
- * the daemon runs with) applies. npm makes a bin executable when it links it; a build does not.
- * `nodeArgs` go in NODE_OPTIONS, and this node is the one the shebang's `env` finds first.
+ * How package.json's bin runs the entry: executed, so that its shebang (node and the flags the
+ * daemon runs with) applies; npm makes a bin executable when it links it, a build does not.
+ * This node is the one the shebang's `env` finds first. Extra node args (--cpu-prof, which
+ * NODE_OPTIONS refuses) mean running this node on the entry with the shebang's flags and them.
  */
-function binLaunch(nodeArgs: string[]): { env: NodeJS.ProcessEnv } {
-  chmodSync(TSSWARMD_ENTRY, statSync(TSSWARMD_ENTRY).mode | 0o111);
+function binLaunch(nodeArgs: string[]): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` };
-  if (nodeArgs.length) env.NODE_OPTIONS = [process.env.NODE_OPTIONS ?? '', ...nodeArgs].join(' ').trim();
-  return { env };
+  if (!nodeArgs.length) {
+    chmodSync(TSSWARMD_ENTRY, statSync(TSSWARMD_ENTRY).mode | 0o111);
+    return { file: TSSWARMD_ENTRY, args: [], env };
+  }
+  const shebang = readFileSync(TSSWARMD_ENTRY, 'utf8').split('\n', 1)[0];
+  const m = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node\b(.*)$/.exec(shebang);
+  if (!m) throw new Error(`${TSSWARMD_ENTRY}: unexpected shebang ${shebang}`);
+  const flags = m[1].split(/\s+/).filter(Boolean);
+  return { file: process.execPath, args: [...flags, ...nodeArgs, TSSWARMD_ENTRY], env };
 }
 
 /**
@@ -36,9 +43,11 @@ export async function startTsswarmd(
   const dataRoot = path.join(dir, 'data');
   const socket = path.join(dir, 'tsswarm.sock');
   const supervisorPaths = new ContainerdSupervisor({ dataRoot });
+  const launch = binLaunch(o.nodeArgs ?? []);
   const child = spawnDaemon(
-    TSSWARMD_ENTRY,
+    launch.file,
     [
+      ...launch.args,
       '--data-root',
       dataRoot,
       '-H',
@@ -51,7 +60,7 @@ export async function startTsswarmd(
       cgroupParent,
     ],
     path.join(dir, 'tsswarmd.log'),
-    binLaunch(o.nodeArgs ?? []).env,
+    launch.env,
   );
   const pid = child.pid!;
   const client = new EngineClient(socket);
