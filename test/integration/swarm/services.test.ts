@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { requireContainerd } from '../../support/containerd';
 import { eventually, startSwarmDaemon, type SwarmDaemon } from './swarm-daemons';
 
@@ -16,10 +17,17 @@ interface Container {
 }
 
 const SERVICE = 'wired';
+const SECRET = 'wired-pw';
+let secretId = '';
 const SPEC = (replicas: number) => ({
   Name: SERVICE,
   TaskTemplate: {
-    ContainerSpec: { Image: 'busybox', Args: ['sleep', '3600'], StopGracePeriod: 1_000_000_000 },
+    ContainerSpec: {
+      Image: 'busybox',
+      Args: ['sleep', '3600'],
+      StopGracePeriod: 1_000_000_000,
+      Secrets: [{ SecretID: secretId, SecretName: SECRET, File: { Name: 'pw', UID: '0', GID: '0', Mode: 0o400 } }],
+    },
     // Condition any, as Docker's default; a short delay keeps the test quick.
     RestartPolicy: { Condition: 'any', Delay: 100_000_000 },
   },
@@ -80,6 +88,7 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
     this.timeout(60_000);
     if (!mgr) return;
     await mgr.api('DELETE', `/v1.44/services/${SERVICE}`).catch(() => undefined);
+    await mgr.api('DELETE', `/v1.44/secrets/${SECRET}`).catch(() => undefined);
     for (const d of [wkr, mgr]) await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
     for (const d of ds) {
       for (const c of await containers(d, true).catch(() => []))
@@ -88,7 +97,13 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
     }
   });
 
-  it('4 replicas run 2 and 2, as containers named <service>.<slot>.<task id> on their nodes', async () => {
+  it('4 replicas run 2 and 2, as containers named <service>.<slot>.<task id> on their nodes, with their secret', async () => {
+    const sec = await mgr.api('POST', '/v1.44/secrets/create', {
+      Name: SECRET,
+      Data: Buffer.from('hunter2').toString('base64'),
+    });
+    assert.equal(sec.status, 201, sec.body);
+    secretId = sec.json.ID;
     const r = await mgr.api('POST', '/v1.44/services/create', SPEC(4));
     assert.equal(r.status, 201, r.body);
     serviceId = r.json.ID;
@@ -108,7 +123,16 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
         .sort();
       assert.deepEqual(names, want, `containers on daemon ${d.n}`);
     }
-    for (const t of live) assert.ok(t.Status.ContainerStatus?.ContainerID, 'the agent reported its container');
+    for (const t of live) {
+      const id = t.Status.ContainerStatus?.ContainerID;
+      assert.ok(id, 'the agent reported its container');
+      // The secret reached the worker with its Data: the file bind-mounted at /run/secrets/pw.
+      const c = (await nodeOf.get(t.NodeID!)!.api('GET', `/v1.44/containers/${id}/json`)).json;
+      const mounts: { Source?: string; Target?: string; Destination?: string }[] = c.HostConfig?.Mounts ?? c.Mounts ?? [];
+      const m = mounts.find((x) => (x.Target ?? x.Destination) === '/run/secrets/pw');
+      assert.ok(m?.Source, `a mount at /run/secrets/pw: ${JSON.stringify(mounts)}`);
+      assert.equal(readFileSync(m.Source, 'utf8'), 'hunter2');
+    }
   });
 
   it('scaling to 1 shuts 3 tasks down and removes their containers', async () => {
