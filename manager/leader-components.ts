@@ -8,13 +8,7 @@
 import type { MemoryStore } from '../src/store';
 import { createLogger, type Logger } from '../src/util';
 import { TaskAllocator } from './allocator';
-import {
-  ConstraintEnforcer,
-  GlobalOrchestrator,
-  ReplicatedOrchestrator,
-  TaskReaper,
-  type Clock,
-} from './orchestrator';
+import { ConstraintEnforcer, GlobalOrchestrator, ReplicatedOrchestrator, TaskReaper, type Clock } from './orchestrator';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 
 export interface LeaderComponentsOptions {

@@ -56,7 +56,10 @@ export class TaskAllocator extends ReconcileLoop {
           for (const id of chunk) {
             const t = tx.get('task', id);
             if (!t || !needsAllocation(t)) continue;
-            tx.update('task', { ...structuredClone(t), Status: { State: 'pending', Message: PENDING_MESSAGE, Timestamp: ts } });
+            tx.update('task', {
+              ...structuredClone(t),
+              Status: { State: 'pending', Message: PENDING_MESSAGE, Timestamp: ts },
+            });
           }
         });
       } catch (err) {

@@ -92,9 +92,11 @@ export class TaskStatusWriter {
     const prev = this.chains.get(nodeId) ?? Promise.resolve();
     const run = prev.catch(() => undefined).then(() => this.write(nodeId, reports));
     this.chains.set(nodeId, run);
-    void run.finally(() => {
-      if (this.chains.get(nodeId) === run) this.chains.delete(nodeId);
-    }).catch(() => undefined);
+    void run
+      .finally(() => {
+        if (this.chains.get(nodeId) === run) this.chains.delete(nodeId);
+      })
+      .catch(() => undefined);
     return run;
   }
 

@@ -9,7 +9,13 @@
 import WebSocket from 'ws';
 import type { NodeDescription, NodeRole } from '../../src/api';
 import type { NodeCredentials } from '../../src/pki';
-import { RPC_PATHS, sessionTlsOptions, type AgentMessage, type DispatcherMessage, type ManagerPeer } from '../../src/rpc';
+import {
+  RPC_PATHS,
+  sessionTlsOptions,
+  type AgentMessage,
+  type DispatcherMessage,
+  type ManagerPeer,
+} from '../../src/rpc';
 import type { Logger } from '../../src/util';
 
 export interface AgentOptions {

@@ -16,7 +16,11 @@ import { createLogger, type Logger } from '../../src/util';
 
 /** What the bridge needs of the TaskManager (worker/agent/tasks). */
 export interface SessionTasks {
-  setAssignments(tasks: readonly TaskAssignment[], secrets: readonly SecretObject[], configs: readonly ConfigObject[]): void;
+  setAssignments(
+    tasks: readonly TaskAssignment[],
+    secrets: readonly SecretObject[],
+    configs: readonly ConfigObject[],
+  ): void;
   onStatus(cb: (updates: TaskStatusReport[]) => void): () => void;
   statuses(): TaskStatusReport[];
 }
@@ -92,11 +96,14 @@ export class TaskSession {
   private applyChange(c: AssignmentChange): void {
     const a = c.assignment;
     if (!a) return;
-    const remove = c.action === 'remove';
-    if (a.kind === 'task' && a.task?.ID) remove ? this.tasks.delete(a.task.ID) : this.tasks.set(a.task.ID, a.task);
-    else if (a.kind === 'secret' && a.secret?.ID)
-      remove ? this.secrets.delete(a.secret.ID) : this.secrets.set(a.secret.ID, a.secret);
-    else if (a.kind === 'config' && a.config?.ID)
-      remove ? this.configs.delete(a.config.ID) : this.configs.set(a.config.ID, a.config);
+    const [map, item] =
+      a.kind === 'task'
+        ? [this.tasks as Map<string, unknown>, a.task]
+        : a.kind === 'secret'
+          ? [this.secrets as Map<string, unknown>, a.secret]
+          : [this.configs as Map<string, unknown>, a.config];
+    if (!item?.ID) return;
+    if (c.action === 'remove') map.delete(item.ID);
+    else map.set(item.ID, item);
   }
 }

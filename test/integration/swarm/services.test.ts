@@ -51,7 +51,8 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
     ((await d.api('GET', `/v1.44/containers/json${all ? '?all=1' : ''}`)).json as Container[]).filter((c) =>
       c.Names[0]!.startsWith(`/${SERVICE}.`),
     );
-  const running = async () => (await tasks()).filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
+  const running = async () =>
+    (await tasks()).filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
 
   before(async function () {
     requireContainerd(this);
@@ -107,10 +108,14 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
     const r = await mgr.api('POST', '/v1.44/services/create', SPEC(4));
     assert.equal(r.status, 201, r.body);
     serviceId = r.json.ID;
-    const live = await eventually(async () => {
-      const t = await running();
-      return t.length === 4 && t;
-    }, 40_000, '4 running tasks');
+    const live = await eventually(
+      async () => {
+        const t = await running();
+        return t.length === 4 && t;
+      },
+      40_000,
+      '4 running tasks',
+    );
     const perNode = new Map<string, number>();
     for (const t of live) perNode.set(t.NodeID!, (perNode.get(t.NodeID!) ?? 0) + 1);
     assert.deepEqual([...perNode.values()], [2, 2], `spread: ${JSON.stringify([...perNode])}`);
@@ -128,7 +133,8 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
       assert.ok(id, 'the agent reported its container');
       // The secret reached the worker with its Data: the file bind-mounted at /run/secrets/pw.
       const c = (await nodeOf.get(t.NodeID!)!.api('GET', `/v1.44/containers/${id}/json`)).json;
-      const mounts: { Source?: string; Target?: string; Destination?: string }[] = c.HostConfig?.Mounts ?? c.Mounts ?? [];
+      const mounts: { Source?: string; Target?: string; Destination?: string }[] =
+        c.HostConfig?.Mounts ?? c.Mounts ?? [];
       const m = mounts.find((x) => (x.Target ?? x.Destination) === '/run/secrets/pw');
       assert.ok(m?.Source, `a mount at /run/secrets/pw: ${JSON.stringify(mounts)}`);
       assert.equal(readFileSync(m.Source, 'utf8'), 'hunter2');
@@ -140,19 +146,27 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
     const svc = (await mgr.api('GET', `/v1.44/services/${SERVICE}`)).json;
     const r = await mgr.api('POST', `/v1.44/services/${SERVICE}/update?version=${svc.Version.Index}`, SPEC(1));
     assert.equal(r.status, 200, r.body);
-    const kept = await eventually(async () => {
-      const all = await tasks();
-      const gone = before.filter((b) => {
-        const t = all.find((x) => x.ID === b.ID);
-        return !t || (t.DesiredState === 'shutdown' && t.Status.State === 'shutdown');
-      });
-      const up = all.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
-      return gone.length === 3 && up.length === 1 && up[0];
-    }, 30_000, '3 shut down, 1 running');
-    await eventually(async () => {
-      const left = [...(await containers(mgr, true)), ...(await containers(wkr, true))];
-      return left.length === 1 && left[0]!.Names[0] === `/${SERVICE}.${kept.Slot}.${kept.ID}`;
-    }, 20_000, 'one container left');
+    const kept = await eventually(
+      async () => {
+        const all = await tasks();
+        const gone = before.filter((b) => {
+          const t = all.find((x) => x.ID === b.ID);
+          return !t || (t.DesiredState === 'shutdown' && t.Status.State === 'shutdown');
+        });
+        const up = all.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
+        return gone.length === 3 && up.length === 1 && up[0];
+      },
+      30_000,
+      '3 shut down, 1 running',
+    );
+    await eventually(
+      async () => {
+        const left = [...(await containers(mgr, true)), ...(await containers(wkr, true))];
+        return left.length === 1 && left[0]!.Names[0] === `/${SERVICE}.${kept.Slot}.${kept.ID}`;
+      },
+      20_000,
+      'one container left',
+    );
   });
 
   it('a task whose container is killed is replaced (restart policy any)', async () => {
@@ -161,12 +175,16 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
     const d = nodeOf.get(old.NodeID!)!;
     const k = await d.api('POST', `/v1.44/containers/${old.Status.ContainerStatus!.ContainerID}/kill`);
     assert.equal(k.status, 204, k.body);
-    const next = await eventually(async () => {
-      const all = await tasks();
-      const was = all.find((t) => t.ID === old.ID);
-      const up = all.filter((t) => t.ID !== old.ID && t.DesiredState === 'running' && t.Status.State === 'running');
-      return (!was || (was.Status.State === 'failed' && was.DesiredState === 'shutdown')) && up.length === 1 && up[0];
-    }, 30_000, 'a replacement running');
+    const next = await eventually(
+      async () => {
+        const all = await tasks();
+        const was = all.find((t) => t.ID === old.ID);
+        const up = all.filter((t) => t.ID !== old.ID && t.DesiredState === 'running' && t.Status.State === 'running');
+        return (!was || (was.Status.State === 'failed' && was.DesiredState === 'shutdown')) && up.length === 1 && up[0];
+      },
+      30_000,
+      'a replacement running',
+    );
     assert.equal(next.Slot, old.Slot, 'the same slot');
     const on = nodeOf.get(next.NodeID!)!;
     await eventually(
@@ -185,7 +203,10 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
       'no containers of the service',
     );
     await eventually(
-      async () => ((await mgr.api('GET', '/v1.44/tasks')).json as { ServiceID: string }[]).every((t) => t.ServiceID !== serviceId),
+      async () =>
+        ((await mgr.api('GET', '/v1.44/tasks')).json as { ServiceID: string }[]).every(
+          (t) => t.ServiceID !== serviceId,
+        ),
       20_000,
       'its tasks reaped',
     );

@@ -41,7 +41,11 @@ describe('AgentTasks', () => {
       send: (m) => sent.push(m),
       logger: quiet,
     });
-  const last = (id: string) => sent.flatMap((m) => m.updates).filter((u) => u.taskId === id).at(-1)?.status;
+  const last = (id: string) =>
+    sent
+      .flatMap((m) => m.updates)
+      .filter((u) => u.taskId === id)
+      .at(-1)?.status;
 
   beforeEach(() => {
     dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-wire-'));

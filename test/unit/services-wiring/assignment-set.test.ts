@@ -42,7 +42,10 @@ describe('assignment set', () => {
         Labels: { tier: 'front' },
         TaskTemplate: { ContainerSpec: { Image: 'busybox', PullOptions: { RegistryAuth: AUTH } } as object },
       },
-      Endpoint: { Spec: { Mode: 'vip' as const }, Ports: [{ TargetPort: 80, PublishedPort: 8080, PublishMode: 'host' as const }] },
+      Endpoint: {
+        Spec: { Mode: 'vip' as const },
+        Ports: [{ TargetPort: 80, PublishedPort: 8080, PublishMode: 'host' as const }],
+      },
     };
     const t = {
       ID: 't1',
@@ -58,7 +61,11 @@ describe('assignment set', () => {
     assert.deepEqual(a.ServiceAnnotations, { Name: 'web', Labels: { tier: 'front' } });
     assert.deepEqual(a.Endpoint, svc.Endpoint);
     assert.equal(a.Spec.ContainerSpec?.PullOptions?.RegistryAuth, AUTH);
-    assert.equal((t.Spec.ContainerSpec as { PullOptions?: unknown }).PullOptions, undefined, 'the input is not changed');
+    assert.equal(
+      (t.Spec.ContainerSpec as { PullOptions?: unknown }).PullOptions,
+      undefined,
+      'the input is not changed',
+    );
     // The task's own spec (the one it was made from) wins over a later service spec.
     const own = { ...t, Spec: { ContainerSpec: { Image: 'busybox', PullOptions: { RegistryAuth: 'own' } } } };
     assert.equal(toTaskAssignment(own as never, svc as never).Spec.ContainerSpec?.PullOptions?.RegistryAuth, 'own');
@@ -79,27 +86,49 @@ describe('assignment set', () => {
     const spec = {
       ContainerSpec: {
         Image: 'busybox',
-        Secrets: [{ SecretID: 's1', SecretName: 'pw', File: { Name: 'pw' } }, { SecretID: 'gone', SecretName: 'x' }],
+        Secrets: [
+          { SecretID: 's1', SecretName: 'pw', File: { Name: 'pw' } },
+          { SecretID: 'gone', SecretName: 'x' },
+        ],
         Configs: [{ ConfigID: 'c1', ConfigName: 'conf', File: { Name: '/conf' } }],
       },
     };
     await addTask(store, 'b', 'n1', { Spec: spec, Slot: 2 });
     await addTask(store, 'a', 'n1');
-    await addTask(store, 'c', 'n2', { Spec: { ContainerSpec: { Image: 'x', Secrets: [{ SecretID: 's2', SecretName: 'other' }] } } });
+    await addTask(store, 'c', 'n2', {
+      Spec: { ContainerSpec: { Image: 'x', Secrets: [{ SecretID: 's2', SecretName: 'other' }] } },
+    });
     await addTask(store, 'd', undefined, { Status: { State: 'pending' } });
     await addTask(store, 'e', 'n1', { Status: { State: 'shutdown' }, DesiredState: 'shutdown' });
     const set = store.view((tx) => assignmentSet(tx, 'n1'));
-    assert.deepEqual(set.tasks.map((t) => t.ID), ['a', 'b']);
+    assert.deepEqual(
+      set.tasks.map((t) => t.ID),
+      ['a', 'b'],
+    );
     assert.deepEqual(set.tasks[0]!.ServiceAnnotations, { Name: 'web', Labels: { a: 'b' } });
-    assert.deepEqual(set.secrets.map((s) => [s.ID, s.Spec.Data]), [['s1', Buffer.from('hunter2').toString('base64')]]);
-    assert.deepEqual(set.configs.map((c) => c.ID), ['c1']);
+    assert.deepEqual(
+      set.secrets.map((s) => [s.ID, s.Spec.Data]),
+      [['s1', Buffer.from('hunter2').toString('base64')]],
+    );
+    assert.deepEqual(
+      set.configs.map((c) => c.ID),
+      ['c1'],
+    );
     const changes = fullAssignmentChanges(set);
     assert.deepEqual(
       changes.map((c) => [c.action, c.assignment.kind]),
-      [['update', 'secret'], ['update', 'config'], ['update', 'task'], ['update', 'task']],
+      [
+        ['update', 'secret'],
+        ['update', 'config'],
+        ['update', 'task'],
+        ['update', 'task'],
+      ],
     );
     assert.deepEqual(JSON.parse(JSON.stringify(changes)), changes, 'plain JSON');
-    assert.deepEqual(store.view((tx) => assignmentSet(tx, 'n3')), { tasks: [], secrets: [], configs: [] });
+    assert.deepEqual(
+      store.view((tx) => assignmentSet(tx, 'n3')),
+      { tasks: [], secrets: [], configs: [] },
+    );
   });
 
   it('the key ignores the status the agent reported but not what the managers changed', async () => {
@@ -108,7 +137,11 @@ describe('assignment set', () => {
     await addTask(store, 'a', 'n1');
     const key = () => assignmentSetKey(store.view((tx) => assignmentSet(tx, 'n1')));
     const k0 = key();
-    await editTask(store, 'a', (t) => (t.Status = { State: 'running', Message: 'started', ContainerStatus: { PID: 4 } }));
+    await editTask(
+      store,
+      'a',
+      (t) => (t.Status = { State: 'running', Message: 'started', ContainerStatus: { PID: 4 } }),
+    );
     assert.equal(key(), k0, 'a status report changes nothing the agent does not know');
     await editTask(store, 'a', (t) => (t.DesiredState = 'shutdown'));
     const k1 = key();

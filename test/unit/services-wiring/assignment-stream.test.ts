@@ -43,7 +43,7 @@ describe('AssignmentStream', () => {
     await addTask(store, 'x', 'n2', { Slot: 3 });
     await editTask(store, 'a', (t) => (t.Status = { State: 'running', Message: 'started' }));
     await turn(10);
-    assert.equal(sent.length, 2, 'another node\'s task and our own status report send nothing');
+    assert.equal(sent.length, 2, "another node's task and our own status report send nothing");
 
     await editTask(store, 'a', (t) => (t.DesiredState = 'shutdown'));
     await until(() => sent.length === 3);
@@ -62,7 +62,11 @@ describe('AssignmentStream', () => {
 
   it('commits queued together fold into one message', async () => {
     stream.start();
-    await Promise.all([addTask(store, 'a', 'n1'), addTask(store, 'b', 'n1', { Slot: 2 }), addTask(store, 'c', 'n1', { Slot: 3 })]);
+    await Promise.all([
+      addTask(store, 'a', 'n1'),
+      addTask(store, 'b', 'n1', { Slot: 2 }),
+      addTask(store, 'c', 'n1', { Slot: 3 }),
+    ]);
     await turn(10);
     assert.equal(sent.length, 2);
     assert.deepEqual(taskIds(sent[1]), ['a', 'b', 'c']);

@@ -35,7 +35,11 @@ describe('Dispatcher: assignments and task status on the session', () => {
     await store.update((tx) => {
       tx.create('cluster', { ID: 'c', Spec: { ...defaultSwarmSpec(), Dispatcher: { HeartbeatPeriod: 1e9 } } } as never);
       for (const id of ['n1', 'n2'])
-        tx.create('node', { ID: id, Spec: { Role: 'worker', Availability: 'active' }, Status: { State: 'ready' } } as never);
+        tx.create('node', {
+          ID: id,
+          Spec: { Role: 'worker', Availability: 'active' },
+          Status: { State: 'ready' },
+        } as never);
     });
     await addService(store, 'web');
     d = new Dispatcher({
@@ -95,7 +99,10 @@ describe('Dispatcher: assignments and task status on the session', () => {
     p.send({
       type: 'task-status',
       updates: [
-        { taskId: 'a', status: { State: 'running', Message: 'started', ContainerStatus: { ContainerID: 'c1', PID: 7 } } },
+        {
+          taskId: 'a',
+          status: { State: 'running', Message: 'started', ContainerStatus: { ContainerID: 'c1', PID: 7 } },
+        },
         { taskId: 'b', status: { State: 'running' } },
       ],
     });

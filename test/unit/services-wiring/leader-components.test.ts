@@ -31,7 +31,12 @@ describe('LeaderComponents', () => {
     const perNode = new Map<string, number>();
     for (const t of assigned()) perNode.set(t.NodeID!, (perNode.get(t.NodeID!) ?? 0) + 1);
     assert.deepEqual([...perNode.values()].sort(), [1, 2]);
-    assert.deepEqual(assigned().map((t) => t.Slot).sort(), [1, 2, 3]);
+    assert.deepEqual(
+      assigned()
+        .map((t) => t.Slot)
+        .sort(),
+      [1, 2, 3],
+    );
   });
 
   it('start and stop are idempotent; nothing is written after stop; a restart picks up', async () => {
@@ -44,7 +49,11 @@ describe('LeaderComponents', () => {
     assert.equal(lc.started, false);
     await addService(store, 'web', { Mode: { Replicated: { Replicas: 2 } } });
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(store.view((tx) => tx.find('task').length), 0, 'stopped components write nothing');
+    assert.equal(
+      store.view((tx) => tx.find('task').length),
+      0,
+      'stopped components write nothing',
+    );
     lc.start();
     await until(() => assigned().length === 2, 5000, '2 assigned tasks');
   });
@@ -70,7 +79,11 @@ describe('LeaderComponents', () => {
         await lc.stop();
         process.stdout.write('stopped ' + store.view((tx) => tx.find('task').length));
       })();`;
-    const r = spawnSync(process.execPath, ['-e', script], { timeout: 15000, encoding: 'utf8', env: { ...process.env, TSSWARM_LOG_LEVEL: 'error' } });
+    const r = spawnSync(process.execPath, ['-e', script], {
+      timeout: 15000,
+      encoding: 'utf8',
+      env: { ...process.env, TSSWARM_LOG_LEVEL: 'error' },
+    });
     assert.equal(r.error, undefined, `the process did not exit: ${String(r.error)}`);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'stopped 2');

@@ -10,7 +10,11 @@ describe('TaskAllocator', () => {
 
   beforeEach(() => {
     store = new MemoryStore();
-    a = new TaskAllocator({ store, logger: quiet, clock: { now: () => Date.parse('2026-12-01T00:00:00Z'), setTimer: () => 0, clearTimer() {} } });
+    a = new TaskAllocator({
+      store,
+      logger: quiet,
+      clock: { now: () => Date.parse('2026-12-01T00:00:00Z'), setTimer: () => 0, clearTimer() {} },
+    });
   });
 
   afterEach(async () => {
@@ -22,7 +26,11 @@ describe('TaskAllocator', () => {
     await addTask(store, 'old', undefined, { Status: { State: 'new', Message: 'created' } });
     a.start();
     await a.settled();
-    assert.deepEqual(state('old'), { State: 'pending', Message: PENDING_MESSAGE, Timestamp: '2026-12-01T00:00:00.000Z' });
+    assert.deepEqual(state('old'), {
+      State: 'pending',
+      Message: PENDING_MESSAGE,
+      Timestamp: '2026-12-01T00:00:00.000Z',
+    });
     await addTask(store, 'g', 'n1', { Status: { State: 'new' }, DesiredState: 'ready' });
     await a.settled();
     assert.equal(state('g').State, 'pending', 'a preassigned (global) task and a delayed restart too');
@@ -44,12 +52,22 @@ describe('TaskAllocator', () => {
   it('writes large sets in several batches', async () => {
     await store.update((tx) => {
       for (let i = 0; i < 1200; i++)
-        tx.create('task', { ID: `t${i}`, ServiceID: 's', Slot: i + 1, Spec: {}, Status: { State: 'new' }, DesiredState: 'running' });
+        tx.create('task', {
+          ID: `t${i}`,
+          ServiceID: 's',
+          Slot: i + 1,
+          Spec: {},
+          Status: { State: 'new' },
+          DesiredState: 'running',
+        });
     });
     const before = store.index;
     a.start();
     await a.settled();
-    assert.equal(store.view((tx) => tx.find('task', { where: (t) => t.Status.State === 'pending' }).length), 1200);
+    assert.equal(
+      store.view((tx) => tx.find('task', { where: (t) => t.Status.State === 'pending' }).length),
+      1200,
+    );
     assert.equal(store.index - before, 3);
   });
 });

@@ -21,7 +21,11 @@ class FakeTasks implements SessionTasks {
   throwOnSet = false;
   setAssignments(tasks: readonly TaskAssignment[], secrets: readonly SecretObject[], configs: readonly ConfigObject[]) {
     if (this.throwOnSet) throw new Error('not started');
-    this.sets.push({ tasks: tasks.map((t) => t.ID).sort(), secrets: secrets.map((s) => s.ID), configs: configs.map((c) => c.ID) });
+    this.sets.push({
+      tasks: tasks.map((t) => t.ID).sort(),
+      secrets: secrets.map((s) => s.ID),
+      configs: configs.map((c) => c.ID),
+    });
   }
   onStatus(cb: (u: TaskStatusReport[]) => void) {
     this.listener = cb;
@@ -69,8 +73,20 @@ describe('TaskSession (agent side)', () => {
   afterEach(() => s.stop());
 
   it('feeds full sets into setAssignments, secrets and configs included', () => {
-    const secret = { ID: 'sec', Version: { Index: 1 }, CreatedAt: '', UpdatedAt: '', Spec: { Name: 'pw', Data: 'YQ==' } };
-    const config = { ID: 'cfg', Version: { Index: 1 }, CreatedAt: '', UpdatedAt: '', Spec: { Name: 'c', Data: 'Yg==' } };
+    const secret = {
+      ID: 'sec',
+      Version: { Index: 1 },
+      CreatedAt: '',
+      UpdatedAt: '',
+      Spec: { Name: 'pw', Data: 'YQ==' },
+    };
+    const config = {
+      ID: 'cfg',
+      Version: { Index: 1 },
+      CreatedAt: '',
+      UpdatedAt: '',
+      Spec: { Name: 'c', Data: 'Yg==' },
+    };
     assert.equal(
       s.onMessage({
         type: 'assignments',
@@ -127,7 +143,10 @@ describe('TaskSession (agent side)', () => {
     ];
     s.connected();
     assert.equal(sent.length, 3);
-    assert.deepEqual(sent[2]!.updates.map((u) => u.taskId), ['a', 'b']);
+    assert.deepEqual(
+      sent[2]!.updates.map((u) => u.taskId),
+      ['a', 'b'],
+    );
   });
 
   it('stop unsubscribes', () => {
@@ -168,7 +187,10 @@ describe('TaskSession over a real TaskManager (in-memory containers)', () => {
   });
 
   const last = (id: string) =>
-    sent.flatMap((m) => m.updates).filter((u) => u.taskId === id).at(-1)?.status.State;
+    sent
+      .flatMap((m) => m.updates)
+      .filter((u) => u.taskId === id)
+      .at(-1)?.status.State;
 
   it('assignments become containers; their statuses come back as task-status; a task that leaves is removed', async () => {
     s.onMessage(full(t('a'), t('b', { Slot: 2 })));
@@ -184,6 +206,9 @@ describe('TaskSession over a real TaskManager (in-memory containers)', () => {
     s.disconnected();
     s.connected();
     assert.equal(sent.length, before + 1);
-    assert.deepEqual(sent.at(-1)!.updates.map((u) => [u.taskId, u.status.State]), [['a', 'running']]);
+    assert.deepEqual(
+      sent.at(-1)!.updates.map((u) => [u.taskId, u.status.State]),
+      [['a', 'running']],
+    );
   });
 });

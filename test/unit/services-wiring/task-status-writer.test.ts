@@ -25,9 +25,16 @@ describe('TaskStatusWriter', () => {
       Message: 'started',
       Timestamp: '2026-12-01T00:00:01Z',
       ContainerStatus: { ContainerID: 'abc', PID: 42 },
-      PortStatus: { Ports: [{ TargetPort: 80, PublishedPort: 8080, PublishMode: 'host' as const, Protocol: 'tcp' as const }] },
+      PortStatus: {
+        Ports: [{ TargetPort: 80, PublishedPort: 8080, PublishMode: 'host' as const, Protocol: 'tcp' as const }],
+      },
     };
-    const failed = { State: 'failed' as const, Message: 'started', Err: 'task: non-zero exit (3)', ContainerStatus: { ContainerID: 'def', PID: 0, ExitCode: 3 } };
+    const failed = {
+      State: 'failed' as const,
+      Message: 'started',
+      Err: 'task: non-zero exit (3)',
+      ContainerStatus: { ContainerID: 'def', PID: 0, ExitCode: 3 },
+    };
     const out = await writer.apply('n1', [
       { taskId: 'a', status: running },
       { taskId: 'b', status: failed },
@@ -48,10 +55,12 @@ describe('TaskStatusWriter', () => {
       { taskId: 'b', status: { State: 'bogus' } as never },
     ]);
     assert.deepEqual(out.written, []);
-    assert.deepEqual(
-      out.dropped.map((d) => [d.taskId, d.reason]).sort(),
-      [['a', 'backwards'], ['b', 'invalid'], ['c', 'not this node'], ['zz', 'unknown task']],
-    );
+    assert.deepEqual(out.dropped.map((d) => [d.taskId, d.reason]).sort(), [
+      ['a', 'backwards'],
+      ['b', 'invalid'],
+      ['c', 'not this node'],
+      ['zz', 'unknown task'],
+    ]);
     assert.equal(stored('a').Status.State, 'running');
     assert.equal(stored('c').Status.State, 'assigned');
   });
@@ -96,7 +105,7 @@ describe('TaskStatusWriter', () => {
     assert.deepEqual(out.unchanged, ['a'], 'the retry sees the write that won');
   });
 
-  it('applies one node\'s batches in order', async () => {
+  it("applies one node's batches in order", async () => {
     const p1 = writer.apply('n1', [{ taskId: 'a', status: { State: 'starting' } }]);
     const p2 = writer.apply('n1', [{ taskId: 'a', status: { State: 'running' } }]);
     await Promise.all([p1, p2]);
