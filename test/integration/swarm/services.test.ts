@@ -89,6 +89,7 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
     this.timeout(60_000);
     if (!mgr) return;
     await mgr.api('DELETE', `/v1.44/services/${SERVICE}`).catch(() => undefined);
+    await mgr.api('DELETE', `/v1.44/services/${SERVICE}-global`).catch(() => undefined);
     await mgr.api('DELETE', `/v1.44/secrets/${SECRET}`).catch(() => undefined);
     for (const d of [wkr, mgr]) await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
     for (const d of ds) {
@@ -210,5 +211,34 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
       20_000,
       'its tasks reaped',
     );
+  });
+  it('a global service runs one task per node; a node that leaves the swarm removes its task containers', async () => {
+    const name = `${SERVICE}-global`;
+    const r = await mgr.api('POST', '/v1.44/services/create', {
+      Name: name,
+      TaskTemplate: { ContainerSpec: { Image: 'busybox', Args: ['sleep', '3600'], StopGracePeriod: 1_000_000_000 } },
+      Mode: { Global: {} },
+    });
+    assert.equal(r.status, 201, r.body);
+    const f = encodeURIComponent(JSON.stringify({ service: [name], 'desired-state': ['running'] }));
+    const live = await eventually(
+      async () => {
+        const t = ((await mgr.api('GET', `/v1.44/tasks?filters=${f}`)).json as Task[]).filter(
+          (x) => x.Status.State === 'running',
+        );
+        return t.length === 2 && t;
+      },
+      30_000,
+      'a running task on each node',
+    );
+    assert.deepEqual(live.map((t) => t.NodeID).sort(), [...nodeOf.keys()].sort());
+    const onWorker = async () =>
+      ((await wkr.api('GET', '/v1.44/containers/json?all=1')).json as Container[]).filter((c) =>
+        c.Names[0]!.startsWith(`/${name}.`),
+      );
+    assert.equal((await onWorker()).length, 1);
+    const leave = await wkr.api('POST', '/v1.44/swarm/leave');
+    assert.equal(leave.status, 200, leave.body);
+    assert.deepEqual(await onWorker(), [], 'gone once leave returns');
   });
 });
