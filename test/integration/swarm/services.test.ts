@@ -62,7 +62,8 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
     const init = await mgr.api('POST', '/v1.44/swarm/init', {
       ListenAddr: mgr.clusterAddr,
       AdvertiseAddr: mgr.clusterAddr,
-      Spec: { Dispatcher: { HeartbeatPeriod: 1_000_000_000 } },
+      // Swarm's default period: a daemon restart stays within the grace of three periods.
+      Spec: { Dispatcher: { HeartbeatPeriod: 5_000_000_000 } },
     });
     assert.equal(init.status, 200, init.body);
     nodeOf.set(init.json as string, mgr);
@@ -140,6 +141,25 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
       assert.ok(m?.Source, `a mount at /run/secrets/pw: ${JSON.stringify(mounts)}`);
       assert.equal(readFileSync(m.Source, 'utf8'), 'hunter2');
     }
+  });
+
+  it("a worker daemon restart re-adopts its tasks' containers (same tasks, same containers)", async () => {
+    const before = await running();
+    const ids = async () => (await containers(wkr)).map((c) => c.Id).sort();
+    const had = await ids();
+    assert.equal(had.length, 2);
+    await wkr.halt();
+    await wkr.resume();
+    await eventually(
+      async () => {
+        const now = await running();
+        return now.length === 4 && now.every((t) => before.some((b) => b.ID === t.ID));
+      },
+      20_000,
+      'the same 4 tasks running',
+    );
+    assert.deepEqual(await ids(), had);
+    assert.equal((await containers(wkr, true)).length, 2, 'nothing made again');
   });
 
   it('scaling to 1 shuts 3 tasks down and removes their containers', async () => {
