@@ -135,7 +135,10 @@ describe('TaskManager (real daemon, containerd, runc)', function () {
     assert.equal(r.Config.Labels['com.docker.swarm.service.name'], 'web');
     assert.equal(r.Config.Labels['com.docker.swarm.node.id'], NODE);
     assert.deepEqual(r.HostConfig.RestartPolicy, { Name: 'no' });
-    // Statuses came in batches, in order, never going back.
+    // Statuses came in batches, in order, never going back. The batch with `running` is sent
+    // on the turn after statusOf() shows it.
+    for (let i = 0; i < 100 && reported(t.ID).at(-1)?.State !== 'running'; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const states = reported(t.ID).map((x) => x.State);
     assert.equal(states.at(-1), 'running');
     const order = ['accepted', 'preparing', 'ready', 'starting', 'running'];

@@ -39,6 +39,8 @@ const tag = (process.pid % 46656).toString(36);
 const BRIDGE_A = `tswa${tag}`;
 const BRIDGE_B = `tswb${tag}`;
 const OUTSIDE = `tswo${tag}`;
+/** This file's namespaces only: other daemons on the machine may add and remove theirs meanwhile. */
+const ownNetns = async () => (await netnsList()).filter((n) => /^tsw[a-z]/.test(n) && n.slice(4).startsWith(tag));
 const SUBNET_A = '10.201.0.0/24';
 const SUBNET_B = '10.202.0.0/24';
 
@@ -204,12 +206,12 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
 
     // The same host port again is refused, and the failed create leaves nothing behind.
     const clashId = newId();
-    const before = await netnsList();
+    const before = await ownNetns();
     await assert.rejects(
       a.createSandbox(clashId, { portBindings: { '80/tcp': [{ HostIp: '', HostPort: String(hostPort) }] } }),
       (e: Error) => e instanceof ConflictError && /already allocated/.test(e.message),
     );
-    assert.deepEqual(await netnsList(), before);
+    assert.deepEqual(await ownNetns(), before);
     assert.equal(a.sandbox(clashId), undefined);
 
     await a.releaseSandbox(otherId);
@@ -271,7 +273,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     assert.equal(events.filter((e) => e.attrs?.container === noneId)[0].attrs?.type, 'null');
     await a.releaseSandbox(noneId);
     await a.releaseSandbox(hostId);
-    assert.ok(!(await netnsList()).includes(nsName(n)));
+    assert.ok(!(await ownNetns()).includes(nsName(n)));
   });
 
   it('lists and inspects the built-in networks with stable ids', async () => {
@@ -297,7 +299,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
   });
 
   it('refuses bad input clearly and leaves nothing behind', async () => {
-    const before = await netnsList();
+    const before = await ownNetns();
     const id = newId();
     await assert.rejects(
       a.createSandbox(id, { networkMode: 'mynet' }),
@@ -316,7 +318,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
       a.createSandbox(id, { networkMode: 'none', portBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] } }),
       /network mode "none"/,
     );
-    assert.deepEqual(await netnsList(), before);
+    assert.deepEqual(await ownNetns(), before);
     assert.equal(a.sandbox(id), undefined);
     const s = await a.createSandbox(id);
     await assert.rejects(a.createSandbox(id), ConflictError);
@@ -327,7 +329,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
       /invalid bridgeName/,
     );
     assert.throws(() => new NetworkManager({ dataRoot: '/x', subnet: '10.0.0.1/8' }), /invalid subnet/);
-    assert.ok(!(await netnsList()).includes(nsName(s)));
+    assert.ok(!(await ownNetns()).includes(nsName(s)));
   });
 
   it('publishes UDP ports', async () => {
@@ -382,7 +384,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     const m2 = manager(root, bridge, '10.207.0.0/24');
     await m2.start();
     assert.equal(m2.sandbox(id), undefined);
-    assert.ok(!(await netnsList()).includes(nsName(s)));
+    assert.ok(!(await ownNetns()).includes(nsName(s)));
     assert.deepEqual(await bridgePorts(bridge), []);
     assert.ok(!(await iptablesRules()).some((l) => l.includes(`${s.IPAddress}/`)));
   });
@@ -435,11 +437,11 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     await small.start();
     const first = newId();
     await small.createSandbox(first);
-    const nsBefore = await netnsList();
+    const nsBefore = await ownNetns();
     const second = newId();
     await assert.rejects(small.createSandbox(second), (e: Error) => /no IP addresses available/.test(e.message));
     assert.equal(small.sandbox(second), undefined);
-    assert.deepEqual(await netnsList(), nsBefore);
+    assert.deepEqual(await ownNetns(), nsBefore);
     assert.equal((await bridgePorts(`tsws${tag}`)).length, 1);
     await small.releaseSandbox(first);
     await small.createSandbox(second);
@@ -578,7 +580,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     await a.createSandbox(warm, { portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] } });
     await a.releaseSandbox(warm);
     const rulesBefore = await iptablesRules();
-    const nsBefore = await netnsList();
+    const nsBefore = await ownNetns();
     const ipamDir = path.join((a as unknown as { netDir: string }).netDir, 'ipam', BRIDGE_A);
     const ipFiles = () => fs.readdirSync(ipamDir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
     const ipsBefore = ipFiles();
@@ -597,7 +599,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     for (const id of ids) await a.releaseSandbox(id);
 
     assert.deepEqual(await bridgePorts(BRIDGE_A), []);
-    assert.deepEqual(await netnsList(), nsBefore);
+    assert.deepEqual(await ownNetns(), nsBefore);
     assert.deepEqual(ipFiles(), ipsBefore);
     assert.deepEqual(await iptablesRules(), rulesBefore);
     for (const info of infos) assert.ok(!(await iptablesRules()).some((l) => l.includes(info.IPAddress)));
@@ -626,7 +628,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     assert.deepEqual(m2.sandbox(keep)?.Ports, sk.Ports);
     assert.equal(m2.sandbox(lost), undefined);
     assert.equal(m2.sandbox(unknown), undefined);
-    assert.ok(!(await netnsList()).includes(nsName(su)));
+    assert.ok(!(await ownNetns()).includes(nsName(su)));
     assert.equal(m2.inspect('bridge').Id, m1.inspect('bridge').Id);
     httpd(nsName(sk));
     assert.equal(await eventually(() => hostGet(`http://127.0.0.1:${port}/`)), 'hello from tsswarm\n');
