@@ -23,10 +23,14 @@ function binLaunch(nodeArgs: string[]): { file: string; args: string[]; env: Nod
     return { file: TSSWARMD_ENTRY, args: [], env };
   }
   const shebang = readFileSync(TSSWARMD_ENTRY, 'utf8').split('\n', 1)[0];
-  const m = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node\b(.*)$/.exec(shebang);
-  if (!m) throw new Error(`${TSSWARMD_ENTRY}: unexpected shebang ${shebang}`);
-  const flags = m[1].split(/\s+/).filter(Boolean);
-  return { file: process.execPath, args: [...flags, ...nodeArgs, TSSWARMD_ENTRY], env };
+  const words = shebang.replace(/^#!\/usr\/bin\/env\s+(-S\s+)?/, '').split(/\s+/).filter(Boolean);
+  // env's NAME=VALUE words, then node, then its flags.
+  while (words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) {
+    const w = words.shift()!;
+    env[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
+  }
+  if (words.shift() !== 'node') throw new Error(`${TSSWARMD_ENTRY}: unexpected shebang ${shebang}`);
+  return { file: process.execPath, args: [...words, ...nodeArgs, TSSWARMD_ENTRY], env };
 }
 
 /**
