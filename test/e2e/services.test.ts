@@ -1,0 +1,378 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { requireContainerd } from '../support/containerd';
+import { eventually, startSwarmDaemon, type SwarmDaemon } from '../integration/swarm/swarm-daemons';
+
+interface Out {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a CLI, with `input` (if any) piped into its stdin. */
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv, input?: string, ms = 60_000): Promise<Out> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+function dockerBinary(): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const TSSWARM = path.join(__dirname, '../../cli/main.js');
+
+interface Task {
+  ID: string;
+  ServiceID: string;
+  NodeID?: string;
+  DesiredState: string;
+  Status: { State: string };
+  Spec: { ContainerSpec?: { Env?: string[] } };
+}
+
+/** A manager and a worker daemon (numbers n, n+1; cluster ports 24100 + n), joined. */
+async function twoNodeSwarm(n: number): Promise<[SwarmDaemon, SwarmDaemon]> {
+  const mgr = await startSwarmDaemon(n, 24100);
+  const wkr = await startSwarmDaemon(n + 1, 24100);
+  const init = await mgr.api('POST', '/v1.44/swarm/init', {
+    ListenAddr: mgr.clusterAddr,
+    AdvertiseAddr: mgr.clusterAddr,
+  });
+  assert.equal(init.status, 200, init.body);
+  const token = (await mgr.api('GET', '/v1.44/swarm')).json.JoinTokens.Worker;
+  const join = await wkr.api('POST', '/v1.44/swarm/join', {
+    RemoteAddrs: [mgr.clusterAddr],
+    JoinToken: token,
+    ListenAddr: wkr.clusterAddr,
+    AdvertiseAddr: wkr.clusterAddr,
+  });
+  assert.equal(join.status, 200, join.body);
+  await eventually(
+    async () => {
+      const nodes = (await mgr.api('GET', '/v1.44/nodes')).json as { Status: { State: string } }[];
+      return nodes.length === 2 && nodes.every((x) => x.Status.State === 'ready');
+    },
+    20_000,
+    'two ready nodes',
+  );
+  return [mgr, wkr];
+}
+
+async function teardown(ds: SwarmDaemon[]): Promise<void> {
+  const [mgr] = ds;
+  if (mgr) {
+    for (const s of ((await mgr.api('GET', '/v1.44/services').catch(() => undefined))?.json ?? []) as { ID: string }[])
+      await mgr.api('DELETE', `/v1.44/services/${s.ID}`).catch(() => undefined);
+  }
+  for (const d of [...ds].reverse()) await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
+  for (const d of ds) {
+    const cs = ((await d.api('GET', '/v1.44/containers/json?all=1').catch(() => undefined))?.json ?? []) as {
+      Id: string;
+    }[];
+    for (const c of cs) await d.api('DELETE', `/v1.44/containers/${c.Id}?force=1`).catch(() => undefined);
+    await d.destroy();
+  }
+}
+
+describe('e2e: docker service/secret/stack commands against tsswarmd (a manager and a worker)', function () {
+  this.timeout(120_000);
+  const ds: SwarmDaemon[] = [];
+  let mgr: SwarmDaemon;
+  let config: string;
+  let docker: (...args: string[]) => Promise<Out>;
+  let dockerIn: (input: string, ...args: string[]) => Promise<Out>;
+  const hostnames = new Set<string>();
+
+  const tasks = async (service: string): Promise<Task[]> => {
+    const f = encodeURIComponent(JSON.stringify({ service: [service] }));
+    const r = await mgr.api('GET', `/v1.44/tasks?filters=${f}`);
+    assert.equal(r.status, 200, r.body);
+    return r.json as Task[];
+  };
+  const running = async (service: string) =>
+    (await tasks(service)).filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
+  const ok = (r: Out, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
+
+  before(async function () {
+    requireContainerd(this);
+    const bin = dockerBinary();
+    if (!bin) {
+      console.warn('SKIPPED services e2e with the docker CLI: docker is not installed (bash deploy/install-deps.sh)');
+      this.skip();
+    }
+    this.timeout(60_000);
+    ds.push(...(await twoNodeSwarm(41)));
+    mgr = ds[0]!;
+    for (const d of ds) hostnames.add((await d.api('GET', '/info')).json.Name);
+    config = mkdtempSync(path.join(tmpdir(), 'tsswarm-cli-'));
+    const env = { ...process.env, DOCKER_CONFIG: config, DOCKER_HOST: '', DOCKER_CONTEXT: '' };
+    docker = (...args) => run(bin!, ['-H', `unix://${mgr.socket}`, ...args], env);
+    dockerIn = (input, ...args) => run(bin!, ['-H', `unix://${mgr.socket}`, ...args], env, input);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await teardown(ds);
+    if (config) rmSync(config, { recursive: true, force: true });
+  });
+
+  it('service create -d --replicas 4; ls shows 4/4; ps shows 4 running tasks on both nodes', async () => {
+    // sleep as PID 1 ignores SIGTERM: a short grace period keeps the rolling update quick.
+    const c = await docker(
+      'service',
+      'create',
+      '--name',
+      'web',
+      '--replicas',
+      '4',
+      '--stop-grace-period',
+      '1s',
+      '-d',
+      'busybox',
+      'sleep',
+      '3600',
+    );
+    ok(c, 'create');
+    assert.match(c.stdout.trim(), /^\w{25}$/);
+    await eventually(async () => (await running('web')).length === 4, 40_000, '4 running tasks');
+    const ls = await docker('service', 'ls');
+    ok(ls, 'ls');
+    assert.match(ls.stdout, /^ID\s+NAME\s+MODE\s+REPLICAS\s+IMAGE\s+PORTS/);
+    assert.match(ls.stdout, /\bweb\s+replicated\s+4\/4\s+busybox:latest/);
+    const ps = await docker('service', 'ps', 'web');
+    ok(ps, 'ps');
+    const rows = ps.stdout.split('\n').filter((l) => /Running\s+Running/.test(l));
+    assert.equal(rows.length, 4, ps.stdout);
+    const nodes = new Set(rows.map((l) => l.split(/\s+/)[3]));
+    assert.deepEqual([...nodes].sort(), [...hostnames].sort(), ps.stdout);
+    for (const l of rows) assert.match(l, /web\.[1-4]\s+busybox:latest/);
+  });
+
+  it('service inspect and inspect --pretty', async () => {
+    const i = await docker('service', 'inspect', 'web');
+    ok(i, 'inspect');
+    const [svc] = JSON.parse(i.stdout);
+    assert.equal(svc.Spec.Name, 'web');
+    assert.equal(svc.Spec.Mode.Replicated.Replicas, 4);
+    assert.deepEqual(svc.Spec.TaskTemplate.ContainerSpec.Args, ['sleep', '3600']);
+    const p = await docker('service', 'inspect', '--pretty', 'web');
+    ok(p, 'inspect --pretty');
+    assert.match(p.stdout, /Name:\s+web/);
+    assert.match(p.stdout, /Replicas:\s+4/);
+    assert.match(p.stdout, /Image:\s+busybox/);
+    assert.match(p.stdout, /Args:\s+sleep 3600/);
+  });
+
+  it('service scale web=2 waits for convergence', async () => {
+    const s = await docker('service', 'scale', 'web=2');
+    ok(s, 'scale');
+    assert.match(s.stdout, /web scaled to 2/);
+    assert.match(s.stdout, /verify: Service \w+ converged/);
+    assert.equal((await running('web')).length, 2);
+  });
+
+  it('service update --env-add replaces the tasks (rolling update completes); rollback restores the spec', async () => {
+    const before = new Set((await running('web')).map((t) => t.ID));
+    const u = await docker('service', 'update', '--env-add', 'A=1', 'web');
+    ok(u, 'update');
+    assert.match(u.stdout, /verify: Service \w+ converged/);
+    const after = await running('web');
+    assert.equal(after.length, 2);
+    for (const t of after) {
+      assert.ok(!before.has(t.ID), 'a replaced task');
+      assert.deepEqual(t.Spec.ContainerSpec?.Env, ['A=1']);
+    }
+    const svc = JSON.parse((await docker('service', 'inspect', 'web')).stdout)[0];
+    assert.equal(svc.UpdateStatus?.State, 'completed');
+    assert.deepEqual(svc.Spec.TaskTemplate.ContainerSpec.Env, ['A=1']);
+
+    const r = await docker('service', 'rollback', 'web');
+    ok(r, 'rollback');
+    assert.match(r.stdout, /rollback: manually requested rollback/);
+    assert.match(r.stdout, /verify: Service \w+ converged/);
+    const back = JSON.parse((await docker('service', 'inspect', 'web')).stdout)[0];
+    assert.equal(back.UpdateStatus?.State, 'rollback_completed');
+    assert.equal(back.Spec.TaskTemplate.ContainerSpec.Env, undefined);
+    const rolled = await running('web');
+    assert.equal(rolled.length, 2);
+    for (const t of rolled) assert.equal(t.Spec.ContainerSpec?.Env, undefined);
+  });
+
+  it("service logs: while the daemon answers 501, the CLI prints the daemon's error and fails", async () => {
+    const l = await docker('service', 'logs', 'web');
+    if (l.code === 0) assert.equal(l.stdout, '', 'sleep writes nothing');
+    else assert.match(l.stderr, /Error response from daemon: .*not implemented/i);
+  });
+
+  it('secret create from stdin; a service created with --secret (without -d) converges; rm of a used secret fails', async () => {
+    const c = await dockerIn('hunter2', 'secret', 'create', 's1', '-');
+    ok(c, 'secret create');
+    const id = c.stdout.trim();
+    assert.match(id, /^\w{25}$/);
+    const ls = await docker('secret', 'ls');
+    ok(ls, 'secret ls');
+    assert.match(ls.stdout, new RegExp(`^${id}\\s+s1\\s`, 'm'));
+    const s = await docker('service', 'create', '--name', 'withsec', '--secret', 's1', 'busybox', 'sleep', '3600');
+    ok(s, 'service create (progress)');
+    assert.match(s.stdout, /verify: Service \w+ converged/);
+    const [t] = await running('withsec');
+    assert.ok(t);
+    const svc = JSON.parse((await docker('service', 'inspect', 'withsec')).stdout)[0];
+    assert.deepEqual(
+      svc.Spec.TaskTemplate.ContainerSpec.Secrets.map((x: { SecretName: string; File: { Name: string } }) => [
+        x.SecretName,
+        x.File.Name,
+      ]),
+      [['s1', 's1']],
+    );
+    const rm = await docker('secret', 'rm', 's1');
+    assert.notEqual(rm.code, 0);
+    assert.match(rm.stderr, /Error response from daemon: .*s1.*in use by the following service: withsec/);
+    ok(await docker('service', 'rm', 'withsec'), 'service rm');
+    ok(await docker('secret', 'rm', 's1'), 'secret rm');
+    assert.doesNotMatch((await docker('secret', 'ls')).stdout, /\ss1\s/);
+  });
+
+  it('stack deploy (2 services, replicas 2, a config and a secret from files); stack ls/services/ps/rm', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsswarm-stack-'));
+    try {
+      writeFileSync(path.join(dir, 'app.conf'), 'key=value\n');
+      writeFileSync(path.join(dir, 'pw.txt'), 'secret\n');
+      writeFileSync(
+        path.join(dir, 'compose.yml'),
+        [
+          'services:',
+          '  front:',
+          '    image: busybox',
+          '    command: ["sleep", "3600"]',
+          '    deploy:',
+          '      replicas: 2',
+          '    configs:',
+          '      - source: appconf',
+          '        target: /etc/app.conf',
+          '  back:',
+          '    image: busybox',
+          '    command: ["sleep", "3600"]',
+          '    secrets:',
+          '      - pw',
+          'configs:',
+          '  appconf:',
+          '    file: ./app.conf',
+          'secrets:',
+          '  pw:',
+          '    file: ./pw.txt',
+          // The stack's default network as the node-local bridge: tsswarmd has no overlay networks yet.
+          'networks:',
+          '  default:',
+          '    external: true',
+          '    name: bridge',
+          '',
+        ].join('\n'),
+      );
+      const d = await docker('stack', 'deploy', '-c', path.join(dir, 'compose.yml'), 'app');
+      ok(d, 'stack deploy');
+      assert.match(d.stdout, /Creating service app_front/);
+      assert.match(d.stdout, /Creating service app_back/);
+      await eventually(
+        async () => (await running('app_front')).length === 2 && (await running('app_back')).length === 1,
+        40_000,
+        'the stack tasks',
+      );
+      const ls = await docker('stack', 'ls');
+      ok(ls, 'stack ls');
+      assert.match(ls.stdout, /^NAME\s+SERVICES/);
+      assert.match(ls.stdout, /^app\s+2\b/m);
+      const sv = await docker('stack', 'services', 'app');
+      ok(sv, 'stack services');
+      assert.match(sv.stdout, /app_front\s+replicated\s+2\/2/);
+      assert.match(sv.stdout, /app_back\s+replicated\s+1\/1/);
+      const ps = await docker('stack', 'ps', 'app');
+      ok(ps, 'stack ps');
+      assert.equal(ps.stdout.split('\n').filter((l) => /Running\s+Running/.test(l)).length, 3, ps.stdout);
+      assert.match((await docker('config', 'ls')).stdout, /app_appconf/);
+      assert.match((await docker('secret', 'ls')).stdout, /app_pw/);
+      const rm = await docker('stack', 'rm', 'app');
+      ok(rm, 'stack rm');
+      assert.match(rm.stdout, /Removing service app_front/);
+      assert.match(rm.stdout, /Removing secret app_pw/);
+      assert.match(rm.stdout, /Removing config app_appconf/);
+      assert.doesNotMatch((await docker('stack', 'ls')).stdout, /^app\s/m);
+      assert.doesNotMatch((await docker('secret', 'ls')).stdout, /app_pw/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('service rm web removes the service and its tasks', async () => {
+    const r = await docker('service', 'rm', 'web');
+    ok(r, 'service rm');
+    assert.equal(r.stdout.trim(), 'web');
+    assert.doesNotMatch((await docker('service', 'ls')).stdout, /\bweb\b/);
+    const inspect = await docker('service', 'inspect', 'web');
+    assert.notEqual(inspect.code, 0);
+  });
+});
+
+describe('e2e: the tsswarm CLI service commands against tsswarmd (a manager and a worker)', function () {
+  this.timeout(90_000);
+  const ds: SwarmDaemon[] = [];
+  let mgr: SwarmDaemon;
+  let config: string;
+  let cli: (...args: string[]) => Promise<Out>;
+  const ok = (r: Out, what: string) => assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
+
+  before(async function () {
+    requireContainerd(this);
+    this.timeout(60_000);
+    ds.push(...(await twoNodeSwarm(43)));
+    mgr = ds[0]!;
+    config = mkdtempSync(path.join(tmpdir(), 'tsswarm-cli-'));
+    const env = { ...process.env, TSSWARM_CONFIG: config, TSSWARM_HOST: '', DOCKER_HOST: '' };
+    cli = (...args) => run(process.execPath, [TSSWARM, '-H', `unix://${mgr.socket}`, ...args], env);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await teardown(ds);
+    if (config) rmSync(config, { recursive: true, force: true });
+  });
+
+  it('service create, ls, ps, scale, rm', async () => {
+    ok(await cli('service', 'create', '--name', 'web', '--replicas', '2', '-d', 'busybox', 'sleep', '3600'), 'create');
+    await eventually(
+      async () => /\bweb\s+replicated\s+2\/2\b/.test((await cli('service', 'ls')).stdout),
+      40_000,
+      'ls 2/2',
+    );
+    const ps = await cli('service', 'ps', 'web');
+    ok(ps, 'ps');
+    assert.equal(ps.stdout.split('\n').filter((l) => /Running\s+Running/.test(l)).length, 2, ps.stdout);
+    const s = await cli('service', 'scale', 'web=3');
+    ok(s, 'scale');
+    await eventually(
+      async () => /\bweb\s+replicated\s+3\/3\b/.test((await cli('service', 'ls')).stdout),
+      40_000,
+      'ls 3/3',
+    );
+    ok(await cli('service', 'rm', 'web'), 'rm');
+    assert.doesNotMatch((await cli('service', 'ls')).stdout, /\bweb\b/);
+  });
+});
