@@ -15,6 +15,8 @@ import type { RaftMembership } from './membership/raft-membership';
 
 export interface EndpointDeps extends JoinDeps {
   readonly membership: RaftMembership;
+  /** GET /tsswarm/v1/logs (streams its own answer and errors). */
+  logs?(req: IncomingMessage, res: ServerResponse): void;
 }
 
 function sendJson(res: ServerResponse, body: unknown): void {
@@ -46,6 +48,10 @@ export function serveClusterRequest(
     if (req.method === 'POST' && path === RPC_PATHS.raftJoin) {
       const r = parseRaftJoinRequest(await readJsonBody(req));
       return d.membership.addLearner(r.nodeId, r.advertiseAddr);
+    }
+    if (req.method === 'GET' && path === RPC_PATHS.logs && d.logs) {
+      d.logs(req, res);
+      return undefined;
     }
     if (req.method === 'POST' && path === RPC_PATHS.raftRemove) {
       await d.membership.remove(parseRaftRemoveRequest(await readJsonBody(req)).raftId, true);

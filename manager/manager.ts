@@ -13,6 +13,7 @@ import { MemoryStore, RaftProposer, StoreStateMachine, type Watcher } from '../s
 import { readNodeIdentity } from '../src/pki';
 import type { Logger } from '../src/util';
 import { serveClusterRequest } from './cluster-endpoints';
+import { serveLogsEndpoint } from './controlapi/logs-routes';
 import { Dispatcher } from './dispatcher/dispatcher';
 import { NoLeaderError } from './errors';
 import { LeaderComponents } from './leader-components';
@@ -111,6 +112,7 @@ export class Manager {
               membership: this.membership,
               addManager: (nodeId, addr) => this.addManager(nodeId, addr),
               managers: () => this.managers(),
+              logs: (req, res) => serveLogsEndpoint(this, req, res),
             },
             req,
             res,

@@ -1,13 +1,13 @@
 /**
  * The service half of the Docker API: /services (create, list, inspect, update, remove) plus,
  * mounted from the same factory, /tasks, /secrets and /configs. Reads come from the local
- * manager's store; writes go through raft. Logs are a 501 for now.
+ * manager's store; writes go through raft. Logs are streamed from the nodes (logs-routes.ts).
  */
 import { json, Router } from 'express';
 import { parseBool, parseFilters, type ServiceObject } from '../../src/api';
 import { SequenceConflictError } from '../../src/store';
-import { NotImplementedError } from './control-errors';
 import { endpointFor, planServiceUpdate, withRegistryAuth } from './plan-service-update';
+import { serveLogs } from './logs-routes';
 import { publicService } from './public-objects';
 import { resolveReferences } from './resolve-references';
 import { param, requiredVersion, withNameCheck, wrap } from './route-wrap';
@@ -134,9 +134,7 @@ export function serviceRoutes(sc: SwarmControl, opts: ServiceRoutesOptions = {})
 
   r.get(
     '/services/:id/logs',
-    wrap(async () => {
-      throw new NotImplementedError('service logs');
-    }),
+    wrap((req, res) => serveLogs(sc.manager(), { kind: 'service', id: param(req, 'id') }, req, res)),
   );
 
   r.use(taskRoutes(sc));

@@ -1,8 +1,8 @@
-/** /tasks: list (Docker's filters, service and node resolved by name or ID) and inspect; logs are a 501 for now. */
+/** /tasks: list (Docker's filters, service and node resolved by name or ID), inspect and logs (logs-routes.ts). */
 import { Router } from 'express';
 import { parseFilters, type TaskObject } from '../../src/api';
 import { isTaskDirty } from '../orchestrator';
-import { NotImplementedError } from './control-errors';
+import { serveLogs } from './logs-routes';
 import { publicTask } from './public-objects';
 import { param, wrap } from './route-wrap';
 import { TASK_FILTERS, taskMatches } from './service-filters';
@@ -41,9 +41,7 @@ export function taskRoutes(sc: SwarmControl): Router {
   );
   r.get(
     '/tasks/:id/logs',
-    wrap(async () => {
-      throw new NotImplementedError('task logs');
-    }),
+    wrap((req, res) => serveLogs(sc.manager(), { kind: 'task', id: param(req, 'id') }, req, res)),
   );
   return r;
 }

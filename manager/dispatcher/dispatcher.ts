@@ -20,6 +20,7 @@ import type { MemoryStore, Watcher } from '../../src/store';
 import type { Logger } from '../../src/util';
 import { heartbeatPeriodMs } from '../cluster-defaults';
 import { AssignmentStream } from './assignment-stream';
+import { LogsBroker } from './logs-broker';
 import { TaskStatusWriter } from './task-status-writer';
 import type { StoredCluster, StoredNode } from '../internal-fields';
 
@@ -56,6 +57,8 @@ export class Dispatcher {
   private lastManagers = '';
   private readonly now: () => number;
   private readonly statusWriter: TaskStatusWriter;
+  /** Log subscriptions to the nodes' sessions (leader only). */
+  readonly logs = new LogsBroker((nodeId, m) => this.sendTo(nodeId, m));
 
   constructor(private readonly d: DispatcherDeps) {
     this.now = d.now ?? Date.now;
@@ -76,6 +79,14 @@ export class Dispatcher {
   /** Takes an authenticated upgrade on /tsswarm/v1/session. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, peer: NodeIdentity): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, peer, req.socket.remoteAddress ?? ''));
+  }
+
+  /** Sends to a node's session once it said hello; false when there is none. */
+  private sendTo(nodeId: string, m: DispatcherMessage): boolean {
+    const s = this.sessions.get(nodeId);
+    if (!s?.assignments || s.ws.readyState !== s.ws.OPEN) return false;
+    s.ws.send(JSON.stringify(m));
+    return true;
   }
 
   private send(ws: WebSocket, m: DispatcherMessage): void {
@@ -104,7 +115,10 @@ export class Dispatcher {
     this.sessions.set(peer.nodeId, s);
     ws.on('close', () => {
       s.assignments?.stop();
-      if (this.sessions.get(peer.nodeId) === s) this.sessions.delete(peer.nodeId);
+      if (this.sessions.get(peer.nodeId) === s) {
+        this.sessions.delete(peer.nodeId);
+        this.logs.nodeClosed(peer.nodeId);
+      }
     });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
@@ -148,6 +162,8 @@ export class Dispatcher {
       void this.statusWriter
         .apply(s.nodeId, m.updates ?? [])
         .catch((err) => this.d.logger.warn('task status not written', { node: s.nodeId, err: (err as Error).message }));
+    } else if (m.type === 'logs-data' || m.type === 'logs-end') {
+      this.logs.handle(s.nodeId, m);
     }
     // unknown types: ignored.
   }
@@ -206,6 +222,7 @@ export class Dispatcher {
     this.timer = undefined;
     this.watcher?.close();
     this.watcher = undefined;
+    this.logs.closeAll('leadership changed');
     for (const s of this.sessions.values()) {
       s.assignments?.stop();
       s.ws.close(1012, 'leadership changed');
@@ -221,6 +238,7 @@ export class Dispatcher {
       this.send(s.ws, { type: 'removed' });
       s.ws.close(1000, 'node removed');
       this.sessions.delete(ev.object.ID);
+      this.logs.nodeClosed(ev.object.ID);
     } else this.pushRole(s, ev.object);
   }
 
@@ -255,6 +273,7 @@ export class Dispatcher {
         s.assignments?.stop();
         s.ws.terminate();
         this.sessions.delete(s.nodeId);
+        this.logs.nodeClosed(s.nodeId);
       }
     }
     this.d.store.view((tx) => {

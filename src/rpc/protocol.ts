@@ -5,6 +5,7 @@
  * without a node certificate; everything else needs one that passes authorizePeer.
  */
 import type { NodeDescription, NodeAvailability, NodeRole } from '../api';
+import type { LogsAgentMessage, LogsDispatcherMessage } from './logs-messages';
 import type { AssignmentsMessage, TaskStatusMessage } from './task-messages';
 
 /** ALPN protocol of raft streams. */
@@ -26,6 +27,12 @@ export const RPC_PATHS = {
   raftJoin: '/tsswarm/v1/raft/join',
   /** POST, manager certificate, served by the leader: RaftRemoveRequest -> {}. */
   raftRemove: '/tsswarm/v1/raft/remove',
+  /**
+   * GET, manager certificate, served by the leader: a service's or task's logs, for a manager
+   * that is not the leader to pass on (?kind=service|task&id=... plus the Docker API's query;
+   * the answer is the Docker API's).
+   */
+  logs: '/tsswarm/v1/logs',
   /** GET upgrade to WebSocket, node certificate: the agent session (SessionMessage frames). */
   session: '/tsswarm/v1/session',
 } as const;
@@ -96,7 +103,9 @@ export type AgentMessage =
   | { readonly type: 'hello'; readonly description: NodeDescription; readonly addr?: string }
   | { readonly type: 'heartbeat' }
   /** The statuses of the node's tasks that changed (all of them when a session opens). */
-  | TaskStatusMessage;
+  | TaskStatusMessage
+  /** Log lines of a subscription, and its end (logs-messages.ts). */
+  | LogsAgentMessage;
 
 export type DispatcherMessage =
   /** The session is open: its id, the period to heartbeat at and the managers. */
@@ -117,4 +126,6 @@ export type DispatcherMessage =
   /** The node was removed from the swarm: stop. */
   | { readonly type: 'removed' }
   /** The tasks assigned to the node, with the secrets and configs they use (full set or changes). */
-  | AssignmentsMessage;
+  | AssignmentsMessage
+  /** A log subscription for some of the node's tasks, and its cancel (logs-messages.ts). */
+  | LogsDispatcherMessage;

@@ -4,8 +4,9 @@
  * It outlives agent sessions and role switches; a daemon stop leaves the containers running
  * (the next start re-adopts them), leaving the swarm removes them.
  */
-import type { TaskStatusMessage } from '../../src/rpc';
+import type { LogsAgentMessage, TaskStatusMessage } from '../../src/rpc';
 import { createLogger, type Logger } from '../../src/util';
+import { LogsStreamer, type LogContainers } from './logs-streamer';
 import { TaskSession } from './task-session';
 import { TaskManager, type TaskContainers, type TaskImages } from './tasks';
 
@@ -17,6 +18,12 @@ export interface AgentTasksOptions {
   dataRoot: string;
   /** Sends on the open session; false (or nothing sent) when there is none. */
   send(msg: TaskStatusMessage): void;
+  /** Sends log messages on the open session; without it task logs cannot be asked of this node. */
+  sendLogs?(msg: LogsAgentMessage): void;
+  /** Where task logs are read; default `containers` when it has a logs() (the ContainerService). */
+  logs?: LogContainers;
+  /** Bytes waiting in the session's send buffer: log streams pause while it is large. */
+  backlog?(): number;
   /** Status batching, ms (TaskManager's batchMs). Default 0. */
   batchMs?: number;
   logger?: Logger;
@@ -25,10 +32,11 @@ export interface AgentTasksOptions {
 export class AgentTasks {
   readonly manager: TaskManager;
   private readonly session: TaskSession;
+  private readonly logs: LogsStreamer | undefined;
   private ready: Promise<void> | undefined;
   private readonly log: Logger;
 
-  constructor(o: AgentTasksOptions) {
+  constructor(private readonly o: AgentTasksOptions) {
     this.log = o.logger ?? createLogger('agent.tasks');
     this.manager = new TaskManager({
       containers: o.containers,
@@ -39,6 +47,19 @@ export class AgentTasks {
       logger: this.log,
     });
     this.session = new TaskSession({ tasks: this.manager, send: (m) => o.send(m), logger: this.log });
+    const logSource =
+      o.logs ??
+      (typeof (o.containers as Partial<LogContainers>).logs === 'function'
+        ? (o.containers as unknown as LogContainers)
+        : undefined);
+    const sendLogs = o.sendLogs?.bind(o);
+    if (logSource && sendLogs)
+      this.logs = new LogsStreamer({
+        containers: logSource,
+        send: sendLogs,
+        backlog: o.backlog ? () => o.backlog!() : undefined,
+        logger: this.log.child('logs'),
+      });
   }
 
   /** Finds the containers an earlier run left and follows the task statuses. Idempotent. */
@@ -52,6 +73,13 @@ export class AgentTasks {
    * start() in the order they came.
    */
   onMessage(msg: { type: string }): boolean {
+    if (msg.type === 'logs-subscribe' || msg.type === 'logs-cancel') {
+      if (this.logs) return this.logs.onMessage(msg);
+      const id = (msg as { subscriptionId?: string }).subscriptionId ?? '';
+      if (msg.type === 'logs-subscribe')
+        this.o.sendLogs?.({ type: 'logs-end', subscriptionId: id, error: 'this node cannot read task logs' });
+      return true;
+    }
     if (msg.type !== 'assignments') return false;
     void this.start()
       .then(() => this.session.onMessage(msg))
@@ -69,11 +97,13 @@ export class AgentTasks {
   /** The session closed. */
   disconnected(): void {
     this.session.disconnected();
+    this.logs?.stopAll();
   }
 
   /** Stops following; containers keep running. Idempotent. */
   async stop(): Promise<void> {
     this.session.stop();
+    this.logs?.stopAll();
     await this.ready?.catch(() => undefined);
     this.ready = undefined;
     await this.manager.stop();

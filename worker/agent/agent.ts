@@ -66,6 +66,11 @@ export class Agent {
     return this.connectedTo;
   }
 
+  /** Bytes queued on the open session's socket, not yet sent (0 without a session). */
+  get bufferedAmount(): number {
+    return this.ws?.bufferedAmount ?? 0;
+  }
+
   /** Sends on the open session; false when there is none (the next one resyncs). */
   send(m: AgentMessage): boolean {
     const ws = this.ws;
@@ -174,6 +179,8 @@ export class Agent {
         this.o.onRemoved?.();
         return;
       case 'assignments':
+      case 'logs-subscribe':
+      case 'logs-cancel':
         this.o.tasks?.onMessage(m);
         return;
       default:

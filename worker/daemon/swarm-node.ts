@@ -382,6 +382,8 @@ export class SwarmNode implements SwarmControl {
         nodeId: s.nodeId,
         dataRoot: this.o.dataRoot,
         send: (m) => void this.agent?.send(m),
+        sendLogs: (m) => void this.agent?.send(m),
+        backlog: () => this.agent?.bufferedAmount ?? 0,
         logger: this.o.logger.child('tasks'),
       });
       void this.tasks.start().catch((err) => this.o.logger.warn('tasks did not start', { err }));

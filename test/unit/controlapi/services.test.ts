@@ -270,11 +270,13 @@ describe('controlapi: /services', () => {
     assert.equal((await h.call('DELETE', '/services/web')).status, 404);
   });
 
-  it('logs routes answer 501 for now', async () => {
+  it('logs routes check the query and the target before streaming (400 without a stream, 404 unknown)', async () => {
     const id = await create(cliSpec('web'));
-    const r = await h.call('GET', `/services/${id}/logs?stdout=1`);
-    assert.equal(r.status, 501);
-    assert.match(r.body.message, /not implemented/);
-    assert.equal((await h.call('GET', '/tasks/x/logs')).status, 501);
+    const r = await h.call('GET', `/services/${id}/logs`);
+    assert.equal(r.status, 400);
+    assert.equal(r.body.message, 'Bad parameters: you must choose at least one stream');
+    assert.equal((await h.call('GET', `/services/${id}/logs?stdout=1&tail=x`)).status, 400);
+    assert.equal((await h.call('GET', '/services/nope/logs?stdout=1')).status, 404);
+    assert.equal((await h.call('GET', '/tasks/x/logs?stdout=1')).status, 404);
   });
 });
