@@ -111,6 +111,7 @@ export class Dispatcher {
     if (old) {
       old.assignments?.stop();
       old.ws.close(1000, 'replaced by a new session');
+      this.logs.nodeClosed(peer.nodeId);
     }
     this.sessions.set(peer.nodeId, s);
     ws.on('close', () => {
@@ -178,6 +179,7 @@ export class Dispatcher {
       logger: this.d.logger.child('assignments'),
     });
     s.assignments.start();
+    this.logs.nodeOpened(s.nodeId);
   }
 
   private async markReady(nodeId: string, description: NodeDescription | undefined, addr: string | undefined) {

@@ -3,7 +3,9 @@
  * names the tasks of each node; the broker sends each node a `logs-subscribe`, hands the
  * `logs-data` lines to the subscription's sink as they come (merged in arrival order, each
  * task's lines in its own order) and ends the sink once every node sent its final `logs-end`
- * or lost its session. cancel() sends `logs-cancel` to the nodes still streaming.
+ * or lost its session (a following subscription instead asks a node again once its session
+ * reopens, from just after its last line). cancel() sends `logs-cancel` to the nodes still
+ * streaming.
  */
 import { randomUUID } from 'node:crypto';
 import type { DispatcherMessage, LogsDataMessage, LogsEndMessage, LogsSubscriptionOptions } from '../../src/rpc';
@@ -24,8 +26,14 @@ export interface LogsSubscription {
 interface Sub {
   readonly id: string;
   readonly sink: LogsSink;
+  readonly options: LogsSubscriptionOptions;
+  readonly tasksByNode: ReadonlyMap<string, readonly string[]>;
   /** Nodes that have not sent their final logs-end. */
   readonly pending: Set<string>;
+  /** Following: nodes whose session closed, asked again when it reopens. */
+  readonly away: Set<string>;
+  /** The latest line's time from each node, ms (where a node asked again resumes). */
+  readonly lastMs: Map<string, number>;
   readonly errors: Map<string, string>;
 }
 
@@ -50,7 +58,16 @@ export class LogsBroker {
     options: LogsSubscriptionOptions,
     sink: LogsSink,
   ): LogsSubscription {
-    const sub: Sub = { id: randomUUID(), sink, pending: new Set(), errors: new Map() };
+    const sub: Sub = {
+      id: randomUUID(),
+      sink,
+      options,
+      tasksByNode,
+      pending: new Set(),
+      away: new Set(),
+      lastMs: new Map(),
+      errors: new Map(),
+    };
     this.subs.set(sub.id, sub);
     for (const [nodeId, taskIds] of tasksByNode) {
       if (taskIds.length === 0) continue;
@@ -71,7 +88,10 @@ export class LogsBroker {
     if (m.type === 'logs-data') {
       const d = m as LogsDataMessage;
       const sub = this.subs.get(d.subscriptionId);
-      if (sub?.pending.has(nodeId) && typeof d.line === 'string') sub.sink.data(nodeId, d);
+      if (!sub?.pending.has(nodeId) || typeof d.line !== 'string') return true;
+      const ms = Date.parse(d.timestamp);
+      if (ms > (sub.lastMs.get(nodeId) ?? 0)) sub.lastMs.set(nodeId, ms);
+      sub.sink.data(nodeId, d);
       return true;
     }
     if (m.type === 'logs-end') {
@@ -86,12 +106,35 @@ export class LogsBroker {
     return false;
   }
 
-  /** The node's session closed: its part of every subscription is over. */
+  /**
+   * The node's session closed: its part of every subscription is over, except that a
+   * following subscription waits for the node to come back (nodeOpened).
+   */
   nodeClosed(nodeId: string): void {
     for (const sub of [...this.subs.values()]) {
-      if (!sub.pending.delete(nodeId)) continue;
+      if (!sub.pending.has(nodeId)) continue;
+      if (sub.options.follow) {
+        sub.away.add(nodeId);
+        continue;
+      }
+      sub.pending.delete(nodeId);
       sub.errors.set(nodeId, 'the node disconnected');
       if (sub.pending.size === 0) this.finish(sub);
+    }
+  }
+
+  /**
+   * The node has a session again: following subscriptions it had left ask it again, from
+   * just after the last line it sent (or as at first, when it had sent none).
+   */
+  nodeOpened(nodeId: string): void {
+    for (const sub of this.subs.values()) {
+      if (!sub.away.delete(nodeId)) continue;
+      const last = sub.lastMs.get(nodeId);
+      const options = last ? { ...sub.options, tail: 'all' as const, since: (last + 1) / 1000 } : sub.options;
+      const taskIds = [...(sub.tasksByNode.get(nodeId) ?? [])];
+      if (!this.send(nodeId, { type: 'logs-subscribe', subscriptionId: sub.id, taskIds, options }))
+        sub.away.add(nodeId);
     }
   }
 
@@ -99,7 +142,7 @@ export class LogsBroker {
   closeAll(reason: string): void {
     for (const sub of [...this.subs.values()]) {
       for (const n of sub.pending) {
-        this.send(n, { type: 'logs-cancel', subscriptionId: sub.id });
+        if (!sub.away.has(n)) this.send(n, { type: 'logs-cancel', subscriptionId: sub.id });
         sub.errors.set(n, reason);
       }
       sub.pending.clear();
@@ -110,7 +153,7 @@ export class LogsBroker {
   private cancel(sub: Sub): void {
     if (this.subs.get(sub.id) !== sub) return;
     this.subs.delete(sub.id);
-    for (const n of sub.pending) this.send(n, { type: 'logs-cancel', subscriptionId: sub.id });
+    for (const n of sub.pending) if (!sub.away.has(n)) this.send(n, { type: 'logs-cancel', subscriptionId: sub.id });
     sub.pending.clear();
   }
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import { parseStdcopy } from '../../../worker/engine/containers/stdcopy';
 import { requireContainerd } from '../../support/containerd';
@@ -193,6 +195,56 @@ describe('swarm service logs: GET /services/{id}/logs and /tasks/{id}/logs from 
       (mgr.daemon as unknown as { swarm: { manager(): { dispatcher: { logs: { size: number } } } } }).swarm.manager()
         .dispatcher.logs;
     await eventually(async () => broker().size === 0, 5000, 'no subscription left');
+  });
+
+  it('the docker CLI prints `<service>.<slot>.<task>@<node> | line` from the details', async function () {
+    const docker = ['/usr/local/bin/docker', '/usr/bin/docker'].find((p) => existsSync(p));
+    if (!docker) return this.skip();
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        docker,
+        ['-H', `unix://${mgr.socket}`, 'service', 'logs', '--no-trunc', WEB],
+        { env: { ...process.env, DOCKER_HOST: '', DOCKER_CONFIG: mgr.dataRoot }, timeout: 15_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)),
+      ),
+    );
+    const got = out.trim().split('\n').sort();
+    assert.equal(got.length, 2, out);
+    for (const t of webTasks)
+      assert.ok(
+        got.some((l) => new RegExp(`^web\\.\\d\\.${t.ID}@\\S+\\s+\\| hello-`).test(l)),
+        out,
+      );
+  });
+
+  it('a manager that is not the leader forwards to the leader (cluster endpoint over mutual TLS)', async () => {
+    const wid = nodeIds[1]!;
+    const node = (await mgr.api('GET', `/v1.44/nodes/${wid}`)).json;
+    const r = await mgr.api('POST', `/v1.44/nodes/${wid}/update?version=${node.Version.Index}`, {
+      ...node.Spec,
+      Role: 'manager',
+    });
+    assert.equal(r.status, 200, r.body);
+    await eventually(
+      async () => (await wkr.api('GET', '/info')).json.Swarm.ControlAvailable,
+      20_000,
+      'a second manager',
+    );
+    const x = await eventually(
+      async () => {
+        const y = await logs(wkr, `/v1.44/services/${WEB}/logs?stdout=1&details=1`);
+        return y.status === 200 && y.frames.length === 2 && y;
+      },
+      15_000,
+      'both lines from the second manager',
+    );
+    assert.equal(x.type, 'application/vnd.docker.multiplexed-stream');
+    for (const t of webTasks)
+      assert.ok(x.frames.some((f) => f.text.includes(`com.docker.swarm.task.id=${t.ID} hello-`)));
+    // follow through the forward: a later tick arrives
+    const f = await logs(wkr, `/v1.44/services/${TICKER}/logs?stdout=1&follow=1&tail=0`, (fr) => fr.length >= 1);
+    assert.match(f.frames[0]?.text ?? '', /^tick-\d+\n$/, `${f.status} ${f.type} ${JSON.stringify(f.frames)}`);
+    assert.equal((await wkr.api('GET', '/v1.44/services/nope/logs?stdout=1')).status, 404);
   });
 
   it('errors: no stream chosen is a 400, an unknown service a 404', async () => {

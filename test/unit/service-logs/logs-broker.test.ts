@@ -73,6 +73,53 @@ describe('LogsBroker: log subscriptions over the sessions', () => {
     assert.deepEqual(s.ended() && [...s.ended()!], []);
   });
 
+  it('following: a node whose session closes is asked again when it comes back, from after its last line', () => {
+    const s = setup();
+    const two = new Map([
+      ['n1', ['t1']],
+      ['n2', ['t2']],
+    ]);
+    const sub = s.broker.subscribe(two, { ...OPTS, follow: true, tail: 5 }, s.sink);
+    s.broker.handle('n1', {
+      ...data(sub.id, 't1', 'a\n'),
+      timestamp: '2026-12-01T00:00:01.500000000Z',
+    } as LogsDataMessage);
+    s.broker.nodeClosed('n1');
+    s.broker.nodeClosed('n2');
+    assert.equal(s.ended(), undefined, 'still following');
+    s.sent.length = 0;
+    s.broker.nodeOpened('n1');
+    s.broker.nodeOpened('n2');
+    s.broker.nodeOpened('n2'); // once only
+    const since = Date.parse('2026-12-01T00:00:01.501Z') / 1000;
+    assert.deepEqual(s.sent, [
+      {
+        node: 'n1',
+        m: {
+          type: 'logs-subscribe',
+          subscriptionId: sub.id,
+          taskIds: ['t1'],
+          options: { ...OPTS, follow: true, tail: 'all', since },
+        },
+      },
+      // it had sent nothing: asked as at first
+      {
+        node: 'n2',
+        m: {
+          type: 'logs-subscribe',
+          subscriptionId: sub.id,
+          taskIds: ['t2'],
+          options: { ...OPTS, follow: true, tail: 5 },
+        },
+      },
+    ]);
+    s.broker.handle('n1', data(sub.id, 't1', 'b\n'));
+    assert.deepEqual(s.lines, ['n1/t1:a\n', 'n1/t1:b\n']);
+    s.sent.length = 0;
+    sub.cancel();
+    assert.equal(s.sent.length, 2, 'both cancelled');
+  });
+
   it('a node whose session closes ends its part', () => {
     const s = setup();
     s.broker.subscribe(
@@ -80,7 +127,7 @@ describe('LogsBroker: log subscriptions over the sessions', () => {
         ['n1', ['t1']],
         ['n2', ['t2']],
       ]),
-      { ...OPTS, follow: true },
+      OPTS,
       s.sink,
     );
     s.broker.nodeClosed('n1');
