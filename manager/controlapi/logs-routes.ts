@@ -139,9 +139,9 @@ function streamLogs(m: Manager, target: LogsTarget, opts: LogsQuery, res: Server
     byNode,
     { stdout, stderr, follow, tail, since },
     {
-      data: (_nodeId, d) => {
+      data: (nodeId, d) => {
         const c = ctx.get(d.taskId);
-        if (!c) return; // not one of this subscription's tasks
+        if (c?.nodeId !== nodeId) return; // not one of this subscription's tasks on that node
         if ((d.stream === 'stdout' && !stdout) || (d.stream === 'stderr' && !stderr)) return;
         writer.line(c, d);
       },
