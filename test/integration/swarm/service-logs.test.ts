@@ -200,14 +200,16 @@ describe('swarm service logs: GET /services/{id}/logs and /tasks/{id}/logs from 
   it('the docker CLI prints `<service>.<slot>.<task>@<node> | line` from the details', async function () {
     const docker = ['/usr/local/bin/docker', '/usr/bin/docker'].find((p) => existsSync(p));
     if (!docker) return this.skip();
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(
-        docker,
-        ['-H', `unix://${mgr.socket}`, 'service', 'logs', '--no-trunc', WEB],
-        { env: { ...process.env, DOCKER_HOST: '', DOCKER_CONFIG: mgr.dataRoot }, timeout: 15_000 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)),
-      ),
-    );
+    const cli = (...args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(
+          docker,
+          ['-H', `unix://${mgr.socket}`, 'service', 'logs', ...args],
+          { env: { ...process.env, DOCKER_HOST: '', DOCKER_CONFIG: mgr.dataRoot }, timeout: 15_000 },
+          (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)),
+        ),
+      );
+    const out = await cli('--no-trunc', WEB);
     const got = out.trim().split('\n').sort();
     assert.equal(got.length, 2, out);
     for (const t of webTasks)
@@ -215,6 +217,12 @@ describe('swarm service logs: GET /services/{id}/logs and /tasks/{id}/logs from 
         got.some((l) => new RegExp(`^web\\.\\d\\.${t.ID}@\\S+\\s+\\| hello-`).test(l)),
         out,
       );
+    // timestamps first, then the context; and a task's logs by its ID
+    const ts = await cli('--no-trunc', '--timestamps', webTasks[0]!.ID);
+    assert.match(
+      ts.trim(),
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+ web\\.\\d\\.${webTasks[0]!.ID}@\\S+\\s+\\| hello-\\S+$`),
+    );
   });
 
   it('a manager that is not the leader forwards to the leader (cluster endpoint over mutual TLS)', async () => {
