@@ -35,13 +35,22 @@ interface Sub {
   /** The latest line's time from each node, ms (where a node asked again resumes). */
   readonly lastMs: Map<string, number>;
   readonly errors: Map<string, string>;
+  /** Not following: ends the nodes that stay silent this long (an agent that ignores logs-subscribe). */
+  idle?: NodeJS.Timeout;
 }
 
 export class LogsBroker {
   private readonly subs = new Map<string, Sub>();
 
-  /** `send` delivers to the node's open session; false when it has none. */
-  constructor(private readonly send: (nodeId: string, m: DispatcherMessage) => boolean) {}
+  /**
+   * `send` delivers to the node's open session; false when it has none. Without follow, nodes
+   * silent for `idleMs` (default 30 s) are taken as done, so a node that does not know the
+   * log messages cannot hold the response open.
+   */
+  constructor(
+    private readonly send: (nodeId: string, m: DispatcherMessage) => boolean,
+    private readonly idleMs = 30_000,
+  ) {}
 
   /** Live subscriptions (tests, diagnostics). */
   get size(): number {
@@ -80,6 +89,7 @@ export class LogsBroker {
       if (sent) sub.pending.add(nodeId);
     }
     if (sub.pending.size === 0) queueMicrotask(() => this.finish(sub));
+    else this.touch(sub);
     return { id: sub.id, cancel: () => this.cancel(sub) };
   }
 
@@ -89,6 +99,7 @@ export class LogsBroker {
       const d = m as LogsDataMessage;
       const sub = this.subs.get(d.subscriptionId);
       if (!sub?.pending.has(nodeId) || typeof d.line !== 'string') return true;
+      this.touch(sub);
       const ms = Date.parse(d.timestamp);
       if (ms > (sub.lastMs.get(nodeId) ?? 0)) sub.lastMs.set(nodeId, ms);
       sub.sink.data(nodeId, d);
@@ -98,6 +109,7 @@ export class LogsBroker {
       const e = m as LogsEndMessage;
       const sub = this.subs.get(e.subscriptionId);
       if (!sub || !sub.pending.has(nodeId) || e.taskId) return true; // a task's end: the node's final one follows
+      this.touch(sub);
       if (e.error) sub.errors.set(nodeId, e.error);
       sub.pending.delete(nodeId);
       if (sub.pending.size === 0) this.finish(sub);
@@ -150,9 +162,25 @@ export class LogsBroker {
     }
   }
 
+  /** Restarts the silence timer of a subscription that does not follow. */
+  private touch(sub: Sub): void {
+    if (sub.options.follow) return;
+    if (sub.idle) clearTimeout(sub.idle);
+    sub.idle = setTimeout(() => {
+      for (const n of sub.pending) {
+        this.send(n, { type: 'logs-cancel', subscriptionId: sub.id });
+        sub.errors.set(n, 'the node did not answer');
+      }
+      sub.pending.clear();
+      this.finish(sub);
+    }, this.idleMs);
+    sub.idle.unref?.();
+  }
+
   private cancel(sub: Sub): void {
     if (this.subs.get(sub.id) !== sub) return;
     this.subs.delete(sub.id);
+    if (sub.idle) clearTimeout(sub.idle);
     for (const n of sub.pending) if (!sub.away.has(n)) this.send(n, { type: 'logs-cancel', subscriptionId: sub.id });
     sub.pending.clear();
   }
@@ -160,6 +188,7 @@ export class LogsBroker {
   private finish(sub: Sub): void {
     if (this.subs.get(sub.id) !== sub) return;
     this.subs.delete(sub.id);
+    if (sub.idle) clearTimeout(sub.idle);
     sub.sink.end(sub.errors);
   }
 }

@@ -4,13 +4,13 @@ import type { DispatcherMessage, LogsDataMessage } from '../../../src/rpc';
 
 const OPTS = { stdout: true, stderr: true, follow: false, tail: 'all' as const, since: 0 };
 
-function setup(online = ['n1', 'n2']) {
+function setup(online = ['n1', 'n2'], idleMs?: number) {
   const sent: Array<{ node: string; m: DispatcherMessage }> = [];
   const broker = new LogsBroker((node, m) => {
     if (!online.includes(node)) return false;
     sent.push({ node, m });
     return true;
-  });
+  }, idleMs);
   const lines: string[] = [];
   let ended: ReadonlyMap<string, string> | undefined;
   const sink: LogsSink = {
@@ -155,6 +155,30 @@ describe('LogsBroker: log subscriptions over the sessions', () => {
     assert.deepEqual(s.lines, []);
     assert.equal(s.ended(), undefined);
     assert.equal(s.broker.size, 0);
+  });
+
+  it('without follow, a node silent for idleMs is taken as done (an agent that does not know the messages)', async () => {
+    const s = setup(['n1', 'n2'], 50);
+    const sub = s.broker.subscribe(
+      new Map([
+        ['n1', ['t1']],
+        ['n2', ['t2']],
+      ]),
+      OPTS,
+      s.sink,
+    );
+    s.broker.handle('n1', { type: 'logs-end', subscriptionId: sub.id } as never);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(s.ended(), undefined);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.deepEqual([...s.ended()!], [['n2', 'the node did not answer']]);
+    assert.deepEqual(s.sent.at(-1), { node: 'n2', m: { type: 'logs-cancel', subscriptionId: sub.id } });
+    // a follow has no such limit
+    const f = setup(['n1'], 20);
+    f.broker.subscribe(new Map([['n1', ['t1']]]), { ...OPTS, follow: true }, f.sink);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(f.ended(), undefined);
+    f.broker.closeAll('done');
   });
 
   it('closeAll (leadership lost) cancels on the nodes and ends every sink with the reason', () => {
