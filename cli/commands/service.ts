@@ -157,7 +157,9 @@ function prettyService(s: ServiceObject): string {
         ` On failure:\t${u.FailureAction ?? 'pause'}`,
         ` Monitoring Period: ${(u.Monitor ?? 5e9) / 1e9}s`,
         ` Max failure ratio: ${u.MaxFailureRatio ?? 0}`,
-        ` Update order:      ${u.Order ?? 'stop-first'}`,
+        k === 'UpdateConfig'
+          ? ` Update order:      ${u.Order ?? 'stop-first'}`
+          : ` Rollback order:    ${u.Order ?? 'stop-first'}`,
       ];
     }),
     `ContainerSpec:`,

@@ -365,6 +365,13 @@ describe('e2e: the tsswarm CLI service commands against tsswarmd (a manager and 
     const ps = await cli('service', 'ps', 'web');
     ok(ps, 'ps');
     assert.equal(ps.stdout.split('\n').filter((l) => /Running\s+Running/.test(l)).length, 2, ps.stdout);
+    // As docker's: the RollbackConfig block says "Rollback order".
+    const pretty = await cli('service', 'inspect', '--pretty', 'web');
+    ok(pretty, 'inspect --pretty');
+    assert.match(
+      pretty.stdout,
+      /UpdateConfig:[^]* Update order: +stop-first\nRollbackConfig:[^]* Rollback order: +stop-first\n/,
+    );
     const s = await cli('service', 'scale', 'web=3');
     ok(s, 'scale');
     await eventually(
