@@ -164,6 +164,8 @@ describe('e2e: docker service/secret/stack commands against tsswarmd (a manager 
     const nodes = new Set(rows.map((l) => l.split(/\s+/)[3]));
     assert.deepEqual([...nodes].sort(), [...hostnames].sort(), ps.stdout);
     for (const l of rows) assert.match(l, /web\.[1-4]\s+busybox:latest/);
+    // Both daemons may share a hostname: the spread shows in the tasks' NodeIDs.
+    assert.equal(new Set((await running('web')).map((t) => t.NodeID)).size, 2);
   });
 
   it('service inspect and inspect --pretty', async () => {
@@ -216,10 +218,34 @@ describe('e2e: docker service/secret/stack commands against tsswarmd (a manager 
     for (const t of rolled) assert.equal(t.Spec.ContainerSpec?.Env, undefined);
   });
 
-  it("service logs: while the daemon answers 501, the CLI prints the daemon's error and fails", async () => {
-    const l = await docker('service', 'logs', 'web');
-    if (l.code === 0) assert.equal(l.stdout, '', 'sleep writes nothing');
-    else assert.match(l.stderr, /Error response from daemon: .*not implemented/i);
+  it("service logs prints each task's output, prefixed with <service>.<slot>.<task>@<node>", async () => {
+    const c = await docker(
+      'service',
+      'create',
+      '-d',
+      '--name',
+      'talk',
+      '--replicas',
+      '2',
+      '--stop-grace-period',
+      '1s',
+      'busybox',
+      'sh',
+      '-c',
+      'echo hello; sleep 3600',
+    );
+    ok(c, 'create');
+    await eventually(async () => (await running('talk')).length === 2, 40_000, '2 running tasks');
+    const l = await eventually(
+      async () => {
+        const r = await docker('service', 'logs', 'talk');
+        return r.code === 0 && r.stdout.split('\n').filter((x) => /hello/.test(x)).length === 2 && r;
+      },
+      20_000,
+      'two lines of logs',
+    );
+    for (const line of l.stdout.trim().split('\n')) assert.match(line, /^talk\.[12]\.\w+@\S+\s+\| hello$/);
+    ok(await docker('service', 'rm', 'talk'), 'rm');
   });
 
   it('secret create from stdin; a service created with --secret (without -d) converges; rm of a used secret fails', async () => {
