@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ContainerRecord } from '../../../worker/engine/containers';
 import {
   TASK_ID_LABEL,
   TaskManager,
@@ -10,57 +9,7 @@ import {
   type TaskContainers,
   type TaskStatusUpdate,
 } from '../../../worker/agent/tasks';
-
-/** An in-memory ContainerService: containers start at once and run until stopped. */
-class FakeContainers {
-  records = new Map<string, ContainerRecord>();
-  creates = 0;
-  private waiters = new Map<string, Array<() => void>>();
-  private n = 0;
-  async create(body: unknown, name?: string) {
-    const b = body as { Labels: Record<string, string> };
-    const Id = `c${++this.n}`;
-    this.creates++;
-    this.records.set(Id, {
-      Id,
-      Name: `/${name}`,
-      Config: { Labels: b.Labels },
-      HostConfig: {},
-      State: { Running: false, Restarting: false, Pid: 0, ExitCode: 0, StartedAt: '0001-01-01T00:00:00Z' },
-    } as unknown as ContainerRecord);
-    return { Id, Warnings: [] };
-  }
-  async start(id: string) {
-    Object.assign(this.get(id).State, { Running: true, Pid: 100 + this.n, StartedAt: new Date().toISOString() });
-  }
-  async stop(id: string) {
-    Object.assign(this.get(id).State, { Running: false, Pid: 0, ExitCode: 137 });
-    for (const w of this.waiters.get(id)?.splice(0) ?? []) w();
-  }
-  wait(id: string) {
-    const r = this.get(id);
-    if (!r.State.Running) return Promise.resolve({ StatusCode: r.State.ExitCode });
-    return new Promise<{ StatusCode: number }>((res) => {
-      const ws = this.waiters.get(id) ?? [];
-      ws.push(() => res({ StatusCode: r.State.ExitCode }));
-      this.waiters.set(id, ws);
-    });
-  }
-  async remove(id: string) {
-    this.records.delete(id);
-  }
-  get(id: string): ContainerRecord {
-    const r = this.records.get(id);
-    if (!r) throw Object.assign(new Error(`No such container: ${id}`), { httpStatus: 404 });
-    return r;
-  }
-  list(o: { filters?: Record<string, string[]> }) {
-    const [k, v] = (o.filters?.label?.[0] ?? '').split('=');
-    return [...this.records.values()]
-      .filter((r) => !k || (v === undefined ? k in r.Config.Labels : r.Config.Labels[k] === v))
-      .map((r) => ({ Id: r.Id, Labels: r.Config.Labels }));
-  }
-}
+import { FakeContainers } from '../../support/fake-containers';
 
 function task(id: string, o: Partial<AssignedTask> = {}): AssignedTask {
   return {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { AssignmentsMessage, TaskAssignment, TaskStatusMessage } from '../../../src/rpc';
 import { AgentTasks } from '../../../worker/agent/agent-tasks';
 import type { TaskContainers } from '../../../worker/agent/tasks';
-import { FakeContainers } from './fake-containers';
+import { FakeContainers } from '../../support/fake-containers';
 import { quiet, until } from './fixtures';
 
 function t(id: string, slot: number): TaskAssignment {

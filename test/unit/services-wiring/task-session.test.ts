@@ -6,7 +6,7 @@ import type { ConfigObject, SecretObject } from '../../../src/api';
 import type { AssignmentsMessage, TaskAssignment, TaskStatusMessage, TaskStatusReport } from '../../../src/rpc';
 import { TaskSession, type SessionTasks } from '../../../worker/agent/task-session';
 import { TaskManager, type TaskContainers } from '../../../worker/agent/tasks';
-import { FakeContainers } from './fake-containers';
+import { FakeContainers } from '../../support/fake-containers';
 import { quiet, until } from './fixtures';
 
 // The real TaskManager fits the bridge (a compile-time check).

@@ -1,13 +1,15 @@
 /** An in-memory ContainerService for the TaskManager: containers start at once and run until stopped. */
-import type { ContainerRecord } from '../../../worker/engine/containers';
+import type { ContainerRecord } from '../../worker/engine/containers';
 
 export class FakeContainers {
   records = new Map<string, ContainerRecord>();
+  creates = 0;
   private waiters = new Map<string, Array<() => void>>();
   private n = 0;
   async create(body: unknown, name?: string) {
     const b = body as { Labels: Record<string, string> };
     const Id = `c${++this.n}`;
+    this.creates++;
     this.records.set(Id, {
       Id,
       Name: `/${name}`,
