@@ -4,7 +4,14 @@
  * service (named STACK_svc, attached to STACK_default when it names no network, with the
  * service name as its network alias). Pure: files are named, not read.
  */
-import type { ConfigReference, HealthCheck, PortConfig, SecretReference, ServiceSpec, UpdateConfig } from './compose-types';
+import type {
+  ConfigReference,
+  HealthCheck,
+  PortConfig,
+  SecretReference,
+  ServiceSpec,
+  UpdateConfig,
+} from './compose-types';
 import { parseDuration } from './commands/swarm';
 import { parseBytes, parseCpus, parsePublish } from './service-flag-parsers';
 
@@ -40,10 +47,11 @@ type Obj = Record<string, any>;
 export function interpolate(v: unknown, env: Record<string, string | undefined>): unknown {
   if (typeof v === 'string')
     return v.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a, d, b) =>
-      m === '$$' ? '$' : (env[a ?? b] || (d ?? '')),
+      m === '$$' ? '$' : env[a ?? b] || (d ?? ''),
     );
   if (Array.isArray(v)) return v.map((x) => interpolate(x, env));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolate(x, env)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolate(x, env)]));
   return v;
 }
 
@@ -125,7 +133,13 @@ function resources(r: Obj | undefined) {
 function topLevelFiles(stack: string, v: Obj | undefined, ns: Record<string, string>): StackFile[] {
   return Object.entries(v ?? {}).map(([key, d]: [string, any]) => {
     const external = !!d?.external;
-    const name = d?.name ?? (external && typeof d.external === 'object' && d.external.name ? d.external.name : external ? key : `${stack}_${key}`);
+    const name =
+      d?.name ??
+      (external && typeof d.external === 'object' && d.external.name
+        ? d.external.name
+        : external
+          ? key
+          : `${stack}_${key}`);
     return { key, name, external, file: d?.file, labels: { ...mapOrList(d?.labels), ...ns } };
   });
 }
@@ -151,7 +165,12 @@ export function composeToStack(doc: Obj, stack: string): StackPlan {
         : Object.entries(s.networks as Obj).map(([n, o]) => [n, (o ?? {}) as Obj] as [string, Obj])
       : [['default', {}] as [string, Obj]];
     for (const [n] of nets) usedNets.add(n);
-    const refs = <T>(v: unknown, defs: StackFile[], kind: string, mk: (f: StackFile, file: Obj) => T): T[] | undefined =>
+    const refs = <T>(
+      v: unknown,
+      defs: StackFile[],
+      kind: string,
+      mk: (f: StackFile, file: Obj) => T,
+    ): T[] | undefined =>
       Array.isArray(v)
         ? v.map((r) => {
             const o: Obj = typeof r === 'string' ? { source: r } : r;
@@ -166,8 +185,16 @@ export function composeToStack(doc: Obj, stack: string): StackPlan {
             });
           })
         : undefined;
-    const sec = refs<SecretReference>(s.secrets, secrets, 'secret', (d, file) => ({ File: file as never, SecretID: '', SecretName: d.name }));
-    const cfg = refs<ConfigReference>(s.configs, configs, 'config', (d, file) => ({ File: file as never, ConfigID: '', ConfigName: d.name }));
+    const sec = refs<SecretReference>(s.secrets, secrets, 'secret', (d, file) => ({
+      File: file as never,
+      SecretID: '',
+      SecretName: d.name,
+    }));
+    const cfg = refs<ConfigReference>(s.configs, configs, 'config', (d, file) => ({
+      File: file as never,
+      ConfigID: '',
+      ConfigName: d.name,
+    }));
     const rp = deploy.restart_policy as Obj | undefined;
     const pl = deploy.placement as Obj | undefined;
     const global = deploy.mode === 'global';
@@ -210,17 +237,24 @@ export function composeToStack(doc: Obj, stack: string): StackPlan {
         Placement: {
           ...(pl?.constraints ? { Constraints: pl.constraints.map(String) } : {}),
           ...(pl?.preferences
-            ? { Preferences: (pl.preferences as Obj[]).map((p) => ({ Spread: { SpreadDescriptor: String(p.spread) } })) }
+            ? {
+                Preferences: (pl.preferences as Obj[]).map((p) => ({ Spread: { SpreadDescriptor: String(p.spread) } })),
+              }
             : {}),
           ...(pl?.max_replicas_per_node !== undefined ? { MaxReplicas: Number(pl.max_replicas_per_node) } : {}),
         },
         Networks: nets.map(([n, o]) => ({ Target: netName(n), Aliases: [name, ...((o.aliases as string[]) ?? [])] })),
         ForceUpdate: 0,
       },
-      Mode: global ? { Global: {} } : { Replicated: { Replicas: deploy.replicas === undefined ? 1 : Number(deploy.replicas) } },
+      Mode: global
+        ? { Global: {} }
+        : { Replicated: { Replicas: deploy.replicas === undefined ? 1 : Number(deploy.replicas) } },
       ...(deploy.update_config ? { UpdateConfig: updateConfig(deploy.update_config) } : {}),
       ...(deploy.rollback_config ? { RollbackConfig: updateConfig(deploy.rollback_config) } : {}),
-      EndpointSpec: { ...(deploy.endpoint_mode ? { Mode: deploy.endpoint_mode } : {}), ...(s.ports ? { Ports: ports(s.ports) } : {}) },
+      EndpointSpec: {
+        ...(deploy.endpoint_mode ? { Mode: deploy.endpoint_mode } : {}),
+        ...(s.ports ? { Ports: ports(s.ports) } : {}),
+      },
     };
     return spec;
   });

@@ -89,7 +89,11 @@ export async function waitForService(c: ApiClient, id: string, o: WaitOptions = 
     if (done) convergedSince ||= Date.now();
     else convergedSince = 0;
     const wait = convergedSince ? Math.ceil((monitorMs - (Date.now() - convergedSince)) / 1000) : 0;
-    const verify = !done ? [] : wait > 0 ? [`verify: Waiting ${wait} seconds to verify that tasks are stable...`] : ['verify: Service converged'];
+    const verify = !done
+      ? []
+      : wait > 0
+        ? [`verify: Waiting ${wait} seconds to verify that tasks are stable...`]
+        : ['verify: Service converged'];
     const lines = [...(rolling ? ['rollback: manually requested rollback'] : []), ...view.lines, ...verify];
     draw(lines);
     if (done && wait <= 0) return;

@@ -260,7 +260,10 @@ export function applyServiceUpdate(cur: ServiceSpec, f: UpdateServiceFlags): Ser
   }
   if (f.networkAdd?.length || f.networkRm?.length) {
     const rm = new Set(f.networkRm ?? []);
-    t.Networks = [...(t.Networks ?? []).filter((n) => !rm.has(n.Target)), ...(f.networkAdd ?? []).map((n) => ({ Target: n }))];
+    t.Networks = [
+      ...(t.Networks ?? []).filter((n) => !rm.has(n.Target)),
+      ...(f.networkAdd ?? []).map((n) => ({ Target: n })),
+    ];
   }
   applyCommon(s, f);
   if (f.force) t.ForceUpdate = (t.ForceUpdate ?? 0) + 1;

@@ -80,7 +80,11 @@ export function servicePsRows(
     const name = `${svc?.Spec.Name ?? t.ServiceID}.${t.Slot ? t.Slot : (t.NodeID ?? '')}`;
     const first = key(t) !== prev;
     prev = key(t);
-    const err = t.Status.Err ? (o.noTrunc || t.Status.Err.length <= 29 ? t.Status.Err : `${t.Status.Err.slice(0, 28)}…`) : '';
+    const err = t.Status.Err
+      ? o.noTrunc || t.Status.Err.length <= 29
+        ? t.Status.Err
+        : `${t.Status.Err.slice(0, 28)}…`
+      : '';
     const ts = Date.parse(t.Status.Timestamp ?? '');
     const image = t.Spec.ContainerSpec?.Image ?? '';
     return [

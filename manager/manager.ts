@@ -56,10 +56,10 @@ export class Manager {
 
   constructor(readonly o: ManagerOptions) {
     this.clusterId = readNodeIdentity(o.credentials.cert).clusterId;
-    let raft: RaftNode | undefined;
-    this.store = new MemoryStore({ proposer: new RaftProposer(() => raft!) });
+    // The proposer reads the node lazily: it only proposes once the constructor is done.
+    this.store = new MemoryStore({ proposer: new RaftProposer(() => this.raft) });
     const managerPolicy = () => ({ ...this.policy(), allowedRoles: ['manager' as const] });
-    raft = this.raft = new RaftNode({
+    this.raft = new RaftNode({
       id: o.raftId,
       dataDir: o.raftDir,
       peers: o.peers,

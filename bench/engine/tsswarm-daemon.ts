@@ -17,13 +17,19 @@ export const TSSWARMD_ENTRY = path.resolve(__dirname, '..', '..', 'worker', 'dae
  * NODE_OPTIONS refuses) mean running this node on the entry with the shebang's flags and them.
  */
 function binLaunch(nodeArgs: string[]): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+  };
   if (!nodeArgs.length) {
     chmodSync(TSSWARMD_ENTRY, statSync(TSSWARMD_ENTRY).mode | 0o111);
     return { file: TSSWARMD_ENTRY, args: [], env };
   }
   const shebang = readFileSync(TSSWARMD_ENTRY, 'utf8').split('\n', 1)[0];
-  const words = shebang.replace(/^#!\/usr\/bin\/env\s+(-S\s+)?/, '').split(/\s+/).filter(Boolean);
+  const words = shebang
+    .replace(/^#!\/usr\/bin\/env\s+(-S\s+)?/, '')
+    .split(/\s+/)
+    .filter(Boolean);
   // env's NAME=VALUE words, then node, then its flags.
   while (words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) {
     const w = words.shift()!;

@@ -12,7 +12,11 @@ export function makeNodes(n: number): NodeObject[] {
     Version: { Index: 1 },
     CreatedAt: '',
     UpdatedAt: '',
-    Spec: { Role: 'worker', Availability: 'active', Labels: { tier: i % 5 === 4 ? 'db' : 'web', zone: `z${i % ZONES}` } },
+    Spec: {
+      Role: 'worker',
+      Availability: 'active',
+      Labels: { tier: i % 5 === 4 ? 'db' : 'web', zone: `z${i % ZONES}` },
+    },
     Description: {
       Hostname: `host${i}`,
       Platform: { OS: 'linux', Architecture: 'x86_64' },

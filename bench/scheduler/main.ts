@@ -56,7 +56,12 @@ async function decideAndApply(nodes: number): Promise<{ ms: number; cpu: number;
   const store = new MemoryStore();
   const nodeObjs = makeNodes(nodes);
   const strip = <T extends object>(o: T) => {
-    const { Version: _v, CreatedAt: _c, UpdatedAt: _u, ...rest } = o as T & { Version: unknown; CreatedAt: string; UpdatedAt: string };
+    const {
+      Version: _v,
+      CreatedAt: _c,
+      UpdatedAt: _u,
+      ...rest
+    } = o as T & { Version: unknown; CreatedAt: string; UpdatedAt: string };
     return rest;
   };
   for (let i = 0; i < nodeObjs.length; i += 1000)
@@ -74,7 +79,8 @@ async function decideAndApply(nodes: number): Promise<{ ms: number; cpu: number;
   const total = ms(t0);
   const cpu = cpuMs(c0);
   const stored = store.view((tx) => tx.find('task', { where: (t) => t.Status.State === 'assigned' }).length);
-  if (stored !== out.applied.length) throw new Error(`bench: ${stored} tasks assigned in the store, ${out.applied.length} applied`);
+  if (stored !== out.applied.length)
+    throw new Error(`bench: ${stored} tasks assigned in the store, ${out.applied.length} applied`);
   return { ms: total, cpu, placed: out.applied.length, decideMs };
 }
 
@@ -97,7 +103,14 @@ async function main(): Promise<void> {
     if (a.length === 0) continue;
     const am = median(a.map((x) => x.ms));
     const adm = median(a.map((x) => x.decideMs));
-    row(n, 'decide+apply', a[0]!.placed, am, median(a.map((x) => x.cpu)), `   (read+decide ${adm.toFixed(0)} ms, apply ${(am - adm).toFixed(0)} ms)`);
+    row(
+      n,
+      'decide+apply',
+      a[0]!.placed,
+      am,
+      median(a.map((x) => x.cpu)),
+      `   (read+decide ${adm.toFixed(0)} ms, apply ${(am - adm).toFixed(0)} ms)`,
+    );
   }
 }
 

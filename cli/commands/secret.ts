@@ -55,7 +55,8 @@ export function registerDataCommands(program: Command, client: ClientFn, kind: '
       });
       if (o.quiet) return void process.stdout.write(list.map((s) => s.ID + '\n').join(''));
       if (o.format) {
-        for (const s of list) process.stdout.write(formatTemplate(o.format, s as unknown as Record<string, unknown>) + '\n');
+        for (const s of list)
+          process.stdout.write(formatTemplate(o.format, s as unknown as Record<string, unknown>) + '\n');
         return;
       }
       const ago = (t: string) => since(Date.parse(t) / 1000);
@@ -66,7 +67,8 @@ export function registerDataCommands(program: Command, client: ClientFn, kind: '
             ? [s.ID, s.Spec.Name, s.Spec.Driver?.Name ?? '', ago(s.CreatedAt), ago(s.UpdatedAt)]
             : [s.ID, s.Spec.Name, ago(s.CreatedAt), ago(s.UpdatedAt)],
         );
-      const head = kind === 'secret' ? ['ID', 'NAME', 'DRIVER', 'CREATED', 'UPDATED'] : ['ID', 'NAME', 'CREATED', 'UPDATED'];
+      const head =
+        kind === 'secret' ? ['ID', 'NAME', 'DRIVER', 'CREATED', 'UPDATED'] : ['ID', 'NAME', 'CREATED', 'UPDATED'];
       process.stdout.write(table(head, rows));
     });
   cmd
@@ -78,7 +80,8 @@ export function registerDataCommands(program: Command, client: ClientFn, kind: '
       const out: DataObject[] = [];
       for (const r of refs) out.push(await client().json<DataObject>('GET', `${base}/${encodeURIComponent(r)}`));
       if (o.format)
-        for (const s of out) process.stdout.write(formatTemplate(o.format, s as unknown as Record<string, unknown>) + '\n');
+        for (const s of out)
+          process.stdout.write(formatTemplate(o.format, s as unknown as Record<string, unknown>) + '\n');
       else if (o.pretty)
         for (const s of out)
           process.stdout.write(

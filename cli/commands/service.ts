@@ -28,7 +28,10 @@ function commonOptions(c: Command): Command {
     .option('--update-order <o>', 'Update order ("start-first", "stop-first")')
     .option('--update-monitor <d>', 'Duration after each task update to monitor for failure (ns|us|ms|s|m|h)')
     .option('--update-max-failure-ratio <r>', 'Failure rate to tolerate during an update')
-    .option('--rollback-parallelism <n>', 'Maximum number of tasks rolled back simultaneously (0 to roll back all at once)')
+    .option(
+      '--rollback-parallelism <n>',
+      'Maximum number of tasks rolled back simultaneously (0 to roll back all at once)',
+    )
     .option('--rollback-delay <d>', 'Delay between task rollbacks (ns|us|ms|s|m|h)')
     .option('--rollback-failure-action <a>', 'Action on rollback failure ("pause", "continue")')
     .option('--rollback-order <o>', 'Rollback order ("start-first", "stop-first")')
@@ -59,7 +62,9 @@ type Flags<T> = T & { detach?: boolean; quiet?: boolean; replicasMaxPerNode?: st
 
 /** Commander's --no-x gives `x: false`; the spec builders read `noHealthcheck`. */
 function flagsOf<T extends object>(o: Flags<T>): T {
-  const f = { ...o, maxReplicas: o.replicasMaxPerNode, noHealthcheck: o.healthcheck === false } as T & { healthcheck?: boolean };
+  const f = { ...o, maxReplicas: o.replicasMaxPerNode, noHealthcheck: o.healthcheck === false } as T & {
+    healthcheck?: boolean;
+  };
   delete f.healthcheck;
   return f;
 }
@@ -129,7 +134,8 @@ export async function printServices(
   });
   if (o.quiet) process.stdout.write(list.map((s) => s.ID + '\n').join(''));
   else if (o.format)
-    for (const s of list) process.stdout.write(formatTemplate(o.format, s as unknown as Record<string, unknown>) + '\n');
+    for (const s of list)
+      process.stdout.write(formatTemplate(o.format, s as unknown as Record<string, unknown>) + '\n');
   else process.stdout.write(table(['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE', 'PORTS'], serviceLsRows(list)));
 }
 
@@ -144,9 +150,13 @@ function prettyService(s: ServiceObject): string {
       : []),
     `Service Mode:\t${sp.Mode?.Global ? 'Global' : 'Replicated'}`,
     ...(sp.Mode?.Replicated ? [` Replicas:\t${sp.Mode.Replicated.Replicas ?? 1}`] : []),
-    ...(s.UpdateStatus ? [`UpdateStatus:`, ` State:\t\t${s.UpdateStatus.State}`, ` Message:\t${s.UpdateStatus.Message ?? ''}`] : []),
+    ...(s.UpdateStatus
+      ? [`UpdateStatus:`, ` State:\t\t${s.UpdateStatus.State}`, ` Message:\t${s.UpdateStatus.Message ?? ''}`]
+      : []),
     `Placement:`,
-    ...(sp.TaskTemplate.Placement?.Constraints?.length ? [` Constraints:\t[${sp.TaskTemplate.Placement.Constraints.join(' ')}]`] : []),
+    ...(sp.TaskTemplate.Placement?.Constraints?.length
+      ? [` Constraints:\t[${sp.TaskTemplate.Placement.Constraints.join(' ')}]`]
+      : []),
     ...(['UpdateConfig', 'RollbackConfig'] as const).flatMap((k) => {
       const u = sp[k];
       if (!u) return [];
@@ -167,15 +177,27 @@ function prettyService(s: ServiceObject): string {
     ...(c.Args?.length ? [` Args:\t\t${c.Args.join(' ')}`] : []),
     ...(c.Env?.length ? [` Env:\t\t${c.Env.join(' ')}`] : []),
     ...(sp.TaskTemplate.Resources?.Limits?.NanoCPUs || sp.TaskTemplate.Resources?.Limits?.MemoryBytes
-      ? ['Resources:', ' Limits:', ...(sp.TaskTemplate.Resources.Limits.NanoCPUs ? [`  CPU:\t\t${sp.TaskTemplate.Resources.Limits.NanoCPUs / 1e9}`] : []), ...(sp.TaskTemplate.Resources.Limits.MemoryBytes ? [`  Memory:\t${sp.TaskTemplate.Resources.Limits.MemoryBytes}B`] : [])]
+      ? [
+          'Resources:',
+          ' Limits:',
+          ...(sp.TaskTemplate.Resources.Limits.NanoCPUs
+            ? [`  CPU:\t\t${sp.TaskTemplate.Resources.Limits.NanoCPUs / 1e9}`]
+            : []),
+          ...(sp.TaskTemplate.Resources.Limits.MemoryBytes
+            ? [`  Memory:\t${sp.TaskTemplate.Resources.Limits.MemoryBytes}B`]
+            : []),
+        ]
       : []),
-    ...(sp.TaskTemplate.Networks?.length ? [`Networks:\t${sp.TaskTemplate.Networks.map((n) => n.Target).join(' ')}`] : []),
+    ...(sp.TaskTemplate.Networks?.length
+      ? [`Networks:\t${sp.TaskTemplate.Networks.map((n) => n.Target).join(' ')}`]
+      : []),
     `Endpoint Mode:\t${sp.EndpointSpec?.Mode ?? 'vip'}`,
     ...(s.Endpoint?.Ports?.length
       ? [
           'Ports:',
           ...s.Endpoint.Ports.map(
-            (p) => ` PublishedPort = ${p.PublishedPort}\n  Protocol = ${p.Protocol}\n  TargetPort = ${p.TargetPort}\n  PublishMode = ${p.PublishMode}`,
+            (p) =>
+              ` PublishedPort = ${p.PublishedPort}\n  Protocol = ${p.Protocol}\n  TargetPort = ${p.TargetPort}\n  PublishMode = ${p.PublishMode}`,
           ),
         ]
       : []),
@@ -257,7 +279,8 @@ export function registerServiceCommands(program: Command, client: ClientFn): voi
       for (const r of refs) out.push(await getService(c, r, true));
       if (o.pretty) process.stdout.write(out.map(prettyService).join('\n'));
       else if (o.format)
-        for (const s of out) process.stdout.write(formatTemplate(o.format, s as unknown as Record<string, unknown>) + '\n');
+        for (const s of out)
+          process.stdout.write(formatTemplate(o.format, s as unknown as Record<string, unknown>) + '\n');
       else process.stdout.write(JSON.stringify(out, null, 4) + '\n');
     });
 
@@ -323,7 +346,7 @@ export function registerServiceCommands(program: Command, client: ClientFn): voi
 
   service
     .command('rollback <service>')
-    .description('Revert changes to a service\'s configuration')
+    .description("Revert changes to a service's configuration")
     .option('-d, --detach', 'Exit immediately instead of waiting for the service to converge')
     .option('-q, --quiet', 'Suppress progress output')
     .action(async (ref: string, o: { detach?: boolean; quiet?: boolean }) => {
@@ -351,23 +374,28 @@ export function registerServiceCommands(program: Command, client: ClientFn): voi
     .option('-t, --timestamps', 'Show timestamps')
     .option('--since <time>', 'Show logs since timestamp')
     .option('--raw', 'Do not neatly format logs')
-    .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; raw?: boolean }) => {
-      const c = client();
-      const query = {
-        follow: o.follow ? '1' : undefined,
-        stdout: '1',
-        stderr: '1',
-        tail: o.tail,
-        timestamps: o.timestamps ? '1' : undefined,
-        since: o.since,
-      };
-      const svc = await getService(c, ref).catch(() => undefined);
-      const path = svc ? `/services/${svc.ID}/logs` : `/tasks/${encodeURIComponent(ref)}/logs`;
-      const res = await c.raw('GET', path, { query });
-      const feed = demux(
-        (b) => process.stdout.write(b),
-        (b) => process.stderr.write(b),
-      );
-      for await (const chunk of res) feed(chunk as Buffer);
-    });
+    .action(
+      async (
+        ref: string,
+        o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; raw?: boolean },
+      ) => {
+        const c = client();
+        const query = {
+          follow: o.follow ? '1' : undefined,
+          stdout: '1',
+          stderr: '1',
+          tail: o.tail,
+          timestamps: o.timestamps ? '1' : undefined,
+          since: o.since,
+        };
+        const svc = await getService(c, ref).catch(() => undefined);
+        const path = svc ? `/services/${svc.ID}/logs` : `/tasks/${encodeURIComponent(ref)}/logs`;
+        const res = await c.raw('GET', path, { query });
+        const feed = demux(
+          (b) => process.stdout.write(b),
+          (b) => process.stderr.write(b),
+        );
+        for await (const chunk of res) feed(chunk as Buffer);
+      },
+    );
 }

@@ -12,7 +12,13 @@ type ClientFn = () => ApiClient;
 const nsFilter = (stack: string) => JSON.stringify({ label: { [`${NAMESPACE_LABEL}=${stack}`]: true } });
 
 /** Creates the secret or config, or updates its labels when it exists (what docker does on redeploy). */
-async function upsertData(c: ApiClient, kind: 'secrets' | 'configs', name: string, labels: Record<string, string>, data: Buffer) {
+async function upsertData(
+  c: ApiClient,
+  kind: 'secrets' | 'configs',
+  name: string,
+  labels: Record<string, string>,
+  data: Buffer,
+) {
   const body = { Name: name, Labels: labels, Data: data.toString('base64') };
   try {
     const cur = await c.json<{ ID: string; Version: { Index: number } }>('GET', `/${kind}/${encodeURIComponent(name)}`);
@@ -27,7 +33,9 @@ async function upsertData(c: ApiClient, kind: 'secrets' | 'configs', name: strin
 async function deploy(c: ApiClient, files: string[], stack: string): Promise<void> {
   const info = await c.json<{ Swarm?: { ControlAvailable?: boolean } }>('GET', '/info');
   if (!info.Swarm?.ControlAvailable)
-    throw new Error('this node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again');
+    throw new Error(
+      'this node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again',
+    );
   const file = files[files.length - 1]!;
   const doc = interpolate(parseYaml(readFileSync(file === '-' ? 0 : file, 'utf8')), process.env) as Record<string, any>;
   const plan = composeToStack(doc, stack);
@@ -41,7 +49,10 @@ async function deploy(c: ApiClient, files: string[], stack: string): Promise<voi
       body: { Name: n.name, Driver: n.driver, Scope: 'swarm', Attachable: !!n.attachable, Labels: n.labels },
     });
   }
-  for (const [kind, list] of [['secrets', plan.secrets], ['configs', plan.configs]] as const)
+  for (const [kind, list] of [
+    ['secrets', plan.secrets],
+    ['configs', plan.configs],
+  ] as const)
     for (const s of list) {
       if (s.external) continue;
       if (!s.file) throw new Error(`${kind.slice(0, -1)} ${s.key}: only file: sources are supported`);
@@ -67,7 +78,11 @@ export function registerStackCommands(program: Command, client: ClientFn): void 
   stack
     .command('deploy <stack>')
     .description('Deploy a new stack or update an existing stack')
-    .requiredOption('-c, --compose-file <file>', 'Path to a Compose file, or "-" to read from stdin', (v: string, p: string[] = []) => [...p, v])
+    .requiredOption(
+      '-c, --compose-file <file>',
+      'Path to a Compose file, or "-" to read from stdin',
+      (v: string, p: string[] = []) => [...p, v],
+    )
     .action(async (name: string, o: { composeFile: string[] }) => deploy(client(), o.composeFile, name));
   stack
     .command('ls')

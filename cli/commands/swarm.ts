@@ -7,7 +7,7 @@ type Swarm = {
   Version: { Index: number };
   Spec: Record<string, any>;
   JoinTokens: { Worker: string; Manager: string };
-}; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
 type Info = { Swarm: { NodeID: string; ControlAvailable: boolean } };
 type Node = { ManagerStatus?: { Addr: string } };
 

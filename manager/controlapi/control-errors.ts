@@ -13,12 +13,7 @@ export function rpcMessage(code: string, desc: string): string {
 /** 409: creating (or renaming to) a name another service, secret or config has. */
 export class NameInUseError extends TsswarmError {
   constructor(desc = 'name conflicts with an existing object', options?: { cause?: unknown }) {
-    super(
-      'TSW_CONTROL_NAME_IN_USE',
-      409,
-      rpcMessage('AlreadyExists', desc),
-      options,
-    );
+    super('TSW_CONTROL_NAME_IN_USE', 409, rpcMessage('AlreadyExists', desc), options);
   }
 }
 

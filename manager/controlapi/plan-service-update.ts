@@ -4,7 +4,13 @@
  * `rollback=previous` swaps Spec and PreviousSpec and starts a rollback. The image's registry
  * auth is the header's, else kept from the spec `registryAuthFrom` names.
  */
-import { InvalidArgumentError, type Endpoint, type EndpointSpec, type ServiceObject, type ServiceSpec } from '../../src/api';
+import {
+  InvalidArgumentError,
+  type Endpoint,
+  type EndpointSpec,
+  type ServiceObject,
+  type ServiceSpec,
+} from '../../src/api';
 import { FailedPreconditionError } from '../errors';
 
 type PullSpec = { PullOptions?: { RegistryAuth?: string } };
@@ -36,7 +42,11 @@ export function withRegistryAuth(spec: ServiceSpec, auth: PullSpec['PullOptions'
 /** The observed endpoint for `spec`: Docker shows the spec's ports until an allocator fills them in. */
 export function endpointFor(spec: EndpointSpec | undefined, cur: Endpoint | undefined): Endpoint {
   const ports = spec?.Ports?.length ? structuredClone(spec.Ports) : undefined;
-  const epSpec: EndpointSpec = ports ? { Mode: spec?.Mode ?? 'vip', Ports: ports } : spec?.Mode === 'dnsrr' ? { Mode: 'dnsrr' } : {};
+  const epSpec: EndpointSpec = ports
+    ? { Mode: spec?.Mode ?? 'vip', Ports: ports }
+    : spec?.Mode === 'dnsrr'
+      ? { Mode: 'dnsrr' }
+      : {};
   const out: Endpoint = { Spec: epSpec };
   if (ports) out.Ports = structuredClone(ports);
   if (cur?.VirtualIPs) out.VirtualIPs = structuredClone(cur.VirtualIPs);

@@ -6,7 +6,9 @@ import type { ServiceSpec, UpdateConfig } from '../../src/api';
 
 const SECOND_NS = 1e9;
 
-const UPDATE_DEFAULTS: Required<Pick<UpdateConfig, 'Parallelism' | 'FailureAction' | 'Monitor' | 'MaxFailureRatio' | 'Order'>> = {
+const UPDATE_DEFAULTS: Required<
+  Pick<UpdateConfig, 'Parallelism' | 'FailureAction' | 'Monitor' | 'MaxFailureRatio' | 'Order'>
+> = {
   Parallelism: 1,
   FailureAction: 'pause',
   Monitor: 5 * SECOND_NS,

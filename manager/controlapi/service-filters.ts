@@ -8,7 +8,16 @@ import { InvalidArgumentError, type Labels, type ServiceObject, type TaskObject 
 
 export const SERVICE_FILTERS = ['id', 'name', 'label', 'mode', 'runtime'] as const;
 /** `_up-to-date` is the CLI's own key (the progress loop sends it). */
-export const TASK_FILTERS = ['id', 'name', 'service', 'node', 'label', 'desired-state', 'runtime', '_up-to-date'] as const;
+export const TASK_FILTERS = [
+  'id',
+  'name',
+  'service',
+  'node',
+  'label',
+  'desired-state',
+  'runtime',
+  '_up-to-date',
+] as const;
 
 export function labelMatches(labels: Labels | undefined, want: string): boolean {
   const eq = want.indexOf('=');

@@ -98,12 +98,14 @@ export function serviceRoutes(sc: SwarmControl, opts: ServiceRoutesOptions = {})
       const version = requiredVersion(req, 'service');
       const spec = decodeSpec(req.body);
       const rollback = req.query.rollback === undefined ? undefined : String(req.query.rollback);
-      const registryAuthFrom = req.query.registryAuthFrom === undefined ? undefined : String(req.query.registryAuthFrom);
+      const registryAuthFrom =
+        req.query.registryAuthFrom === undefined ? undefined : String(req.query.registryAuthFrom);
       const registryAuth = req.get('X-Registry-Auth') || undefined;
       await withNameCheck(() =>
         store.update((tx) => {
           const cur = tx.lookup('service', param(req, 'id'));
-          if (cur.Version.Index !== version) throw new SequenceConflictError('service', cur.ID, version, cur.Version.Index);
+          if (cur.Version.Index !== version)
+            throw new SequenceConflictError('service', cur.ID, version, cur.Version.Index);
           const isRollback = rollback === 'previous';
           if (!isRollback) checkServiceChange(cur.Spec, spec);
           const next = planServiceUpdate(cur, {

@@ -33,7 +33,12 @@ export async function applyPlan(store: MemoryStore, plan: Plan, opts: ApplyOptio
   const now = opts.now ?? Date.now;
   const size = Math.max(1, opts.batchSize ?? 1000);
   const all: Decision[] = [...plan.assignments.map((a) => ({ a })), ...plan.pending.map((p) => ({ p }))];
-  const out = { applied: [] as Assignment[], notApplied: [] as Assignment[], pendingWritten: 0, error: undefined as unknown };
+  const out = {
+    applied: [] as Assignment[],
+    notApplied: [] as Assignment[],
+    pendingWritten: 0,
+    error: undefined as unknown,
+  };
   const run = async (batch: Decision[]): Promise<void> => {
     const time = new Date(now()).toISOString();
     try {

@@ -61,7 +61,13 @@ export function schedule(tasks: Iterable<TaskObject>, nodes: NodeSet, opts: Sche
 }
 
 function entryOf(d: TaskDemand): TaskEntry {
-  return { serviceId: d.serviceId, active: true, nanoCpus: d.nanoCpus, memoryBytes: d.memoryBytes, hostPorts: d.hostPorts };
+  return {
+    serviceId: d.serviceId,
+    active: true,
+    nanoCpus: d.nanoCpus,
+    memoryBytes: d.memoryBytes,
+    hostPorts: d.hostPorts,
+  };
 }
 
 function confirmPreassigned(t: TaskObject, nodes: NodeSet, pipeline: Pipeline, portsOf: PortsOf, plan: Plan): void {

@@ -58,11 +58,13 @@ export function sameDemand(d: TaskDemand, t: TaskObject, ports: readonly string[
   const pa = a.Preferences ?? [];
   const pb = b.Preferences ?? [];
   if (pa.length !== pb.length) return false;
-  for (let i = 0; i < pa.length; i++) if (pa[i]?.Spread?.SpreadDescriptor !== pb[i]?.Spread?.SpreadDescriptor) return false;
+  for (let i = 0; i < pa.length; i++)
+    if (pa[i]?.Spread?.SpreadDescriptor !== pb[i]?.Spread?.SpreadDescriptor) return false;
   const fa = a.Platforms ?? [];
   const fb = b.Platforms ?? [];
   if (fa.length !== fb.length) return false;
-  for (let i = 0; i < fa.length; i++) if (fa[i]!.OS !== fb[i]!.OS || fa[i]!.Architecture !== fb[i]!.Architecture) return false;
+  for (let i = 0; i < fa.length; i++)
+    if (fa[i]!.OS !== fb[i]!.OS || fa[i]!.Architecture !== fb[i]!.Architecture) return false;
   return true;
 }
 

@@ -72,7 +72,9 @@ export class IpBatch {
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const child = spawn(this.binary, ['-force', '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] }) as never as ChildProcessWithoutNullStreams;
+    const child = spawn(this.binary, ['-force', '-batch', '-'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    }) as never as ChildProcessWithoutNullStreams;
     this.child = child;
     this.line = 0;
     this.stderr = '';

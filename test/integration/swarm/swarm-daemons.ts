@@ -14,7 +14,7 @@ import { parseDaemonArgs, type DaemonOptions } from '../../../worker/daemon/opti
 export interface Reply {
   status: number;
   body: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
   headers: http.IncomingHttpHeaders;
 }
 

@@ -42,11 +42,26 @@ describe('cli: compose file to stack specs', () => {
   const agent = plan.services.find((s) => s.Name === 'st_agent')!;
 
   it('names and labels everything with the stack namespace', () => {
-    assert.deepEqual(web.Labels, { tier: 'web', 'com.docker.stack.image': '127.0.0.1:5000/busybox:latest', 'com.docker.stack.namespace': 'st' });
+    assert.deepEqual(web.Labels, {
+      tier: 'web',
+      'com.docker.stack.image': '127.0.0.1:5000/busybox:latest',
+      'com.docker.stack.namespace': 'st',
+    });
     assert.deepEqual(web.TaskTemplate.ContainerSpec?.Labels, { c: 'd', 'com.docker.stack.namespace': 'st' });
-    assert.deepEqual(plan.networks.map((n) => n.name), ['st_default', 'st_front']);
+    assert.deepEqual(
+      plan.networks.map((n) => n.name),
+      ['st_default', 'st_front'],
+    );
     assert.deepEqual(plan.networks[1]!.labels, { 'com.docker.stack.namespace': 'st' });
-    assert.deepEqual(plan.secrets, [{ key: 'dbpass', name: 'st_dbpass', external: false, file: './dbpass.txt', labels: { 'com.docker.stack.namespace': 'st' } }]);
+    assert.deepEqual(plan.secrets, [
+      {
+        key: 'dbpass',
+        name: 'st_dbpass',
+        external: false,
+        file: './dbpass.txt',
+        labels: { 'com.docker.stack.namespace': 'st' },
+      },
+    ]);
     assert.equal(plan.configs[0]!.name, 'st_webconf');
   });
 
@@ -59,7 +74,9 @@ describe('cli: compose file to stack specs', () => {
       { Protocol: 'udp', TargetPort: 53, PublishedPort: 53, PublishMode: 'host' },
     ]);
     assert.deepEqual(web.TaskTemplate.Networks, [{ Target: 'st_front', Aliases: ['web'] }]);
-    assert.deepEqual(c.Secrets, [{ File: { Name: 'dbpass', UID: '0', GID: '0', Mode: 292 }, SecretID: '', SecretName: 'st_dbpass' }]);
+    assert.deepEqual(c.Secrets, [
+      { File: { Name: 'dbpass', UID: '0', GID: '0', Mode: 292 }, SecretID: '', SecretName: 'st_dbpass' },
+    ]);
     assert.deepEqual(c.Configs?.[0]?.File?.Name, '/etc/web.conf');
     assert.equal(c.Configs?.[0]?.ConfigName, 'st_webconf');
     assert.deepEqual(c.HealthCheck, { Test: ['CMD', 'true'], Interval: 10e9, Retries: 2 });
@@ -72,7 +89,10 @@ describe('cli: compose file to stack specs', () => {
       Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }],
       MaxReplicas: 1,
     });
-    assert.deepEqual(web.TaskTemplate.Resources, { Limits: { NanoCPUs: 5e8, MemoryBytes: 50 * 1024 * 1024 }, Reservations: {} });
+    assert.deepEqual(web.TaskTemplate.Resources, {
+      Limits: { NanoCPUs: 5e8, MemoryBytes: 50 * 1024 * 1024 },
+      Reservations: {},
+    });
     assert.deepEqual(web.TaskTemplate.RestartPolicy, { Condition: 'on-failure', Delay: 5e9, MaxAttempts: 3 });
     assert.deepEqual(web.UpdateConfig, { Parallelism: 1, Delay: 2e9, Order: 'start-first' });
     assert.deepEqual(agent.Mode, { Global: {} });
@@ -82,9 +102,17 @@ describe('cli: compose file to stack specs', () => {
   });
 
   it('external networks keep their names; undefined secrets are refused; interpolation and splitting', () => {
-    const p = composeToStack({ services: { a: { image: 'i', networks: ['ext'] } }, networks: { ext: { external: true } } }, 's');
-    assert.deepEqual(p.networks, [{ name: 'ext', external: true, driver: 'overlay', labels: { 'com.docker.stack.namespace': 's' } }]);
-    assert.throws(() => composeToStack({ services: { a: { image: 'i', secrets: ['nope'] } } }, 's'), /undefined secret nope/);
+    const p = composeToStack(
+      { services: { a: { image: 'i', networks: ['ext'] } }, networks: { ext: { external: true } } },
+      's',
+    );
+    assert.deepEqual(p.networks, [
+      { name: 'ext', external: true, driver: 'overlay', labels: { 'com.docker.stack.namespace': 's' } },
+    ]);
+    assert.throws(
+      () => composeToStack({ services: { a: { image: 'i', secrets: ['nope'] } } }, 's'),
+      /undefined secret nope/,
+    );
     assert.equal(interpolate('${A}-${B:-x}-$$', { A: 'a' }), 'a-x-$');
     assert.deepEqual(shellSplit(`sh -c "echo 'hi there'"`), ['sh', '-c', "echo 'hi there'"]);
   });

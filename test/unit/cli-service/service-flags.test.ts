@@ -70,7 +70,9 @@ describe('cli: service flags to spec', () => {
       Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }],
     });
     assert.throws(() => buildServiceSpec('i', [], { mode: 'global', replicas: '2' }), /replicated mode/);
-    assert.deepEqual(buildServiceSpec('i', [], { noHealthcheck: true }).TaskTemplate.ContainerSpec?.HealthCheck, { Test: ['NONE'] });
+    assert.deepEqual(buildServiceSpec('i', [], { noHealthcheck: true }).TaskTemplate.ContainerSpec?.HealthCheck, {
+      Test: ['NONE'],
+    });
   });
 
   it('publish, mount and secret syntaxes', () => {
@@ -80,9 +82,19 @@ describe('cli: service flags to spec', () => {
       PublishedPort: 8080,
       TargetPort: 80,
     });
-    assert.deepEqual(parsePublish('53:53/udp'), { Protocol: 'udp', TargetPort: 53, PublishedPort: 53, PublishMode: 'ingress' });
+    assert.deepEqual(parsePublish('53:53/udp'), {
+      Protocol: 'udp',
+      TargetPort: 53,
+      PublishedPort: 53,
+      PublishMode: 'ingress',
+    });
     assert.deepEqual(parsePublish('80'), { Protocol: 'tcp', TargetPort: 80, PublishMode: 'ingress' });
-    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,readonly'), { Type: 'bind', Source: '/a', Target: '/b', ReadOnly: true });
+    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,readonly'), {
+      Type: 'bind',
+      Source: '/a',
+      Target: '/b',
+      ReadOnly: true,
+    });
     assert.throws(() => parseMount('type=volume,source=v'), /target is required/);
     assert.deepEqual(parseSecretRef('source=db,target=pw,mode=0400'), {
       File: { Name: 'pw', UID: '0', GID: '0', Mode: 0o400 },
@@ -125,8 +137,14 @@ describe('cli: service flags to spec', () => {
     assert.deepEqual(c.Env, ['A=9', 'C=3']);
     assert.deepEqual(s.Labels, { b: '2' });
     assert.deepEqual(s.TaskTemplate.Placement?.Constraints, ['node.labels.zone==a']);
-    assert.deepEqual(s.EndpointSpec?.Ports?.map((p) => p.TargetPort), [90]);
-    assert.deepEqual(c.Secrets?.map((r) => r.SecretName), ['s2']);
+    assert.deepEqual(
+      s.EndpointSpec?.Ports?.map((p) => p.TargetPort),
+      [90],
+    );
+    assert.deepEqual(
+      c.Secrets?.map((r) => r.SecretName),
+      ['s2'],
+    );
     assert.deepEqual(c.Mounts, []);
     assert.equal(s.TaskTemplate.ForceUpdate, 1);
     assert.equal(cur.TaskTemplate.ContainerSpec!.Image, 'busybox:1');
@@ -136,11 +154,17 @@ describe('cli: service flags to spec', () => {
     const svc: any = {
       ID: 'abcdefghijklmnop',
       Version: { Index: 1 },
-      Spec: { Name: 'web', Mode: { Replicated: { Replicas: 2 } }, TaskTemplate: { ContainerSpec: { Image: 'busybox:1@sha256:aa' } } },
+      Spec: {
+        Name: 'web',
+        Mode: { Replicated: { Replicas: 2 } },
+        TaskTemplate: { ContainerSpec: { Image: 'busybox:1@sha256:aa' } },
+      },
       Endpoint: { Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080, PublishMode: 'ingress' }] },
       ServiceStatus: { RunningTasks: 1, DesiredTasks: 2 },
     };
-    assert.deepEqual(serviceLsRows([svc]), [['abcdefghijkl', 'web', 'replicated', '1/2', 'busybox:1', '*:8080->80/tcp']]);
+    assert.deepEqual(serviceLsRows([svc]), [
+      ['abcdefghijkl', 'web', 'replicated', '1/2', 'busybox:1', '*:8080->80/tcp'],
+    ]);
     const t = (id: string, slot: number, state: string, desired: string, ts: string): any => ({
       ID: id,
       ServiceID: svc.ID,
@@ -151,10 +175,18 @@ describe('cli: service flags to spec', () => {
       Status: { State: state, Timestamp: ts },
       DesiredState: desired,
     });
-    const tasks = [t('old1', 1, 'shutdown', 'shutdown', '2026-01-01T00:00:00Z'), t('new1', 1, 'running', 'running', '2026-01-01T00:01:00Z')];
-    const rows = servicePsRows(tasks, new Map([[svc.ID, svc]]), new Map([['n1', { Description: { Hostname: 'host-a' } } as any]]), {
-      now: Date.parse('2026-01-01T00:01:05Z'),
-    });
+    const tasks = [
+      t('old1', 1, 'shutdown', 'shutdown', '2026-01-01T00:00:00Z'),
+      t('new1', 1, 'running', 'running', '2026-01-01T00:01:00Z'),
+    ];
+    const rows = servicePsRows(
+      tasks,
+      new Map([[svc.ID, svc]]),
+      new Map([['n1', { Description: { Hostname: 'host-a' } } as any]]),
+      {
+        now: Date.parse('2026-01-01T00:01:05Z'),
+      },
+    );
     assert.deepEqual(rows[0], ['new1', 'web.1', 'busybox:1', 'host-a', 'Running', 'Running 5 seconds ago', '', '']);
     assert.equal(rows[1]![1], ' \\_ web.1');
     const v = progressView(svc, tasks, []);

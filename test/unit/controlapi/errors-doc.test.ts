@@ -23,6 +23,9 @@ describe('controlapi errors', () => {
       assert.ok((e.CONTROL_ERROR_CODES as readonly string[]).includes(err.code));
       assert.equal(err.httpStatus, status);
     }
-    assert.equal(new e.ReferenceNotFoundError('config', ['a', 'b']).message, 'rpc error: code = InvalidArgument desc = configs not found: a, b');
+    assert.equal(
+      new e.ReferenceNotFoundError('config', ['a', 'b']).message,
+      'rpc error: code = InvalidArgument desc = configs not found: a, b',
+    );
   });
 });

@@ -11,7 +11,8 @@ export function sample(name: string): any {
 
 /** Every key path of `ref` (objects only, arrays by their first element) missing from `got`. */
 export function missingKeys(ref: any, got: any, at = ''): string[] {
-  if (Array.isArray(ref)) return ref.length && Array.isArray(got) && got.length ? missingKeys(ref[0], got[0], at + '[0]') : [];
+  if (Array.isArray(ref))
+    return ref.length && Array.isArray(got) && got.length ? missingKeys(ref[0], got[0], at + '[0]') : [];
   if (!ref || typeof ref !== 'object') return [];
   const out: string[] = [];
   for (const k of Object.keys(ref)) {

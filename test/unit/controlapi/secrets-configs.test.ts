@@ -71,7 +71,10 @@ describe('controlapi: /secrets and /configs', () => {
     assert.equal(r.status, 200);
     const after = (await h.call('GET', `/secrets/${id}`)).body;
     assert.deepEqual(after.Spec.Labels, { new: 'yes' });
-    r = await h.call('POST', `/secrets/${id}/update?version=${after.Version.Index}`, { Name: 'db', Data: b64('other') });
+    r = await h.call('POST', `/secrets/${id}/update?version=${after.Version.Index}`, {
+      Name: 'db',
+      Data: b64('other'),
+    });
     assert.equal(r.status, 400);
     assert.match(r.body.message, /only updates to Labels are allowed/);
     r = await h.call('POST', `/secrets/${id}/update?version=${after.Version.Index}`, { Name: 'renamed' });

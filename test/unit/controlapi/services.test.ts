@@ -51,7 +51,12 @@ describe('controlapi: /services', () => {
     r = await h.call('POST', '/services/create', { ...cliSpec('x'), Name: 'bad name' });
     assert.match(r.body.message, /name must be valid as a DNS name component/);
     const dup = cliSpec('x', 1, {
-      EndpointSpec: { Ports: [{ TargetPort: 80, PublishedPort: 8080 }, { TargetPort: 81, PublishedPort: 8080 }] },
+      EndpointSpec: {
+        Ports: [
+          { TargetPort: 80, PublishedPort: 8080 },
+          { TargetPort: 81, PublishedPort: 8080 },
+        ],
+      },
     });
     r = await h.call('POST', '/services/create', dup);
     assert.match(r.body.message, /EndpointSpec: duplicate published ports provided/);
@@ -80,7 +85,9 @@ describe('controlapi: /services', () => {
     });
     const s = (await h.call('GET', `/services/${id}`)).body;
     assert.deepEqual(s.Spec.Mode, { Replicated: { Replicas: 1 } });
-    assert.deepEqual(s.Endpoint.Ports, [{ TargetPort: 80, PublishedPort: 8080, Protocol: 'tcp', PublishMode: 'ingress' }]);
+    assert.deepEqual(s.Endpoint.Ports, [
+      { TargetPort: 80, PublishedPort: 8080, Protocol: 'tcp', PublishMode: 'ingress' },
+    ]);
     assert.equal(s.Spec.EndpointSpec.Mode, 'vip');
     const ref = sample('GET_services_ID_published_overlay.json');
     if (ref) assert.deepEqual(missingKeys(ref.Endpoint.Spec, s.Endpoint.Spec), []);
@@ -169,7 +176,10 @@ describe('controlapi: /services', () => {
     r = await h.call('POST', `/services/${id}/update?version=${s.Version.Index + 7}`, s.Spec);
     assert.equal(r.status, 409);
     assert.equal(r.body.message, 'update out of sequence');
-    r = await h.call('POST', `/services/${id}/update?version=${s.Version.Index}`, { ...s.Spec, Mode: { Replicated: { Replicas: 5 } } });
+    r = await h.call('POST', `/services/${id}/update?version=${s.Version.Index}`, {
+      ...s.Spec,
+      Mode: { Replicated: { Replicas: 5 } },
+    });
     assert.equal(r.status, 200);
     const after = (await h.call('GET', `/services/web`)).body;
     assert.equal(after.Spec.Mode.Replicated.Replicas, 5);
@@ -196,7 +206,10 @@ describe('controlapi: /services', () => {
     assert.equal(after.Spec.TaskTemplate.ForceUpdate, 1);
     r = await h.call('POST', `/services/${id}/update?version=${after.Version.Index}`, { ...spec, Name: 'other' });
     assert.match(r.body.message, /renaming services is not supported/);
-    r = await h.call('POST', `/services/${id}/update?version=${after.Version.Index}`, { ...spec, Mode: { Global: {} } });
+    r = await h.call('POST', `/services/${id}/update?version=${after.Version.Index}`, {
+      ...spec,
+      Mode: { Global: {} },
+    });
     assert.match(r.body.message, /service mode change is not allowed/);
   });
 
@@ -219,7 +232,11 @@ describe('controlapi: /services', () => {
     assert.equal(after.UpdateStatus.Message, 'manually requested rollback');
     assert.equal(after.UpdateStatus.StartedAt, '2026-01-01T00:00:00.000Z');
     const ref = sample('GET_services_ID_after_update_rollback.json');
-    if (ref) assert.deepEqual(missingKeys({ PreviousSpec: {}, UpdateStatus: { State: 1, StartedAt: 1, Message: 1 } }, after), []);
+    if (ref)
+      assert.deepEqual(
+        missingKeys({ PreviousSpec: {}, UpdateStatus: { State: 1, StartedAt: 1, Message: 1 } }, after),
+        [],
+      );
   });
 
   it('X-Registry-Auth is kept for the tasks, never shown, and carried by registryAuthFrom', async () => {
@@ -232,7 +249,11 @@ describe('controlapi: /services', () => {
     await h.call('POST', `/services/${id}/update?version=${s.Version.Index}&registryAuthFrom=spec`, s.Spec);
     const kept = h.store.view((tx) => tx.get('service', id)!);
     assert.equal((kept.Spec.TaskTemplate.ContainerSpec as any).PullOptions.RegistryAuth, auth);
-    const r = await h.call('POST', `/services/${id}/update?version=${kept.Version.Index}&registryAuthFrom=elsewhere`, s.Spec);
+    const r = await h.call(
+      'POST',
+      `/services/${id}/update?version=${kept.Version.Index}&registryAuthFrom=elsewhere`,
+      s.Spec,
+    );
     assert.equal(r.status, 400);
     assert.match(r.body.message, /unsupported registryAuthFrom value/);
   });
@@ -241,7 +262,9 @@ describe('controlapi: /services', () => {
     const sec = (await h.call('POST', '/secrets/create', { Name: 'db', Data: b64('pw') })).body.ID;
     const cfg = (await h.call('POST', '/configs/create', { Name: 'conf', Data: b64('x') })).body.ID;
     const spec = cliSpec('app');
-    spec.TaskTemplate.ContainerSpec.Secrets = [{ SecretName: 'db', File: { Name: 'db', UID: '0', GID: '0', Mode: 292 } }];
+    spec.TaskTemplate.ContainerSpec.Secrets = [
+      { SecretName: 'db', File: { Name: 'db', UID: '0', GID: '0', Mode: 292 } },
+    ];
     spec.TaskTemplate.ContainerSpec.Configs = [{ ConfigID: cfg, ConfigName: 'conf', File: { Name: '/c' } }];
     const id = await create(spec);
     const s = (await h.call('GET', `/services/${id}`)).body;

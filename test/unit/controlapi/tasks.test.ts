@@ -52,7 +52,13 @@ describe('controlapi: /tasks', () => {
     if (ref) {
       const r = structuredClone(ref[0]);
       delete r.Status.ContainerStatus;
-      assert.deepEqual(missingKeys(r, all.find((t) => t.Status.State === 'running')), []);
+      assert.deepEqual(
+        missingKeys(
+          r,
+          all.find((t) => t.Status.State === 'running'),
+        ),
+        [],
+      );
     }
   });
 

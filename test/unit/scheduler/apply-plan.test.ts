@@ -19,7 +19,11 @@ describe('scheduler: applyPlan()', () => {
     assert.equal(out.applied.length, 1);
     const [t] = allTasks(store);
     assert.equal(t!.NodeID, 'n1');
-    assert.deepEqual(t!.Status, { State: 'assigned', Timestamp: '2024-01-02T03:04:05.000Z', Message: ASSIGNED_MESSAGE });
+    assert.deepEqual(t!.Status, {
+      State: 'assigned',
+      Timestamp: '2024-01-02T03:04:05.000Z',
+      Message: ASSIGNED_MESSAGE,
+    });
   });
 
   it('skips a task that changed since the decision, and one whose node changed', async () => {

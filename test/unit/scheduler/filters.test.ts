@@ -54,14 +54,19 @@ describe('scheduler: filters', () => {
     assert.ok(f.setTask(demand(task('t', 's', { placement: { Constraints: ['node.labels.tier==web'] } }))));
     assert.ok(f.check(info({ labels: { tier: 'web' } })));
     assert.ok(!f.check(info({ labels: { tier: 'db' } })));
-    assert.ok(!f.setTask(demand(task('t', 's', { placement: { Constraints: ['bad'] } }))), 'unparsable: ignored, as Docker');
+    assert.ok(
+      !f.setTask(demand(task('t', 's', { placement: { Constraints: ['bad'] } }))),
+      'unparsable: ignored, as Docker',
+    );
     explains(f, 'scheduling constraints not satisfied on 1 node', 'scheduling constraints not satisfied on 3 nodes');
   });
 
   it('PlatformFilter: OS and architecture, x86_64 = amd64, aarch64 = arm64', () => {
     const f = new PlatformFilter();
     assert.ok(!f.setTask(demand(task('t'))));
-    assert.ok(f.setTask(demand(task('t', 's', { placement: { Platforms: [{ OS: 'linux', Architecture: 'amd64' }] } }))));
+    assert.ok(
+      f.setTask(demand(task('t', 's', { placement: { Platforms: [{ OS: 'linux', Architecture: 'amd64' }] } }))),
+    );
     assert.ok(f.check(info({ arch: 'x86_64' })));
     assert.ok(!f.check(info({ arch: 'aarch64' })));
     assert.ok(!f.check(info({ os: 'windows', arch: 'amd64' })));
@@ -72,7 +77,9 @@ describe('scheduler: filters', () => {
 
   it('HostPortFilter: host-mode published ports only, by protocol', () => {
     const f = new HostPortFilter();
-    assert.ok(!f.setTask(demand(task('t', 's', { ports: [{ TargetPort: 80, PublishedPort: 8080, PublishMode: 'ingress' }] }))));
+    assert.ok(
+      !f.setTask(demand(task('t', 's', { ports: [{ TargetPort: 80, PublishedPort: 8080, PublishMode: 'ingress' }] }))),
+    );
     const web = { ports: [{ TargetPort: 80, PublishedPort: 8080, PublishMode: 'host' as const }] };
     assert.ok(f.setTask(demand(task('t', 's', web))));
     const n = info();

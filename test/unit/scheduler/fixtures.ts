@@ -53,7 +53,9 @@ export function task(id: string, serviceId = 'svc', o: TaskOpts = {}): TaskObjec
     Spec: {
       ContainerSpec: { Image: 'busybox' },
       ...(o.placement ? { Placement: o.placement } : {}),
-      ...(o.cpus || o.memory ? { Resources: { Reservations: { NanoCPUs: o.cpus ?? 0, MemoryBytes: o.memory ?? 0 } } } : {}),
+      ...(o.cpus || o.memory
+        ? { Resources: { Reservations: { NanoCPUs: o.cpus ?? 0, MemoryBytes: o.memory ?? 0 } } }
+        : {}),
     },
     Status: { State: o.state ?? 'pending' },
     DesiredState: o.desired ?? 'running',

@@ -1,5 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { ASSIGNED_MESSAGE, FAILURE_WINDOW_MS, NodeSet, PREASSIGNED_MESSAGE, schedule } from '../../../manager/scheduler';
+import {
+  ASSIGNED_MESSAGE,
+  FAILURE_WINDOW_MS,
+  NodeSet,
+  PREASSIGNED_MESSAGE,
+  schedule,
+} from '../../../manager/scheduler';
 import { node, perNode, task, tasks } from './fixtures';
 
 const threeNodes = () => NodeSet.build([node('n1'), node('n2'), node('n3')]);
@@ -60,7 +66,8 @@ describe('scheduler: schedule()', () => {
       node('n2', { hostname: 'beta', os: 'windows', arch: 'arm64', labels: { tier: 'db' } }),
       node('n3', { hostname: 'gamma', addr: '10.9.0.5' }),
     ]);
-    const where = (c: string) => Object.keys(perNode(schedule(tasks(3, c, { placement: { Constraints: [c] } }), set).assignments));
+    const where = (c: string) =>
+      Object.keys(perNode(schedule(tasks(3, c, { placement: { Constraints: [c] } }), set).assignments));
     const fresh = (c: string) => {
       const s = NodeSet.build([...set.nodes.values()].map((i) => i.node));
       return Object.keys(perNode(schedule(tasks(3, c, { placement: { Constraints: [c] } }), s).assignments)).sort();
@@ -86,7 +93,10 @@ describe('scheduler: schedule()', () => {
   it('zones count the tasks already there; nodes without the label are a zone of their own', () => {
     const set = NodeSet.build(
       [node('n1', zone('a')), node('n2', zone('b')), node('n3')],
-      [task('old1', 'svc', { nodeId: 'n1', state: 'running' }), task('old2', 'svc', { nodeId: 'n1', state: 'running' })],
+      [
+        task('old1', 'svc', { nodeId: 'n1', state: 'running' }),
+        task('old2', 'svc', { nodeId: 'n1', state: 'running' }),
+      ],
     );
     const plan = schedule(tasks(4, 'svc', { placement: spreadZone }), set);
     assert.deepEqual(perNode(plan.assignments), { n2: 2, n3: 2 });
@@ -100,14 +110,21 @@ describe('scheduler: schedule()', () => {
       node('b1', { labels: { dc: 'west', rack: 'r1' } }),
     ];
     const placement = {
-      Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.dc' } }, { Spread: { SpreadDescriptor: 'node.labels.rack' } }],
+      Preferences: [
+        { Spread: { SpreadDescriptor: 'node.labels.dc' } },
+        { Spread: { SpreadDescriptor: 'node.labels.rack' } },
+      ],
     };
     const plan = schedule(tasks(8, 'svc', { placement }), NodeSet.build(nodes));
     assert.deepEqual(perNode(plan.assignments), { a1: 1, a2: 1, a3: 2, b1: 4 });
   });
 
   it('a zone with no feasible node leaves its share to the others', () => {
-    const set = NodeSet.build([node('n1', zone('a')), node('n2', zone('b')), node('n3', { ...zone('c'), state: 'down' })]);
+    const set = NodeSet.build([
+      node('n1', zone('a')),
+      node('n2', zone('b')),
+      node('n3', { ...zone('c'), state: 'down' }),
+    ]);
     const plan = schedule(tasks(6, 'svc', { placement: spreadZone }), set);
     assert.deepEqual(perNode(plan.assignments), { n1: 3, n2: 3 });
   });
@@ -164,7 +181,9 @@ describe('scheduler: schedule()', () => {
       plan.assignments.map((a) => [a.taskId, a.nodeId, a.message]),
       [['g1', 'n1', PREASSIGNED_MESSAGE]],
     );
-    assert.deepEqual(plan.pending, [{ taskId: 'g2', taskVersion: plan.pending[0]!.taskVersion, err: '1 node not available for new tasks' }]);
+    assert.deepEqual(plan.pending, [
+      { taskId: 'g2', taskVersion: plan.pending[0]!.taskVersion, err: '1 node not available for new tasks' },
+    ]);
   });
 
   it('placements are recorded in the node set, so a later pass sees them', () => {
@@ -184,7 +203,10 @@ describe('scheduler: schedule()', () => {
     assert.equal(plan.pending.length, 0);
     const counts = Object.values(perNode(plan.assignments));
     assert.equal(counts.length, 100);
-    assert.ok(counts.every((c) => c === 100), 'every node 100');
+    assert.ok(
+      counts.every((c) => c === 100),
+      'every node 100',
+    );
     for (const info of set.nodes.values()) for (let s = 0; s < 10; s++) assert.equal(info.serviceTasks(`s${s}`), 10);
     assert.equal(new Set(plan.assignments.map((a) => a.taskId)).size, 10000, 'each task once');
   });

@@ -43,10 +43,17 @@ describe('scheduler: Scheduler', () => {
   });
 
   it('a pending task is placed when another task frees the resources', async () => {
-    await put(store, [node('n1', { cpus: 1e9 })], [task('big', 's', { cpus: 1e9, nodeId: 'n1', state: 'running' }), task('t1', 's', { cpus: 1e9 })]);
+    await put(
+      store,
+      [node('n1', { cpus: 1e9 })],
+      [task('big', 's', { cpus: 1e9, nodeId: 'n1', state: 'running' }), task('t1', 's', { cpus: 1e9 })],
+    );
     sched.start();
     await sched.idle();
-    assert.equal(allTasks(store).find((t) => t.ID === 't1')!.Status.Err, 'no suitable node (insufficient resources on 1 node)');
+    assert.equal(
+      allTasks(store).find((t) => t.ID === 't1')!.Status.Err,
+      'no suitable node (insufficient resources on 1 node)',
+    );
     await editTask(store, 'big', (t) => (t.Status = { State: 'shutdown' }));
     await sched.idle();
     assert.equal(allTasks(store).find((t) => t.ID === 't1')!.NodeID, 'n1');
@@ -91,7 +98,9 @@ describe('scheduler: Scheduler', () => {
     sched.start();
     await sched.idle();
     assert.deepEqual(countByNode(store), { n1: 1, n2: 1 });
-    assert.ok(allTasks(store).some((t) => t.Status.Err === 'no suitable node (host-mode port already in use on 2 nodes)'));
+    assert.ok(
+      allTasks(store).some((t) => t.Status.Err === 'no suitable node (host-mode port already in use on 2 nodes)'),
+    );
   });
 
   it('debounces a burst of commits into one pass', async () => {

@@ -16,7 +16,11 @@ describe('dispatcher: node-down marking on the leader', () => {
     store = new MemoryStore();
     await store.update((tx) => {
       tx.create('cluster', { ID: 'c', Spec: { ...defaultSwarmSpec(), Dispatcher: { HeartbeatPeriod: 1e9 } } } as never);
-      tx.create('node', { ID: 'n1', Spec: { Role: 'worker', Availability: 'active' }, Status: { State: 'ready' } } as never);
+      tx.create('node', {
+        ID: 'n1',
+        Spec: { Role: 'worker', Availability: 'active' },
+        Status: { State: 'ready' },
+      } as never);
     });
     d = new Dispatcher({
       store,
