@@ -322,7 +322,12 @@ describe('swarm: init, join, managers, workers (real daemons)', function () {
     const r0 = await m1.api('DELETE', `/nodes/${wid}`);
     assert.equal(r0.status, 400);
     assert.match(r0.json.message, /is not down/);
-    const creds = await loadNodeCredentials(path.join(w1.dataRoot, 'swarm', 'certificates'));
+    // The demotion just before may still be writing the node's new key and certificate.
+    const creds = await eventually(
+      () => loadNodeCredentials(path.join(w1.dataRoot, 'swarm', 'certificates')).catch(() => undefined),
+      10000,
+      'a matching key and certificate',
+    );
     const r = await m1.api('DELETE', `/nodes/${wid}?force=1`);
     assert.equal(r.status, 200, r.body);
     // its certificate no longer opens anything on the cluster port
