@@ -94,7 +94,8 @@ describe('containerd client (real containerd)', function () {
     const info = await client.snapshots.stat('busybox-layer');
     assert.equal(info.kind, 'COMMITTED');
 
-    const rootfs = await client.snapshots.prepare('c1-rootfs', 'busybox-layer');
+    // Outside a lease, an unreferenced active snapshot is the collector's until a container names it.
+    const rootfs = await client.snapshots.prepare('c1-rootfs', 'busybox-layer', { 'containerd.io/gc.root': 'test' });
     await client.containers.create({
       id: 'c1',
       spec: spec(['sh', '-c', 'echo out; echo err >&2; exit 7'], 'rootfs'),
