@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ContainerdSupervisor } from '../../worker/engine/containerd';
@@ -44,6 +44,7 @@ export async function startTestContainerd(): Promise<TestContainerd> {
     supervisor,
     async stop() {
       await supervisor.stop();
+      killLeftoverShims(supervisor.address);
       // Snapshots may still be mounted if a test failed midway; unmount before removing.
       try {
         execFileSync('sh', ['-c', `grep -o " ${dataRoot}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], {
@@ -56,4 +57,39 @@ export async function startTestContainerd(): Promise<TestContainerd> {
       rmSync(supervisor.stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Shims outlive their containerd by design, and a test that failed midway may leave one (and its
+ * container) running; it would keep the suite's process group alive after mocha ends. Kills, by
+ * PID, the shims started for `address` and every process under them.
+ */
+export function killLeftoverShims(address: string): void {
+  const procs = new Map<number, { ppid: number; cmd: string }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ');
+      procs.set(Number(name), { ppid, cmd });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const shims = [...procs].filter(([, p]) => p.cmd.includes('containerd-shim') && p.cmd.includes(address));
+  const doomed: number[] = [];
+  const under = (pid: number): void => {
+    for (const [child, p] of procs) if (p.ppid === pid) under(child);
+    doomed.push(pid);
+  };
+  for (const [pid] of shims) under(pid);
+  for (const pid of doomed) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  if (shims.length) console.warn(`test containerd ${address}: killed ${doomed.length} leftover shim processes`);
 }

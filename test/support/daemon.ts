@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NotFoundError } from '../../src/api';
 import type { ImageBackend } from '../../worker/api';
-import type { ContainerdClient } from '../../worker/engine/containerd';
+import { ContainerdSupervisor, type ContainerdClient } from '../../worker/engine/containerd';
 import type { ImageResolver } from '../../worker/engine/containers';
 import { Daemon, type ImagesFactory } from '../../worker/daemon/daemon';
 import { parseDaemonArgs, type DaemonOptions } from '../../worker/daemon/options';
 import { busyboxResolver } from '../integration/containers/busybox-resolver';
+import { killLeftoverShims } from './containerd';
 
 export interface TestDaemon {
   daemon: Daemon;
@@ -79,6 +80,7 @@ export async function startTestDaemon(n: number, images: ImagesFactory = busybox
       ).containers;
       for (const x of c?.list({ all: true }) ?? []) await c!.remove(x.Id, { force: true }).catch(() => undefined);
       await daemon.stop({ teardown: true });
+      killLeftoverShims(new ContainerdSupervisor({ dataRoot }).address);
       rmSync(dataRoot, { recursive: true, force: true });
     },
   };
