@@ -1,8 +1,10 @@
 /**
  * Node credentials on disk, under `<data-root>/certificates`: `node.key` (mode 0600), `node.crt`
- * and `ca.crt` (0644). Each file is written to a temp file, fsynced and renamed over the old one,
- * so a crash leaves either the old or the new file, never a torn one. Loading checks that the key
- * matches the certificate, which also catches a crash between two of the three renames.
+ * and `ca.crt` (0644). A save stages the three files as `<name>.next` (each fsynced, the key last),
+ * then renames them into place, the key last. A present `node.key.next` therefore means a complete
+ * staged set: loading rolls it forward, so a crash at any point of a renewal leaves the old set or
+ * the new one, never a key with the other set's certificate. Loading also checks that the key
+ * matches the certificate.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -14,25 +16,44 @@ import type { NodeCredentials } from './tls-options';
 /** File names inside the credentials directory. */
 export const CREDENTIAL_FILES = { key: 'node.key', cert: 'node.crt', ca: 'ca.crt' } as const;
 
-async function writeAtomic(file: string, data: string, mode: number): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  const handle = await fs.open(tmp, 'wx', mode);
+/** In the order they are staged and renamed: the key's staged file is the commit mark. */
+const ORDER = [CREDENTIAL_FILES.ca, CREDENTIAL_FILES.cert, CREDENTIAL_FILES.key] as const;
+const staged = (dir: string, name: string): string => path.join(dir, `${name}.next`);
+
+/** Writes `file` whole or not at all: a temp file, fsynced, renamed. */
+async function writeDurable(file: string, data: string, mode: number): Promise<void> {
+  const tmp = `${file}.tmp`;
+  const handle = await fs.open(tmp, 'w', mode);
   try {
     await handle.writeFile(data);
     await handle.chmod(mode); // the umask may have narrowed or the file may pre-exist
     await handle.sync();
-  } catch (err) {
+  } finally {
     await handle.close();
-    await fs.rm(tmp, { force: true });
-    throw err;
   }
-  await handle.close();
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
+  await fs.rename(tmp, file);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Finishes a save a crash interrupted after staging, or drops a staging it interrupted before. */
+async function recover(dir: string): Promise<void> {
+  const complete = await exists(staged(dir, CREDENTIAL_FILES.key));
+  let touched = false;
+  for (const name of ORDER) {
+    const next = staged(dir, name);
+    await fs.rm(`${next}.tmp`, { force: true });
+    if (!(await exists(next))) continue;
+    if (complete) await fs.rename(next, path.join(dir, name));
+    else await fs.rm(next, { force: true });
+    touched = true;
   }
+  if (touched) await syncDir(dir);
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -55,16 +76,28 @@ function validate(creds: NodeCredentials): void {
 /**
  * Writes the credentials into `dir` (created with mode 0700 if missing). Validates first (key
  * matches cert, cert signed by ca) and throws InvalidArgumentError naming the field, writing nothing.
- * The key is written last so a crash mid-way leaves a pair load refuses rather than a new key
- * with an old certificate.
  */
 export async function saveNodeCredentials(dir: string, creds: NodeCredentials): Promise<void> {
   validate(creds);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeAtomic(path.join(dir, CREDENTIAL_FILES.ca), creds.ca, 0o644);
-  await writeAtomic(path.join(dir, CREDENTIAL_FILES.cert), creds.cert, 0o644);
-  await writeAtomic(path.join(dir, CREDENTIAL_FILES.key), creds.key, 0o600);
-  await syncDir(dir);
+  await recover(dir);
+  const data = {
+    [CREDENTIAL_FILES.ca]: creds.ca,
+    [CREDENTIAL_FILES.cert]: creds.cert,
+    [CREDENTIAL_FILES.key]: creds.key,
+  };
+  try {
+    for (const name of ORDER)
+      await writeDurable(staged(dir, name), data[name], name === CREDENTIAL_FILES.key ? 0o600 : 0o644);
+    await syncDir(dir);
+  } catch (err) {
+    for (const name of ORDER) {
+      await fs.rm(staged(dir, name), { force: true });
+      await fs.rm(`${staged(dir, name)}.tmp`, { force: true });
+    }
+    throw err;
+  }
+  await recover(dir);
 }
 
 /**
@@ -72,6 +105,9 @@ export async function saveNodeCredentials(dir: string, creds: NodeCredentials): 
  * InvalidArgumentError when they are unreadable or do not belong together.
  */
 export async function loadNodeCredentials(dir: string): Promise<NodeCredentials> {
+  await recover(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
   const read = async (name: string): Promise<string> => {
     try {
       return await fs.readFile(path.join(dir, name), 'utf8');

@@ -70,4 +70,39 @@ describe('pki/credentials-store (files under the data root)', () => {
       message: /^key: does not match cert/,
     });
   });
+
+  describe('a renewal cut short by a crash', () => {
+    const put = (name: string, data: string) => writeFileSync(path.join(root, name), data);
+
+    it('after the whole new set was staged: load rolls it forward, whichever renames were done', async () => {
+      const old = make('n1');
+      const next = make('n1');
+      await saveNodeCredentials(root, old);
+      put('ca.crt.next', next.ca);
+      put('node.key.next', next.key);
+      put('node.crt', next.cert); // node.crt.next was renamed already, node.key.next not yet
+      assert.deepEqual(await loadNodeCredentials(root), next);
+      assert.deepEqual(readdirSync(root).sort(), ['ca.crt', 'node.crt', 'node.key']);
+    });
+
+    it('before the key was staged: load keeps the old set and drops the partial staging', async () => {
+      const old = make('n1');
+      const next = make('n1');
+      await saveNodeCredentials(root, old);
+      put('ca.crt.next', next.ca);
+      put('node.crt.next', next.cert);
+      put('node.key.next.tmp', next.key.slice(0, 40)); // torn, never renamed
+      assert.deepEqual(await loadNodeCredentials(root), old);
+      assert.deepEqual(readdirSync(root).sort(), ['ca.crt', 'node.crt', 'node.key']);
+    });
+
+    it('a save after an interrupted one starts clean', async () => {
+      await saveNodeCredentials(root, make('n1'));
+      put('node.crt.next', make('n2').cert);
+      const next = make('n1');
+      await saveNodeCredentials(root, next);
+      assert.deepEqual(await loadNodeCredentials(root), next);
+      assert.deepEqual(readdirSync(root).sort(), ['ca.crt', 'node.crt', 'node.key']);
+    });
+  });
 });
