@@ -5,6 +5,7 @@
  * refuses what cannot run, with swarmkit's words.
  */
 import type { ServiceSpec, UpdateConfig } from '../../src/api';
+import { parseConstraints } from '../scheduler';
 import { InvalidSpecError } from './control-errors';
 import type { DecodedServiceSpec } from './service-schemas';
 
@@ -90,6 +91,11 @@ export function checkServiceSpec(s: ServiceSpec): void {
       'config',
       (c.Configs ?? []).map((r) => [r.ConfigName, r.File?.Name]),
     );
+  }
+  try {
+    parseConstraints(t.Placement?.Constraints ?? []);
+  } catch (err) {
+    throw new InvalidSpecError((err as Error).message);
   }
   const rp = t.RestartPolicy;
   if ((rp?.Delay ?? 0) < 0) throw new InvalidSpecError('TaskSpec: restart-delay cannot be negative');

@@ -50,6 +50,14 @@ describe('controlapi: /services', () => {
     assert.match(r.body.message, /ContainerSpec: image reference must be provided/);
     r = await h.call('POST', '/services/create', { ...cliSpec('x'), Name: 'bad name' });
     assert.match(r.body.message, /name must be valid as a DNS name component/);
+    const badConstraint = cliSpec('x');
+    (badConstraint.TaskTemplate as { Placement?: object }).Placement = { Constraints: ['node.role=manager'] };
+    r = await h.call('POST', '/services/create', badConstraint);
+    assert.equal(r.status, 400);
+    assert.equal(
+      r.body.message,
+      'rpc error: code = InvalidArgument desc = constraint expected one operator from ==, !=',
+    );
     const dup = cliSpec('x', 1, {
       EndpointSpec: {
         Ports: [
