@@ -7,5 +7,6 @@ module.exports = {
   spec: named ? [] : ['dist/test/**/*.test.js'],
   timeout: 60000,
   exit: true,
+  require: ['dist/test/support/root-hooks.js'],
   'enable-source-maps': true,
 };

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ContainerdSupervisor } from '../../worker/engine/containerd';
+import { descendants, killAll, processes } from './process-table';
 
 /** Why tests that need a real containerd cannot run here, or undefined when they can. */
 export function containerdUnavailableReason(): string | undefined {
@@ -65,31 +66,9 @@ export async function startTestContainerd(): Promise<TestContainerd> {
  * PID, the shims started for `address` and every process under them.
  */
 export function killLeftoverShims(address: string): void {
-  const procs = new Map<number, { ppid: number; cmd: string }>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ');
-      procs.set(Number(name), { ppid, cmd });
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  const shims = [...procs].filter(([, p]) => p.cmd.includes('containerd-shim') && p.cmd.includes(address));
-  const doomed: number[] = [];
-  const under = (pid: number): void => {
-    for (const [child, p] of procs) if (p.ppid === pid) under(child);
-    doomed.push(pid);
-  };
-  for (const [pid] of shims) under(pid);
-  for (const pid of doomed) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
+  const procs = processes();
+  const shims = procs.filter((p) => p.cmd.includes('containerd-shim') && p.cmd.includes(address));
+  const doomed = shims.flatMap((s) => [...descendants(s.pid, procs), s]);
+  killAll(doomed);
   if (shims.length) console.warn(`test containerd ${address}: killed ${doomed.length} leftover shim processes`);
 }

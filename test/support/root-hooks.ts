@@ -1,0 +1,14 @@
+/**
+ * Mocha root hooks for every tier. After the last test, any process the suite started and did not
+ * stop (a child of a test that failed midway, and that child's children) is named and killed by
+ * PID: a leftover process would keep the run's output pipe, and so the run, open after mocha ends.
+ */
+import { descendants, killAll } from './process-table';
+
+export const mochaHooks = {
+  afterAll(): void {
+    const left = descendants(process.pid);
+    for (const p of left) console.warn(`leftover process ${p.pid}: ${p.cmd.slice(0, 200)}; killing it`);
+    killAll(left);
+  },
+};
