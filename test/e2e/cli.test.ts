@@ -1,52 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { requireContainerd } from '../support/containerd';
 import { startTestDaemon, type TestDaemon } from '../support/daemon';
-
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(bin, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
-}
-
-/** Like runCli, with `input` piped into the CLI's stdin (then EOF). */
-function runCliWithInput(bin: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<Out> {
-  return new Promise((resolve) => {
-    const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
-
-function dockerBinary(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const TSSWARM = path.join(__dirname, '../../cli/main.js');
+import { dockerBinary, runCli, TSSWARM, type Out } from './cli-runner';
 
 /** The same flows through the stock docker CLI and through ours. */
 for (const client of ['docker', 'tsswarm'] as const) {
@@ -73,8 +31,8 @@ for (const client of ['docker', 'tsswarm'] as const) {
           : runCli(process.execPath, [TSSWARM, '-H', `unix://${td.socket}`, ...args], env);
       cliIn = (input, ...args) =>
         client === 'docker'
-          ? runCliWithInput(docker!, ['-H', `unix://${td.socket}`, ...args], env, input)
-          : runCliWithInput(process.execPath, [TSSWARM, '-H', `unix://${td.socket}`, ...args], env, input);
+          ? runCli(docker!, ['-H', `unix://${td.socket}`, ...args], env, input)
+          : runCli(process.execPath, [TSSWARM, '-H', `unix://${td.socket}`, ...args], env, input);
     });
 
     after(async () => {

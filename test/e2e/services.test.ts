@@ -1,43 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { requireContainerd } from '../support/containerd';
 import { eventually, startSwarmDaemon, type SwarmDaemon } from '../integration/swarm/swarm-daemons';
-
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a CLI, with `input` (if any) piped into its stdin. */
-function run(bin: string, args: string[], env: NodeJS.ProcessEnv, input?: string, ms = 60_000): Promise<Out> {
-  return new Promise((resolve) => {
-    const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
-
-function dockerBinary(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const TSSWARM = path.join(__dirname, '../../cli/main.js');
+import { dockerBinary, runCli, TSSWARM, type Out } from './cli-runner';
 
 interface Task {
   ID: string;
@@ -124,8 +91,8 @@ describe('e2e: docker service/secret/stack commands against tsswarmd (a manager 
     for (const d of ds) hostnames.add((await d.api('GET', '/info')).json.Name);
     config = mkdtempSync(path.join(tmpdir(), 'tsswarm-cli-'));
     const env = { ...process.env, DOCKER_CONFIG: config, DOCKER_HOST: '', DOCKER_CONTEXT: '' };
-    docker = (...args) => run(bin!, ['-H', `unix://${mgr.socket}`, ...args], env);
-    dockerIn = (input, ...args) => run(bin!, ['-H', `unix://${mgr.socket}`, ...args], env, input);
+    docker = (...args) => runCli(bin!, ['-H', `unix://${mgr.socket}`, ...args], env);
+    dockerIn = (input, ...args) => runCli(bin!, ['-H', `unix://${mgr.socket}`, ...args], env, input);
   });
 
   after(async function () {
@@ -372,7 +339,7 @@ describe('e2e: the tsswarm CLI service commands against tsswarmd (a manager and 
     mgr = ds[0]!;
     config = mkdtempSync(path.join(tmpdir(), 'tsswarm-cli-'));
     const env = { ...process.env, TSSWARM_CONFIG: config, TSSWARM_HOST: '', DOCKER_HOST: '' };
-    cli = (...args) => run(process.execPath, [TSSWARM, '-H', `unix://${mgr.socket}`, ...args], env);
+    cli = (...args) => runCli(process.execPath, [TSSWARM, '-H', `unix://${mgr.socket}`, ...args], env);
   });
 
   after(async function () {

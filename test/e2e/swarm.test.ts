@@ -1,35 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { requireContainerd } from '../support/containerd';
 import { eventually, startSwarmDaemon, type SwarmDaemon } from '../integration/swarm/swarm-daemons';
-
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(bin, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
-}
-
-function dockerBinary(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const TSSWARM = path.join(__dirname, '../../cli/main.js');
+import { dockerBinary, runCli, TSSWARM, type Out } from './cli-runner';
 
 /** swarm init/join/join-token/leave and node ls/inspect/update/promote/demote/rm, through the stock docker CLI and ours. */
 for (const client of ['docker', 'tsswarm'] as const) {
@@ -54,8 +29,8 @@ for (const client of ['docker', 'tsswarm'] as const) {
       const env = { ...process.env, DOCKER_CONFIG: config, TSSWARM_CONFIG: config, DOCKER_HOST: '', TSSWARM_HOST: '' };
       cli = (d, ...args) =>
         client === 'docker'
-          ? run(docker!, ['-H', `unix://${d.socket}`, ...args], env)
-          : run(process.execPath, [TSSWARM, '-H', `unix://${d.socket}`, ...args], env);
+          ? runCli(docker!, ['-H', `unix://${d.socket}`, ...args], env)
+          : runCli(process.execPath, [TSSWARM, '-H', `unix://${d.socket}`, ...args], env);
     });
 
     after(async () => {
