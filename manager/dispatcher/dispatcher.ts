@@ -106,7 +106,7 @@ export class Dispatcher {
       ws.close(1008, 'node not in the swarm');
       return;
     }
-    const s: Session = { id: randomUUID(), nodeId: peer.nodeId, ws, lastBeat: this.now(), role: node.Spec.Role };
+    const s: Session = { id: randomUUID(), nodeId: peer.nodeId, ws, lastBeat: this.now(), role: this.toldRole(node) };
     const old = this.sessions.get(peer.nodeId);
     if (old) {
       old.assignments?.stop();
@@ -245,16 +245,20 @@ export class Dispatcher {
   }
 
   /**
-   * Tells a node its new role. A demoted manager hears it only once raft no longer counts it:
+   * The role a node is told. A demoted manager hears 'worker' only once raft no longer counts it:
    * stopping its raft member before the removal commits could leave the removal without a
    * quorum (two managers going to one).
    */
-  private pushRole(s: Session, n: StoredNode): void {
-    if (n.Spec.Role === s.role) return;
+  private toldRole(n: StoredNode): NodeRole {
     const raftId = n.Internal?.raftId;
-    if (n.Spec.Role === 'worker' && raftId && this.d.isRaftMember(raftId)) return;
-    s.role = n.Spec.Role;
-    this.send(s.ws, { type: 'role', role: s.role });
+    return n.Spec.Role === 'worker' && raftId && this.d.isRaftMember(raftId) ? 'manager' : n.Spec.Role;
+  }
+
+  private pushRole(s: Session, n: StoredNode): void {
+    const role = this.toldRole(n);
+    if (role === s.role) return;
+    s.role = role;
+    this.send(s.ws, { type: 'role', role });
   }
 
   private pushManagers(): void {

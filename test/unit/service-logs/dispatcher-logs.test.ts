@@ -1,81 +1,23 @@
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
-import { Dispatcher } from '../../../manager/dispatcher/dispatcher';
-import { defaultSwarmSpec } from '../../../manager/cluster-defaults';
-import type { NodeIdentity } from '../../../src/pki';
+import type { Dispatcher } from '../../../manager/dispatcher/dispatcher';
 import type { LogsDataMessage } from '../../../src/rpc';
-import { MemoryStore } from '../../../src/store';
-import { quiet, until } from '../services-wiring/fixtures';
-
-class Peer {
-  readonly got: Array<{ type: string } & Record<string, unknown>> = [];
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => this.got.push(JSON.parse(d.toString())));
-  }
-  send(m: object) {
-    this.ws.send(JSON.stringify(m));
-  }
-  of(type: string) {
-    return this.got.filter((m) => m.type === type);
-  }
-}
+import { startDispatcherHarness, type DispatcherHarness } from '../services-wiring/dispatcher-harness';
+import { until } from '../services-wiring/fixtures';
 
 const OPTS = { stdout: true, stderr: true, follow: false, tail: 'all' as const, since: 0 };
 
 describe('Dispatcher: log subscriptions on the sessions', () => {
-  let store: MemoryStore;
+  let h: DispatcherHarness;
   let d: Dispatcher;
-  let server: http.Server;
-  let port: number;
-  const peers: Peer[] = [];
 
   beforeEach(async () => {
-    store = new MemoryStore();
-    await store.update((tx) => {
-      tx.create('cluster', { ID: 'c', Spec: { ...defaultSwarmSpec(), Dispatcher: { HeartbeatPeriod: 1e9 } } } as never);
-      for (const id of ['n1', 'n2'])
-        tx.create('node', {
-          ID: id,
-          Spec: { Role: 'worker', Availability: 'active' },
-          Status: { State: 'ready' },
-        } as never);
-    });
-    d = new Dispatcher({
-      store,
-      isLeader: () => true,
-      leaderAddr: () => '',
-      managers: () => [],
-      isRaftMember: () => false,
-      logger: quiet,
-    });
-    d.startLeader();
-    server = http.createServer();
-    server.on('upgrade', (req, socket, head) => {
-      const nodeId = new URL(req.url ?? '/', 'http://x').searchParams.get('node') ?? '';
-      d.handleUpgrade(req, socket, head, { nodeId } as NodeIdentity);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as AddressInfo).port;
+    h = await startDispatcherHarness();
+    ({ d } = h);
   });
 
-  afterEach(async () => {
-    for (const p of peers.splice(0)) p.ws.terminate();
-    d.close();
-    await new Promise((r) => server.close(r));
-    store.close();
-  });
+  afterEach(() => h.close());
 
-  async function connect(node: string): Promise<Peer> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/tsswarm/v1/session?node=${node}`);
-    const p = new Peer(ws);
-    peers.push(p);
-    await new Promise((r) => ws.once('open', r));
-    p.send({ type: 'hello', description: { Hostname: node } });
-    await until(() => p.got.some((m) => m.type === 'assignments'), 2000, 'assignments');
-    return p;
-  }
+  const connect = (node: string) => h.connect(node, 'assignments');
 
   function sink() {
     const lines: string[] = [];

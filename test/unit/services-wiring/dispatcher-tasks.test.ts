@@ -1,81 +1,21 @@
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
-import { Dispatcher } from '../../../manager/dispatcher/dispatcher';
-import { defaultSwarmSpec } from '../../../manager/cluster-defaults';
-import type { NodeIdentity } from '../../../src/pki';
 import type { AssignmentsMessage } from '../../../src/rpc';
-import { MemoryStore } from '../../../src/store';
-import { addService, addTask, editTask, quiet, until } from './fixtures';
-
-/** A node's session to the dispatcher over a plain loopback WebSocket (the cluster port's TLS is not the point here). */
-class Peer {
-  readonly got: Array<{ type: string } & Record<string, unknown>> = [];
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => this.got.push(JSON.parse(d.toString())));
-  }
-  send(m: object) {
-    this.ws.send(JSON.stringify(m));
-  }
-  assignments(): AssignmentsMessage[] {
-    return this.got.filter((m) => m.type === 'assignments') as unknown as AssignmentsMessage[];
-  }
-}
+import type { MemoryStore } from '../../../src/store';
+import { startDispatcherHarness, type DispatcherHarness } from './dispatcher-harness';
+import { addService, addTask, editTask, until } from './fixtures';
 
 describe('Dispatcher: assignments and task status on the session', () => {
+  let h: DispatcherHarness;
   let store: MemoryStore;
-  let d: Dispatcher;
-  let server: http.Server;
-  let port: number;
-  const peers: Peer[] = [];
 
   beforeEach(async () => {
-    store = new MemoryStore();
-    await store.update((tx) => {
-      tx.create('cluster', { ID: 'c', Spec: { ...defaultSwarmSpec(), Dispatcher: { HeartbeatPeriod: 1e9 } } } as never);
-      for (const id of ['n1', 'n2'])
-        tx.create('node', {
-          ID: id,
-          Spec: { Role: 'worker', Availability: 'active' },
-          Status: { State: 'ready' },
-        } as never);
-    });
-    await addService(store, 'web');
-    d = new Dispatcher({
-      store,
-      isLeader: () => true,
-      leaderAddr: () => '',
-      managers: () => [],
-      isRaftMember: () => false,
-      logger: quiet,
-    });
-    d.startLeader();
-    server = http.createServer();
-    server.on('upgrade', (req, socket, head) => {
-      const nodeId = new URL(req.url ?? '/', 'http://x').searchParams.get('node') ?? '';
-      d.handleUpgrade(req, socket, head, { nodeId } as NodeIdentity);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as AddressInfo).port;
+    h = await startDispatcherHarness({ seed: (s) => addService(s, 'web') });
+    ({ store } = h);
   });
 
-  afterEach(async () => {
-    for (const p of peers.splice(0)) p.ws.terminate();
-    d.close();
-    await new Promise((r) => server.close(r));
-    store.close();
-  });
+  afterEach(() => h.close());
 
-  async function connect(node: string): Promise<Peer> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/tsswarm/v1/session?node=${node}`);
-    const p = new Peer(ws);
-    peers.push(p);
-    await new Promise((r) => ws.once('open', r));
-    p.send({ type: 'hello', description: { Hostname: node } });
-    await until(() => p.got.some((m) => m.type === 'session'), 2000, 'session');
-    return p;
-  }
+  const connect = (node: string) => h.connect(node);
 
   const taskIds = (m: AssignmentsMessage | undefined) =>
     (m?.changes ?? []).flatMap((c) => (c.assignment.kind === 'task' ? [c.assignment.task.ID] : []));
