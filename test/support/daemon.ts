@@ -46,6 +46,26 @@ export function busyboxImages(): ImagesFactory {
   };
 }
 
+/** A test daemon's options: its data root and socket, and a bridge and cgroup parent of its own. */
+export function testDaemonOptions(
+  dataRoot: string,
+  socket: string,
+  own: { bridge: string; bip: string; cgroup: string },
+): DaemonOptions {
+  return parseDaemonArgs([
+    '--data-root',
+    dataRoot,
+    '-H',
+    `unix://${socket}`,
+    '--bridge-name',
+    own.bridge,
+    '--bip',
+    own.bip,
+    '--cgroup-parent',
+    own.cgroup,
+  ]) as DaemonOptions;
+}
+
 /**
  * A real tsswarmd in this process, with its own containerd, data root, socket, bridge and cgroup
  * parent; `n` keeps the bridges of several test daemons apart.
@@ -53,18 +73,11 @@ export function busyboxImages(): ImagesFactory {
 export async function startTestDaemon(n: number, images: ImagesFactory = busyboxImages()): Promise<TestDaemon> {
   const dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-d-'));
   const socket = path.join(dataRoot, 'tsswarm.sock');
-  const opts = parseDaemonArgs([
-    '--data-root',
-    dataRoot,
-    '-H',
-    `unix://${socket}`,
-    '--bridge-name',
-    `tswd${n}`,
-    '--bip',
-    `10.232.${n}.0/24`,
-    '--cgroup-parent',
-    `tsswarm-test-${n}`,
-  ]) as DaemonOptions;
+  const opts = testDaemonOptions(dataRoot, socket, {
+    bridge: `tswd${n}`,
+    bip: `10.232.${n}.0/24`,
+    cgroup: `tsswarm-test-${n}`,
+  });
   const daemon = new Daemon(opts, images);
   await daemon.start();
   return {

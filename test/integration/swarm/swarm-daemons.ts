@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { busyboxImages } from '../../support/daemon';
+import { killLeftoverShims } from '../../support/containerd';
+import { busyboxImages, testDaemonOptions } from '../../support/daemon';
 import { Daemon } from '../../../worker/daemon/daemon';
-import { parseDaemonArgs, type DaemonOptions } from '../../../worker/daemon/options';
+import { ContainerdSupervisor } from '../../../worker/engine/containerd';
 
 export interface Reply {
   status: number;
@@ -62,18 +63,11 @@ export function apiRequest(socketPath: string, method: string, p: string, body?:
 export async function startSwarmDaemon(n: number, clusterPortBase = 24000): Promise<SwarmDaemon> {
   const dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-s-'));
   const socket = path.join(dataRoot, 'tsswarm.sock');
-  const opts = parseDaemonArgs([
-    '--data-root',
-    dataRoot,
-    '-H',
-    `unix://${socket}`,
-    '--bridge-name',
-    `tsws${n}`,
-    '--bip',
-    `10.233.${n}.0/24`,
-    '--cgroup-parent',
-    `tsswarm-swarm-test-${n}`,
-  ]) as DaemonOptions;
+  const opts = testDaemonOptions(dataRoot, socket, {
+    bridge: `tsws${n}`,
+    bip: `10.233.${n}.0/24`,
+    cgroup: `tsswarm-swarm-test-${n}`,
+  });
   const make = () => new Daemon(opts, busyboxImages());
   const d: SwarmDaemon = {
     n,
@@ -91,6 +85,7 @@ export async function startSwarmDaemon(n: number, clusterPortBase = 24000): Prom
     },
     async destroy() {
       await d.daemon.stop({ teardown: true }).catch(() => undefined);
+      killLeftoverShims(new ContainerdSupervisor({ dataRoot }).address);
       rmSync(dataRoot, { recursive: true, force: true });
     },
   };
