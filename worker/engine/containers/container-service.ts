@@ -946,8 +946,10 @@ export class ContainerService {
     for (const sock of l.readers) sock.destroy();
     l.stdin?.close(false);
     this.execs.containerRemoved(r.Id);
-    // A port or address the container held is free when the answer goes (a new container may want it).
-    await l.released;
+    // Host ports it published are free when the answer goes: a new container may want them. The
+    // rest of its sandbox (a namespace named after its id, an address the next one does not
+    // get) is no one's to wait for, and its release queues behind every other namespace's.
+    if (publishesPorts(r)) await l.released;
     for (const w of l.removeWaiters.splice(0)) w(r.State.ExitCode);
     for (const w of l.exitWaiters.splice(0)) w(r.State.ExitCode);
     this.removals.add(r.Id, () => this.withLock(r.Id, () => this.finishRemoval(r, !l.cleaned)));
@@ -1078,6 +1080,10 @@ export class ContainerService {
     });
     return next;
   }
+}
+
+function publishesPorts(r: ContainerRecord): boolean {
+  return Object.values(r.HostConfig.PortBindings ?? {}).some((b) => (b?.length ?? 0) > 0);
 }
 
 function labelMatches(labels: Record<string, string>, filter: string): boolean {
