@@ -20,6 +20,7 @@ export type ImagesFactory = (deps: {
   events: EventBus;
   insecureRegistries: string[];
   isImageInUse: (id: string) => boolean;
+  containerRemovalsSettled: () => Promise<void>;
 }) => ImageBackend & ImageResolver;
 
 /**
@@ -72,6 +73,7 @@ export class Daemon {
         events: this.events,
         insecureRegistries: o.insecureRegistries,
         isImageInUse: (id) => holder.containers?.usesImage(id) ?? false,
+        containerRemovalsSettled: () => holder.containers?.removalsSettled() ?? Promise.resolve(),
       });
       const containers = new ContainerService({
         client: this.client,

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { InternalError, UnavailableError } from '../../../src/api';
 import { RpcChannel, type CallContext } from './rpc';
 import { EVENT_TYPES } from './proto-source';
+import { encodeWriteRequest } from './write-request';
 import {
   decode,
   jsonAny,
@@ -27,7 +28,14 @@ import type {
   TaskIO,
 } from './types';
 
-const WRITE_CHUNK = 1 << 20;
+/**
+ * Bytes per Content.Write message: a download's 16-64 KiB reads are gathered up to this. The
+ * message and its gRPC frame stay under the daemon's malloc mmap threshold (128 KiB, main.ts),
+ * so their memory is reused from the heap instead of mapped, faulted in and unmapped each time.
+ */
+const WRITE_CHUNK = 120 << 10;
+/** WRITE messages sent ahead of containerd's answers. */
+const WRITE_WINDOW = 8;
 
 export interface ConnectOptions {
   /** containerd namespace for every call; default "tsswarm". */
@@ -111,41 +119,40 @@ export class ContentClient extends SubClient {
       if (Object.keys(labels).length) await this.updateLabels(expected.digest, labels);
       return;
     }
-    const stream = this.rpc.bidi<object, { action: string; offset: number; digest: string }>(
+    const stream = this.rpc.bidi<object | Buffer, { action: string; offset: number; digest: string }>(
       this.ctx,
       'content',
       'Write',
     );
     const responses = stream[Symbol.asyncIterator]();
-    const roundTrip = async (msg: object) => {
+    // containerd answers every request of the stream in order. WRITEs are sent without waiting
+    // for their answers (up to WRITE_WINDOW of them unanswered), so the download, the gRPC
+    // framing and containerd's disk write overlap instead of taking turns.
+    let unanswered = 0;
+    const send = async (msg: object | Buffer) => {
       if (!stream.write(msg)) await new Promise((r) => stream.once('drain', r));
+      unanswered++;
+    };
+    const answer = async () => {
       const r = await responses.next();
       if (r.done) throw new InternalError('containerd Content.Write: stream ended early');
+      unanswered--;
       return r.value;
     };
     try {
       // A stat first: containerd may resume a write left by a crash under the same ref; restart it at 0.
-      await roundTrip({ action: 'STAT', ref, total: expected.size, expected: expected.digest });
+      await send({ action: 'STAT', ref, total: expected.size, expected: expected.digest });
+      await answer();
       let offset = 0;
       const source = Buffer.isBuffer(data) ? chunkBuffer(data) : data;
-      let pending: Buffer | undefined;
-      for await (const c of source) {
-        const buf = Buffer.isBuffer(c) ? c : Buffer.from(c);
-        if (pending) {
-          await roundTrip({ action: 'WRITE', ref, offset, data: pending });
-          offset += pending.length;
-        }
-        pending = buf;
+      for await (const parts of gather(source, WRITE_CHUNK)) {
+        const msg = encodeWriteRequest(ref, offset, parts);
+        for (const p of parts) offset += p.length;
+        await send(msg);
+        while (unanswered >= WRITE_WINDOW) await answer();
       }
-      await roundTrip({
-        action: 'COMMIT',
-        ref,
-        offset,
-        total: expected.size,
-        expected: expected.digest,
-        data: pending ?? Buffer.alloc(0),
-        labels,
-      });
+      await send({ action: 'COMMIT', ref, offset, total: expected.size, expected: expected.digest, labels });
+      while (unanswered > 0) await answer();
       stream.end();
     } catch (err) {
       stream.cancel();
@@ -159,9 +166,31 @@ export class ContentClient extends SubClient {
   }
 }
 
+/**
+ * The stream's chunks in groups of at most `max` bytes (a chunk larger than that alone), for one
+ * WRITE message each.
+ */
+async function* gather(
+  source: Iterable<Buffer> | AsyncIterable<Buffer | Uint8Array>,
+  max: number,
+): AsyncGenerator<Buffer[]> {
+  let parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of source) {
+    const buf = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    if (n > 0 && n + buf.length > max) {
+      yield parts;
+      parts = [];
+      n = 0;
+    }
+    parts.push(buf);
+    n += buf.length;
+  }
+  if (n > 0) yield parts;
+}
+
 function* chunkBuffer(b: Buffer): Generator<Buffer> {
   for (let i = 0; i < b.length; i += WRITE_CHUNK) yield b.subarray(i, i + WRITE_CHUNK);
-  if (b.length === 0) yield b;
 }
 
 /** Leases keep content and snapshots from garbage collection while they are being built. */

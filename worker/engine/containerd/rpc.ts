@@ -96,7 +96,8 @@ export class RpcChannel {
     const { path, req, res } = this.def(service, method);
     return this.client.makeBidiStreamRequest<Req, Res>(
       path,
-      (v) => encode(req, v),
+      // A Buffer is a message encoded already (a content write's bytes, see write-request.ts).
+      (v) => (Buffer.isBuffer(v) ? v : encode(req, v)),
       (b) => decode<Res>(res, b),
       metadata(ctx),
       {},

@@ -39,7 +39,9 @@ export function messageType(name: string): protobuf.Type {
 
 export function encode(name: string, value: object): Buffer {
   const t = messageType(name);
-  return Buffer.from(t.encode(t.fromObject(value)).finish());
+  const bytes = t.encode(t.fromObject(value)).finish();
+  // protobufjs hands a Buffer under node: a view, not a copy, when it does not.
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export function decode<T>(name: string, bytes: Uint8Array): T {

@@ -53,6 +53,11 @@ export interface ContainerRecord {
   Snapshotter: string;
   /** Set by stop/kill from a user; keeps restart policies from bringing it back. */
   StoppedByUser: boolean;
+  /**
+   * The tombstone of a removed container whose containerd side (task, container, snapshot) and
+   * directory are still being cleaned up; a restore finishes that cleanup instead of loading it.
+   */
+  Removed?: { Volumes: boolean };
 }
 
 export function initialState(): ContainerState {

@@ -38,6 +38,7 @@ import { JsonFileLog, readLogs, type ReadLogsOptions } from './json-file-log';
 import { randomName } from './names';
 import { buildOciSpec, mergeEnv, processArgs, resolveUser, type OciMount } from './oci-spec';
 import { restartDelayMs, shouldRestart } from './restart-policy';
+import { PendingRemovals } from './pending-removals';
 import { StdinPipe } from './stdin-pipe';
 
 const run = promisify(execFile);
@@ -159,6 +160,10 @@ interface Live {
   stdin?: StdinPipe;
   /** The last exit's handling deleted the task and the container from containerd and released the network. */
   cleaned?: boolean;
+  /** The last exit's sandbox release. */
+  released?: Promise<unknown>;
+  /** A start() waiting for or holding the lock; a removal lets it finish first. */
+  starting?: Promise<void>;
 }
 
 /**
@@ -171,6 +176,7 @@ export class ContainerService {
   private readonly records = new Map<string, ContainerRecord>();
   private readonly live = new Map<string, Live>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly removals: PendingRemovals;
   private readonly root: string;
   private readonly cgroupParent: string;
   private readonly runtime: string;
@@ -187,6 +193,7 @@ export class ContainerService {
     this.runtime = o.runtime ?? 'io.containerd.runc.v2';
     this.events = o.events ?? NULL_EVENT_SINK;
     this.log = o.logger ?? createLogger('containers');
+    this.removals = new PendingRemovals(this.log);
     this.execs = new ExecService({
       client: o.client,
       root: this.root,
@@ -209,6 +216,11 @@ export class ContainerService {
       if (!existsSync(file)) continue;
       try {
         const r = JSON.parse(readFileSync(file, 'utf8')) as ContainerRecord;
+        if (r.Removed) {
+          // Removed before the last stop, its cleanup unfinished: it is not loaded, and is finished now.
+          this.removals.add(r.Id, () => this.withLock(r.Id, () => this.finishRemoval(r, true)));
+          continue;
+        }
         this.records.set(r.Id, r);
         this.liveOf(r);
       } catch (err) {
@@ -226,11 +238,15 @@ export class ContainerService {
     this.reconcile().catch((err) => this.log.error('reconcile failed', { err }));
   };
 
-  /** Stops watching; containers keep running (they are re-adopted by the next restore). Idempotent. */
+  /**
+   * Stops watching; containers keep running (they are re-adopted by the next restore). Cleanups
+   * of removed containers get a few seconds to end; the next restore finishes any left. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.o.client.off('reconnect', this.onReconnect);
+    await this.removals.settled(5000);
     this.abort?.abort();
     this.execs.close();
     for (const l of this.live.values()) {
@@ -525,7 +541,8 @@ export class ContainerService {
 
   async start(idOrName: string): Promise<void> {
     const r = this.get(idOrName);
-    await this.withLock(r.Id, async () => {
+    const starting = this.withLock(r.Id, async () => {
+      if (!this.records.has(r.Id)) throw new NotFoundError('container', idOrName);
       if (r.State.Running) throw new NotModifiedError('container already started');
       if (r.State.Status === 'removing')
         throw new ConflictError(`container ${r.Id} is marked for removal and cannot be started`);
@@ -535,6 +552,13 @@ export class ContainerService {
       l.restartTimer = undefined;
       await this.startTask(r);
     });
+    const l = this.liveOf(r);
+    l.starting = starting;
+    try {
+      await starting;
+    } finally {
+      if (l.starting === starting) l.starting = undefined;
+    }
     this.events.publish('container', 'start', r.Id, { name: r.Name.slice(1), image: r.Config.Image });
   }
 
@@ -746,6 +770,7 @@ export class ContainerService {
         this.log.warn('network release failed', { id, err });
         return false;
       });
+    l.released = released;
     // The container record goes once the task has, while the output drains.
     const containerDeleted = taskDeleted.then(() =>
       client.containers.delete(id).then(
@@ -886,6 +911,11 @@ export class ContainerService {
     return this.nextExit(r).then((c) => ({ StatusCode: c }));
   }
 
+  /**
+   * DELETE /containers/{id}. Answers once the container is durably marked removed (its
+   * tombstone written) and gone from lists and lookups, its name free; containerd's task,
+   * container and snapshot, and the directory, are cleaned up after the answer (finishRemoval).
+   */
   async remove(idOrName: string, o: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const r = this.get(idOrName);
     if ((r.State.Running || r.State.Restarting) && !o.force) {
@@ -902,38 +932,62 @@ export class ContainerService {
       await this.o.client.tasks.kill(r.Id, 9, { all: true }).catch(() => undefined);
       await exited;
     }
-    await this.withLock(r.Id, async () => {
-      if (!this.records.has(r.Id)) return;
-      r.State.Status = 'removing';
-      const client = this.o.client;
-      // After an exit's handling only the snapshot is left; it waits for the task (the shim holds the rootfs).
-      if (!l.cleaned) await client.tasks.delete(r.Id).catch(() => undefined);
-      await Promise.all([
-        l.cleaned ? undefined : client.containers.delete(r.Id).catch(() => undefined),
-        l.cleaned ? undefined : this.o.network.releaseSandbox(r.Id).catch(() => undefined),
-        client
-          .snapshotter(r.Snapshotter)
-          .remove(r.Id)
-          .catch((err) => {
-            if ((err as { httpStatus?: number }).httpStatus !== 404) throw err;
-          }),
-      ]);
-      if (o.volumes) {
-        for (const m of r.Mounts)
-          if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name))
-            rmSync(path.dirname(m.Source), { recursive: true, force: true });
-      }
-      l.log.close();
-      for (const sock of l.readers) sock.destroy();
-      l.stdin?.close(false);
-      this.execs.containerRemoved(r.Id);
-      rmSync(path.join(this.root, r.Id), { recursive: true, force: true });
-      this.records.delete(r.Id);
-      this.live.delete(r.Id);
-      for (const w of l.removeWaiters.splice(0)) w(r.State.ExitCode);
-      for (const w of l.exitWaiters.splice(0)) w(r.State.ExitCode);
-    });
+    if (!this.records.has(r.Id)) return;
+    // A start queued before this removal runs first; one queued after finds the record gone.
+    while (l.starting) await l.starting.catch(() => undefined);
+    if (!this.records.has(r.Id)) return;
+    if (r.State.Running) return this.remove(r.Id, o); // started meanwhile: killed again when forced, refused otherwise
+    r.State.Status = 'removing';
+    r.Removed = { Volumes: !!o.volumes };
+    this.persist(r);
+    this.records.delete(r.Id);
+    this.live.delete(r.Id);
+    l.log.close();
+    for (const sock of l.readers) sock.destroy();
+    l.stdin?.close(false);
+    this.execs.containerRemoved(r.Id);
+    // Host ports it published are free when the answer goes: a new container may want them. The
+    // rest of its sandbox (a namespace named after its id, an address the next one does not
+    // get) is no one's to wait for, and its release queues behind every other namespace's.
+    if (publishesPorts(r)) await l.released;
+    for (const w of l.removeWaiters.splice(0)) w(r.State.ExitCode);
+    for (const w of l.exitWaiters.splice(0)) w(r.State.ExitCode);
+    this.removals.add(r.Id, () => this.withLock(r.Id, () => this.finishRemoval(r, !l.cleaned)));
     this.events.publish('container', 'destroy', r.Id, { name: r.Name.slice(1), image: r.Config.Image });
+  }
+
+  /**
+   * The containerd side and the directory of a removed container, after its tombstone: the
+   * task (when its exit's handling did not delete it), the container record and sandbox, then
+   * the snapshot (the shim holds the rootfs until the task is gone), anonymous volumes when
+   * asked, and the directory with the tombstone last, so that a stop in between retries.
+   */
+  private async finishRemoval(r: ContainerRecord, taskLeft: boolean): Promise<void> {
+    const client = this.o.client;
+    if (taskLeft) {
+      await client.tasks.delete(r.Id).catch(() => undefined);
+      await Promise.all([
+        client.containers.delete(r.Id).catch(() => undefined),
+        this.o.network.releaseSandbox(r.Id).catch(() => undefined),
+      ]);
+    }
+    await client
+      .snapshotter(r.Snapshotter)
+      .remove(r.Id)
+      .catch((err) => {
+        if ((err as { httpStatus?: number }).httpStatus !== 404) throw err;
+      });
+    if (r.Removed?.Volumes) {
+      for (const m of r.Mounts)
+        if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name))
+          rmSync(path.dirname(m.Source), { recursive: true, force: true });
+    }
+    rmSync(path.join(this.root, r.Id), { recursive: true, force: true });
+  }
+
+  /** Resolves once the cleanups of containers removed so far have ended (image removal waits for their snapshots). */
+  removalsSettled(): Promise<void> {
+    return this.removals.settled();
   }
 
   async rename(idOrName: string, newName: string): Promise<void> {
@@ -1026,6 +1080,10 @@ export class ContainerService {
     });
     return next;
   }
+}
+
+function publishesPorts(r: ContainerRecord): boolean {
+  return Object.values(r.HostConfig.PortBindings ?? {}).some((b) => (b?.length ?? 0) > 0);
 }
 
 function labelMatches(labels: Record<string, string>, filter: string): boolean {

@@ -47,6 +47,11 @@ export interface ImageServiceOptions {
   events?: EventSink;
   /** Whether a container uses the image with this id (config digest); blocks rmi without force. */
   isImageInUse?: (imageId: string) => boolean;
+  /**
+   * Resolves once removed containers' snapshots are gone: their cleanup follows the removal's
+   * answer, and an image delete right after must not find its layers still held.
+   */
+  containerRemovalsSettled?: () => Promise<void>;
 }
 
 /** One image record resolved down to its platform manifest and config. */
@@ -79,6 +84,7 @@ export class ImageService {
   private readonly registry: RegistryClient;
   private readonly events: EventSink;
   private readonly inUse: (id: string) => boolean;
+  private readonly removalsSettled: () => Promise<void>;
   /** Resolutions by target digest: manifests and configs are immutable. */
   private readonly cache = new Map<string, Omit<ResolvedImage, 'record'>>();
   /** Layer downloads under way, by digest, so concurrent pulls sharing a layer fetch it once. */
@@ -90,6 +96,7 @@ export class ImageService {
     this.registry = new RegistryClient({ insecureRegistries: o.insecureRegistries });
     this.events = o.events ?? NULL_EVENT_SINK;
     this.inUse = o.isImageInUse ?? (() => false);
+    this.removalsSettled = o.containerRemovalsSettled ?? (() => Promise.resolve());
   }
 
   // ---- resolution -------------------------------------------------------------------------
@@ -562,6 +569,7 @@ export class ImageService {
     ref: string,
     o: { force?: boolean; noprune?: boolean } = {},
   ): Promise<Array<{ Untagged: string } | { Deleted: string }>> {
+    await this.removalsSettled();
     const f = await this.find(ref);
     const short = f.id.slice(7, 19);
     const inUse = this.inUse(f.id);
