@@ -48,7 +48,7 @@ function binLaunch(nodeArgs: string[]): { file: string; args: string[]; env: Nod
 export async function startTsswarmd(
   dir: string,
   cgroupParent: string,
-  o: { bridgeName: string; subnet: string; nodeArgs?: string[] },
+  o: { bridgeName: string; subnet: string; nodeArgs?: string[]; daemonArgs?: string[] },
 ): Promise<BenchDaemon> {
   const dataRoot = path.join(dir, 'data');
   const socket = path.join(dir, 'tsswarm.sock');
@@ -68,6 +68,7 @@ export async function startTsswarmd(
       o.subnet,
       '--cgroup-parent',
       cgroupParent,
+      ...(o.daemonArgs ?? []),
     ],
     path.join(dir, 'tsswarmd.log'),
     launch.env,

@@ -27,12 +27,19 @@ export function publicService(svc: ServiceObject): ServiceObject {
   return rest;
 }
 
-/** The task as GET /tasks answers. */
+/**
+ * The task as GET /tasks answers: a shallow copy that shares the stored object's parts (it is
+ * only serialized), since clients poll task lists many times a second.
+ */
 export function publicTask(t: TaskObject): TaskObject {
-  const { ServiceAnnotations: _a, SpecVersion: _v, ...rest } = structuredClone(t);
-  stripTaskSpec(rest.Spec);
-  rest.Labels ??= {};
-  return rest;
+  const { ServiceAnnotations: _a, SpecVersion: _v, ...rest } = t;
+  const c = rest.Spec.ContainerSpec as (TaskSpec['ContainerSpec'] & { PullOptions?: unknown }) | undefined;
+  let spec = rest.Spec;
+  if (c?.PullOptions !== undefined) {
+    const { PullOptions: _p, ...container } = c;
+    spec = { ...spec, ContainerSpec: container };
+  }
+  return { ...rest, Spec: spec, Labels: rest.Labels ?? {} };
 }
 
 /** A secret without its Data, as Docker answers every secret read. */

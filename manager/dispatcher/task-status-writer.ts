@@ -76,8 +76,16 @@ export function planTaskStatus(
   return { writes, outcome: { written: writes.map((t) => t.ID), unchanged, dropped } };
 }
 
+/** The reports of one node that came while its previous batch was being written. */
+interface QueuedBatch {
+  reports: TaskStatusReport[];
+  done: Promise<TaskStatusOutcome>;
+}
+
 export class TaskStatusWriter {
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Per node: the write in flight, and the batch that goes once it is done. */
+  private readonly writing = new Map<string, Promise<unknown>>();
+  private readonly queued = new Map<string, QueuedBatch>();
   private readonly log: Logger;
 
   constructor(private readonly o: TaskStatusWriterOptions) {
@@ -86,17 +94,38 @@ export class TaskStatusWriter {
 
   /**
    * Applies one batch of `nodeId`'s reports. Batches of one node are applied in the order
-   * they came. Rejects only when the store does (no leader, closed) or the races persist.
+   * they came; those that arrive while one is being written go together in the next store
+   * update (one raft entry instead of one each), and each of them resolves with that
+   * update's outcome. Rejects only when the store does (no leader, closed) or the races persist.
    */
   apply(nodeId: string, reports: readonly TaskStatusReport[]): Promise<TaskStatusOutcome> {
-    const prev = this.chains.get(nodeId) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(() => this.write(nodeId, reports));
-    this.chains.set(nodeId, run);
-    void run
-      .finally(() => {
-        if (this.chains.get(nodeId) === run) this.chains.delete(nodeId);
-      })
-      .catch(() => undefined);
+    const waiting = this.queued.get(nodeId);
+    if (waiting) {
+      waiting.reports.push(...reports);
+      return waiting.done;
+    }
+    const prev = this.writing.get(nodeId);
+    if (!prev) return this.run(nodeId, Promise.resolve(), [...reports]);
+    const batch: QueuedBatch = { reports: [...reports], done: undefined as never };
+    this.queued.set(nodeId, batch);
+    batch.done = this.run(
+      nodeId,
+      prev.then(() => {
+        if (this.queued.get(nodeId) === batch) this.queued.delete(nodeId);
+      }),
+      batch.reports,
+    );
+    return batch.done;
+  }
+
+  /** Writes `reports` after `after`; the node's current write until it settles. */
+  private run(nodeId: string, after: Promise<unknown>, reports: TaskStatusReport[]): Promise<TaskStatusOutcome> {
+    const run = after.then(() => this.write(nodeId, reports));
+    const settled = run.catch(() => undefined);
+    this.writing.set(nodeId, settled);
+    void settled.then(() => {
+      if (this.writing.get(nodeId) === settled) this.writing.delete(nodeId);
+    });
     return run;
   }
 

@@ -241,6 +241,10 @@ export class Scheduler {
   }
 
   private onCommit(): void {
+    // A commit that gave the pass nothing to do (task statuses moving on, say) neither starts
+    // nor postpones one: under a stream of status reports new tasks would otherwise wait up
+    // to maxLatencyMs.
+    if (!this.tickRequired && this.preassigned.size === 0) return;
     const now = this.now();
     if (this.timer) {
       if (now - this.debounceStart > this.maxLatencyMs) {

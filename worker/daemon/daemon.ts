@@ -64,6 +64,7 @@ export class Daemon {
         dataRoot: o.dataRoot,
         bridgeName: o.bridgeName,
         subnet: o.bridgeSubnet,
+        defaultNetwork: o.defaultNetwork,
         events: this.events,
         logger: this.log.child('network') as never,
       });

@@ -11,6 +11,8 @@ export interface DaemonOptions {
   cgroupParent: string;
   bridgeName: string;
   bridgeSubnet: string;
+  /** Network of containers with NetworkMode default: the bridge, or none (dockerd --bridge none). */
+  defaultNetwork: 'bridge' | 'none';
   insecureRegistries: string[];
   metricsAddr?: string;
   pidfile: string;
@@ -33,6 +35,8 @@ Options:
       --cgroup-parent string      Parent cgroup of containers (default "tsswarm")
       --bridge-name string        Bridge of the default network (default "tsswarm0")
       --bip string                Subnet of the default bridge network (default "10.197.0.0/16")
+      --default-network string    Network of containers with NetworkMode default: bridge, or none for
+                                  only a loopback, as dockerd --bridge none (default "bridge")
       --insecure-registry list    Registries reached over plain HTTP (loopback ones always are)
       --metrics-addr string       Serve Prometheus metrics at http://ADDR/metrics (off by default)
   -p, --pidfile string            Path of the pid file (default "<data-root>/tsswarmd.pid")
@@ -60,6 +64,7 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' {
         'cgroup-parent': { type: 'string' },
         'bridge-name': { type: 'string' },
         bip: { type: 'string' },
+        'default-network': { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
         'metrics-addr': { type: 'string' },
         pidfile: { type: 'string', short: 'p' },
@@ -91,6 +96,9 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' {
   const bridgeName = v['bridge-name'] ?? 'tsswarm0';
   if (bridgeName.length > 15)
     throw new InvalidArgumentError(`--bridge-name: "${bridgeName}" is longer than 15 characters`);
+  const defaultNetwork = v['default-network'] ?? 'bridge';
+  if (defaultNetwork !== 'bridge' && defaultNetwork !== 'none')
+    throw new InvalidArgumentError(`--default-network: want bridge or none, got "${defaultNetwork}"`);
   const logLevel = v['log-level'] ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new InvalidArgumentError(`--log-level: unknown level "${logLevel}"`);
@@ -102,6 +110,7 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' {
     cgroupParent: v['cgroup-parent'] ?? 'tsswarm',
     bridgeName,
     bridgeSubnet: v.bip ?? '10.197.0.0/16',
+    defaultNetwork,
     insecureRegistries: v['insecure-registry'] ?? [],
     metricsAddr: v['metrics-addr'],
     pidfile: v.pidfile ?? path.join(dataRoot, 'tsswarmd.pid'),

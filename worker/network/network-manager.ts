@@ -57,6 +57,11 @@ export interface NetworkManagerOptions {
   cniBinDir?: string;
   /** MTU of the bridge and the containers' eth0. Default: the MTU of the host's default-route device, else 1500. */
   mtu?: number;
+  /**
+   * The network of containers whose NetworkMode is 'default' (or empty). Default 'bridge';
+   * 'none' gives them a namespace with only lo, as dockerd's `--bridge none` does.
+   */
+  defaultNetwork?: 'bridge' | 'none';
   /** Receives `network connect` / `network disconnect`. Default: dropped. */
   events?: EventSink;
   /** Asked during start() for every restored sandbox; a container it does not know has its sandbox released. */
@@ -65,7 +70,7 @@ export interface NetworkManagerOptions {
 }
 
 export interface CreateSandboxOptions {
-  /** `HostConfig.NetworkMode`: 'bridge' ('default', '' or undefined), 'host', 'none', or a user-defined network's name or id. */
+  /** `HostConfig.NetworkMode`: 'bridge', 'host', 'none', a user-defined network's name or id, or 'default' ('' or undefined: the manager's defaultNetwork). */
   networkMode?: string;
   /** `HostConfig.PortBindings` (bridge only; ignored for host as Docker does; refused for none). */
   portBindings?: PortBindings | null;
@@ -122,6 +127,8 @@ export class NetworkManager {
   constructor(private readonly opts: NetworkManagerOptions) {
     if (!opts.dataRoot) throw new InvalidArgumentError('invalid dataRoot: required');
     this.bridgeName = opts.bridgeName ?? 'tsswarm0';
+    if (opts.defaultNetwork !== undefined && opts.defaultNetwork !== 'bridge' && opts.defaultNetwork !== 'none')
+      throw new InvalidArgumentError(`invalid defaultNetwork "${String(opts.defaultNetwork)}": want bridge or none`);
     if (!BRIDGE_NAME.test(this.bridgeName)) {
       throw new InvalidArgumentError(
         `invalid bridgeName "${this.bridgeName}": 1-15 characters of letters, digits, '_', '.', '-'`,
@@ -713,7 +720,8 @@ export class NetworkManager {
     if (mode !== undefined && typeof mode !== 'string') {
       throw new InvalidArgumentError('invalid HostConfig.NetworkMode: want a string');
     }
-    if (mode === undefined || mode === '' || mode === 'default') return this.resolveNetwork('bridge');
+    if (mode === undefined || mode === '' || mode === 'default')
+      return this.resolveNetwork(this.opts.defaultNetwork ?? 'bridge');
     if (mode.startsWith('container:')) {
       throw new InvalidArgumentError(
         `invalid HostConfig.NetworkMode "${mode}": joining another container's network is not supported`,

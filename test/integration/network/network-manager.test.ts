@@ -276,6 +276,24 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     assert.ok(!(await ownNetns()).includes(nsName(n)));
   });
 
+  it('gives default-mode containers only loopback when the default network is none', async () => {
+    const m = manager(dataRoot(), `tswn${tag}`, '10.204.0.0/24', { defaultNetwork: 'none' });
+    await m.start();
+    const id = newId();
+    const s = await m.createSandbox(id, { networkMode: 'default' });
+    assert.deepEqual(Object.keys(s.Networks), ['none']);
+    assert.equal(s.IPAddress, '');
+    const links = JSON.parse(await inNetns(nsName(s), ['ip', '-j', 'link', 'show'])) as Array<{ ifname: string }>;
+    assert.deepEqual(
+      links.map((l) => l.ifname),
+      ['lo'],
+    );
+    const b = await m.createSandbox(newId(), { networkMode: 'bridge' });
+    assert.ok(b.IPAddress.startsWith('10.204.0.'));
+    await m.teardown();
+    assert.ok(!(await ownNetns()).includes(nsName(s)));
+  });
+
   it('lists and inspects the built-in networks with stable ids', async () => {
     const list = a.list();
     assert.deepEqual(

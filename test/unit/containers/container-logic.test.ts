@@ -6,6 +6,8 @@ import {
   capabilities,
   JsonFileLog,
   mergeEnv,
+  processEnv,
+  DEFAULT_PATH_ENV,
   parseContainerCreate,
   parseSignal,
   parseStdcopy,
@@ -30,6 +32,11 @@ describe('container logic', () => {
 
   it('lets the container env override the image env key by key', () => {
     assert.deepEqual(mergeEnv(['PATH=/bin', 'A=1'], ['A=2', 'B=3']), ['PATH=/bin', 'A=2', 'B=3']);
+  });
+
+  it('gives the process a default PATH and HOSTNAME that the container env overrides', () => {
+    assert.deepEqual(processEnv(['A=1'], 'h1'), [DEFAULT_PATH_ENV, 'HOSTNAME=h1', 'A=1']);
+    assert.deepEqual(processEnv(['PATH=/bin', 'HOSTNAME=x'], 'h1'), ['PATH=/bin', 'HOSTNAME=x']);
   });
 
   it('resolves users by name, id and group', () => {

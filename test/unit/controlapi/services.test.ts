@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { newTask } from '../../../manager/orchestrator/new-task';
 import { b64, cliSpec, Harness } from './harness';
 import { missingKeys, sample } from './samples';
 
@@ -264,6 +265,23 @@ describe('controlapi: /services', () => {
     );
     assert.equal(r.status, 400);
     assert.match(r.body.message, /unsupported registryAuthFrom value/);
+  });
+
+  it("GET /tasks leaves out a task's registry auth and internal fields without changing the stored task", async () => {
+    const auth = b64(JSON.stringify({ username: 'alice', password: 's3cret' }));
+    const id = await create(cliSpec('rt', 1), { 'X-Registry-Auth': auth });
+    const svc = h.store.view((tx) => tx.get('service', id)!);
+    const t = newTask(svc, { slot: 1 }, Date.parse('2026-01-01T00:00:00Z'));
+    await h.store.update((tx) => tx.create('task', t));
+    for (const path of ['/tasks', `/tasks/${t.ID}`]) {
+      const body = JSON.stringify((await h.call('GET', path)).body);
+      assert.ok(body.includes(t.ID));
+      assert.ok(!body.includes(auth) && !body.includes('PullOptions'));
+      assert.ok(!body.includes('ServiceAnnotations') && !body.includes('SpecVersion'));
+    }
+    const stored = h.store.view((tx) => tx.get('task', t.ID)!);
+    assert.equal((stored.Spec.ContainerSpec as any).PullOptions.RegistryAuth, auth);
+    assert.ok(stored.ServiceAnnotations && stored.SpecVersion);
   });
 
   it('resolves secret and config references; a missing one is 400 secret not found', async () => {

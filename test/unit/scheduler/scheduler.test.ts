@@ -117,6 +117,22 @@ describe('scheduler: Scheduler', () => {
     assert.equal(slow.lastPass!.assigned, 5);
   });
 
+  it('a commit that only moves placed tasks on neither starts nor postpones a pass', async () => {
+    const slow = new Scheduler({ store, debounceMs: 60_000, maxLatencyMs: 60_000 });
+    await put(store, [node('n1')], [task('t1', 's', { nodeId: 'n1', state: 'assigned' })]);
+    slow.start();
+    await slow.idle();
+    const before = slow.passes;
+    await editTask(store, 't1', (t) => (t.Status = { State: 'running' }));
+    const settled = await Promise.race([
+      slow.idle().then(() => 'idle'),
+      new Promise((r) => setTimeout(r, 2000)).then(() => 'a pass is due'),
+    ]);
+    await slow.stop();
+    assert.equal(settled, 'idle');
+    assert.equal(slow.passes, before);
+  });
+
   it('stop() is idempotent and nothing is placed after it', async () => {
     await put(store, [node('n1')]);
     sched.start();

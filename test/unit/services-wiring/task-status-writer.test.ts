@@ -112,6 +112,28 @@ describe('TaskStatusWriter', () => {
     assert.equal(stored('a').Status.State, 'running');
   });
 
+  it('batches that come while one is written go out together in the next update', async () => {
+    const real = store.update.bind(store);
+    let calls = 0;
+    store.update = ((fn: never) => {
+      calls++;
+      return real(fn);
+    }) as never;
+    const p1 = writer.apply('n1', [{ taskId: 'a', status: { State: 'starting' } }]);
+    const p2 = writer.apply('n1', [{ taskId: 'a', status: { State: 'running' } }]);
+    const p3 = writer.apply('n1', [{ taskId: 'b', status: { State: 'running' } }]);
+    const [o1, o2, o3] = await Promise.all([p1, p2, p3]);
+    assert.equal(calls, 2);
+    assert.deepEqual(o1.written, ['a']);
+    assert.deepEqual(o2, o3);
+    assert.deepEqual([...o2.written].sort(), ['a', 'b']);
+    assert.equal(stored('a').Status.State, 'running');
+    assert.equal(stored('b').Status.State, 'running');
+    await writer.apply('n1', [{ taskId: 'a', status: { State: 'complete' } }]);
+    assert.equal(calls, 3);
+    assert.equal(stored('a').Status.State, 'complete');
+  });
+
   it('gives up after maxAttempts conflicts', async () => {
     const w = new TaskStatusWriter({ store, logger: quiet, maxAttempts: 2 });
     let calls = 0;

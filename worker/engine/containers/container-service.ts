@@ -36,7 +36,7 @@ import { ExecService } from './exec-service';
 import { fifoHelper } from './fifo-helper';
 import { JsonFileLog, readLogs, type ReadLogsOptions } from './json-file-log';
 import { randomName } from './names';
-import { buildOciSpec, mergeEnv, processArgs, resolveUser, type OciMount } from './oci-spec';
+import { buildOciSpec, mergeEnv, processArgs, processEnv, resolveUser, type OciMount } from './oci-spec';
 import { restartDelayMs, shouldRestart } from './restart-policy';
 import { PendingRemovals } from './pending-removals';
 import { StdinPipe } from './stdin-pipe';
@@ -587,11 +587,7 @@ export class ContainerService {
       const user = await this.userOf(r);
       const spec = buildOciSpec({
         args: [r.Path, ...r.Args],
-        env: r.Config.Env.includes('HOSTNAME=')
-          ? r.Config.Env
-          : [`HOSTNAME=${r.Config.Hostname}`, ...r.Config.Env].filter(
-              (e, i, a) => a.findIndex((x) => x.split('=')[0] === e.split('=')[0]) === i,
-            ),
+        env: processEnv(r.Config.Env, r.Config.Hostname),
         cwd: r.Config.WorkingDir || '/',
         ...user,
         terminal: !!r.Config.Tty,

@@ -18,5 +18,13 @@ export {
 } from './create-schema';
 export { JsonFileLog, readLogs, type ReadLogsOptions } from './json-file-log';
 export { stdcopyFrame, parseStdcopy } from './stdcopy';
-export { buildOciSpec, processArgs, mergeEnv, resolveUser, capabilities } from './oci-spec';
+export {
+  buildOciSpec,
+  processArgs,
+  mergeEnv,
+  processEnv,
+  DEFAULT_PATH_ENV,
+  resolveUser,
+  capabilities,
+} from './oci-spec';
 export { shouldRestart, restartDelayMs } from './restart-policy';

@@ -204,6 +204,18 @@ export function mergeEnv(imageEnv: string[] = [], env: string[] = []): string[] 
   return [...out.values()];
 }
 
+/** The PATH a process gets when neither the image nor the container sets one (Docker's default). */
+export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The environment of a container's process, as Docker builds it at start: PATH and HOSTNAME
+ * first, then the container's env (image's merged with its own) overriding them key by key.
+ * Without the default PATH an image with no Env (docker import) cannot find `sh`.
+ */
+export function processEnv(env: string[], hostname: string): string[] {
+  return mergeEnv([DEFAULT_PATH_ENV, `HOSTNAME=${hostname}`], env);
+}
+
 /** Resolves "user", "user:group", "uid:gid" against a root filesystem's /etc/passwd and /etc/group. */
 export function resolveUser(
   user: string,
