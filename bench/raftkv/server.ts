@@ -4,13 +4,13 @@
  * /v3/maintenance/status) and taking etcd's flags. Members talk plain TCP on loopback
  * (insecure: benchmark only); a put is answered after commit (a majority fsync'd) and apply.
  */
-import * as http from 'node:http';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Registry } from 'prom-client';
 import { NotLeaderError, RaftNode, TimeoutError } from '../../src/raft/node';
 import { parseFlags } from './flags';
+import { createLiteServer, type Respond } from './http-lite';
 import { KvState, encodePut } from './kv-state';
 
 const TRACE = process.env.RAFTKV_TRACE === '1';
@@ -89,9 +89,15 @@ function main(): void {
     tickMs: 10,
     electionTicks: 100,
     heartbeatTicks: 10,
+    // Commit indexes reach followers with the next App or tick: no message round per put.
+    lazyCommitBroadcast: process.env.RAFTKV_LAZY_COMMIT !== '0',
     electionJitter: Number(process.env.RAFTKV_ELECTION_JITTER ?? 0.3),
     snapshotEntries: Number(process.env.RAFTKV_SNAPSHOT_ENTRIES ?? 100000),
     registry,
+    onLeaderChange: TRACE
+      ? (leader, role) =>
+          process.stderr.write(`${Date.now()} leader ${leader} role ${role} term ${node.status().term}\n`)
+      : undefined,
     storage: {
       blockingFsync: process.env.RAFTKV_BLOCKING_FSYNC !== '0',
       segmentBytes: Number(process.env.RAFTKV_SEGMENT_MB ?? 64) << 20,
@@ -105,78 +111,66 @@ function main(): void {
   const header = () =>
     `{"cluster_id":"1","member_id":"${memberId}","revision":"${kv.revision}","raft_term":"${node.status().term}"}`;
 
-  const reply = (res: http.ServerResponse, code: number, body: string) => {
-    res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  };
-  const fail = (res: http.ServerResponse, err: unknown) => {
+  const fail = (respond: Respond, err: unknown) => {
     if (err instanceof NotLeaderError)
-      reply(res, 503, JSON.stringify({ error: err.message, code: 14, message: err.message }));
+      respond(503, JSON.stringify({ error: err.message, code: 14, message: err.message }));
     else if (err instanceof TimeoutError)
-      reply(res, 504, JSON.stringify({ error: err.message, code: 4, message: err.message }));
-    else reply(res, 500, JSON.stringify({ error: String((err as Error)?.message ?? err), code: 13 }));
+      respond(504, JSON.stringify({ error: err.message, code: 4, message: err.message }));
+    else respond(500, JSON.stringify({ error: String((err as Error)?.message ?? err), code: 13 }));
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body: { key?: unknown; value?: unknown };
-      try {
-        body = chunks.length
-          ? JSON.parse(chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString())
-          : {};
-      } catch {
-        return reply(res, 400, '{"error":"body is not JSON","code":3}');
+  const server = createLiteServer((req, respond) => {
+    let body: { key?: unknown; value?: unknown };
+    try {
+      body = req.body.length > 0 ? JSON.parse(req.body.toString('latin1')) : {};
+    } catch {
+      return respond(400, '{"error":"body is not JSON","code":3}');
+    }
+    if (req.method !== 'POST' && req.url !== '/metrics')
+      return respond(405, '{"error":"method not allowed","code":12}');
+    switch (req.url) {
+      case '/v3/kv/put': {
+        if (typeof body.key !== 'string' || body.key === '')
+          return respond(400, '{"error":"key: a non-empty base64 string is required","code":3}');
+        const value = typeof body.value === 'string' ? body.value : '';
+        const t0 = TRACE ? performance.now() : 0;
+        node.propose(encodePut(body.key, value)).then(
+          () => {
+            if (TRACE) trace(performance.now() - t0);
+            respond(200, `{"header":${header()}}`);
+          },
+          (err) => fail(respond, err),
+        );
+        return;
       }
-      if (req.method !== 'POST' && req.url !== '/metrics')
-        return reply(res, 405, '{"error":"method not allowed","code":12}');
-      switch (req.url) {
-        case '/v3/kv/put': {
-          if (typeof body.key !== 'string' || body.key === '')
-            return reply(res, 400, '{"error":"key: a non-empty base64 string is required","code":3}');
-          const value = typeof body.value === 'string' ? body.value : '';
-          const t0 = TRACE ? performance.now() : 0;
-          node.propose(encodePut(body.key, value)).then(
-            () => {
-              if (TRACE) trace(performance.now() - t0);
-              reply(res, 200, `{"header":${header()}}`);
-            },
-            (err) => fail(res, err),
-          );
-          return;
-        }
-        case '/v3/kv/range': {
-          if (typeof body.key !== 'string' || body.key === '')
-            return reply(res, 400, '{"error":"key: a non-empty base64 string is required","code":3}');
-          const key = body.key;
-          node.readBarrier().then(
-            () => {
-              const v = kv.get(key);
-              const kvs = v
-                ? `,"kvs":[{"key":"${key}","create_revision":"${v.createRevision}","mod_revision":"${v.modRevision}","version":"${v.version}","value":"${v.value}"}],"count":"1"`
-                : '';
-              reply(res, 200, `{"header":${header()}${kvs}}`);
-            },
-            (err) => fail(res, err),
-          );
-          return;
-        }
-        case '/v3/maintenance/status':
-          return reply(
-            res,
-            200,
-            `{"header":${header()},${TRACE ? `"mem":${JSON.stringify(process.memoryUsage())},` : ''}"version":"raftkv","leader":"${node.leaderId()}","raftIndex":"${node.appliedIndex()}","raftTerm":"${node.status().term}"}`,
-          );
-        case '/metrics':
-          registry.metrics().then((m) => reply(res, 200, m));
-          return;
-        default:
-          return reply(res, 404, '{"error":"not found","code":5}');
+      case '/v3/kv/range': {
+        if (typeof body.key !== 'string' || body.key === '')
+          return respond(400, '{"error":"key: a non-empty base64 string is required","code":3}');
+        const key = body.key;
+        node.readBarrier().then(
+          () => {
+            const v = kv.get(key);
+            const kvs = v
+              ? `,"kvs":[{"key":"${key}","create_revision":"${v.createRevision}","mod_revision":"${v.modRevision}","version":"${v.version}","value":"${v.value}"}],"count":"1"`
+              : '';
+            respond(200, `{"header":${header()}${kvs}}`);
+          },
+          (err) => fail(respond, err),
+        );
+        return;
       }
-    });
+      case '/v3/maintenance/status':
+        return respond(
+          200,
+          `{"header":${header()},${TRACE ? `"mem":${JSON.stringify(process.memoryUsage())},` : ''}"version":"raftkv","leader":"${node.leaderId()}","raftIndex":"${node.appliedIndex()}","raftTerm":"${node.status().term}"}`,
+        );
+      case '/metrics':
+        registry.metrics().then((m) => respond(200, m));
+        return;
+      default:
+        return respond(404, '{"error":"not found","code":5}');
+    }
   });
-  server.keepAliveTimeout = 60000;
 
   node.start().then(
     () => server.listen(f.clientPort, f.clientHost),

@@ -128,6 +128,8 @@ export class Simulation {
   private readonly checkQuorum: boolean;
   /** A leader sends before its own write when term and vote are unchanged (Raft thesis §10.2.1). */
   private readonly earlySend: boolean;
+  /** Leaders hold back commit-only Apps until the next App or tick. */
+  private readonly lazyCommit: boolean;
   private faulty = true;
   private readonly keys: string[];
   private readonly clients: Client[] = [];
@@ -158,6 +160,7 @@ export class Simulation {
     this.preVote = this.rng.chance(0.7);
     this.checkQuorum = this.rng.chance(0.7);
     this.earlySend = this.rng.chance(0.5);
+    this.lazyCommit = this.rng.chance(0.5);
     this.keys = ['a', 'b', 'c', 'd'].slice(0, this.rng.int(1, 4));
     this.stats = {
       seed: opts.seed,
@@ -180,7 +183,7 @@ export class Simulation {
     for (let c = 1; c <= nClients; c++) this.clients.push({ id: c, seq: 0, busy: false, nextAt: this.rng.int(0, 50) });
     this.log(
       () =>
-        `start: ${opts.nodes} nodes, preVote ${this.preVote}, checkQuorum ${this.checkQuorum}, earlySend ${this.earlySend}, crash ${this.crashRate}, partition ${this.partitionRate}, drop ${this.dropRate.toFixed(3)}, dup ${this.dupRate.toFixed(3)}, delay <= ${this.maxDelay}, keys ${this.keys.length}, clients ${nClients}`,
+        `start: ${opts.nodes} nodes, preVote ${this.preVote}, checkQuorum ${this.checkQuorum}, earlySend ${this.earlySend}, lazyCommit ${this.lazyCommit}, crash ${this.crashRate}, partition ${this.partitionRate}, drop ${this.dropRate.toFixed(3)}, dup ${this.dupRate.toFixed(3)}, delay <= ${this.maxDelay}, keys ${this.keys.length}, clients ${nClients}`,
     );
   }
 
@@ -228,6 +231,7 @@ export class Simulation {
       maxInflightMsgs: this.rng.pick([1, 4, 256]),
       preVote: this.preVote,
       checkQuorum: this.checkQuorum,
+      lazyCommitBroadcast: this.lazyCommit,
       logger: trace
         ? { debug: () => undefined, info: (m) => this.log(() => m), warn: (m) => this.log(() => m) }
         : undefined,

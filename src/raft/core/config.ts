@@ -27,6 +27,14 @@ export interface RaftConfig {
   preVote?: boolean;
   /** Leader steps down without a quorum; followers honour a leader lease (default true). */
   checkQuorum?: boolean;
+  /**
+   * Leader: a commit index that advanced without new entries to send waits for the next App
+   * or tick instead of going out at once in empty Apps (default false). Clients are answered
+   * by the leader as before; followers learn the commit up to a tick later, and a follower's
+   * ReadIndex answer still brings it along. Saves a message round per commit when proposals
+   * arrive one at a time.
+   */
+  lazyCommitBroadcast?: boolean;
   /** Randomness in [0,1) for election timeouts; the core has no other source. */
   random: () => number;
   /** Only for a brand-new cluster: the initial voters. Ignored when storage holds state. */
@@ -73,6 +81,7 @@ export function resolveConfig(cfg: RaftConfig): ResolvedRaftConfig {
     maxCommittedSizePerReady: posInt('maxCommittedSizePerReady', cfg.maxCommittedSizePerReady ?? 64 * 1024 * 1024, 1),
     preVote: cfg.preVote ?? true,
     checkQuorum: cfg.checkQuorum ?? true,
+    lazyCommitBroadcast: cfg.lazyCommitBroadcast ?? false,
     random: cfg.random,
     peers,
     logger: cfg.logger ?? NOP_LOGGER,

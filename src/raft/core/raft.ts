@@ -68,6 +68,8 @@ export class Raft {
   private randomizedElectionTimeout = 0;
   /** Leader: App messages (new entries, commit index) are owed to the followers; sent at flush(). */
   private bcastPending = false;
+  /** Leader with lazyCommitBroadcast: the commit index advanced since the followers were last sent it. */
+  private commitPending = false;
   private readonly log: ResolvedRaftConfig['logger'];
 
   constructor(config: RaftConfig) {
@@ -177,6 +179,7 @@ export class Raft {
   flush(): void {
     if (this.bcastPending) {
       this.bcastPending = false;
+      this.commitPending = false;
       if (this.state === StateRole.Leader) this.bcastAppend();
     }
   }
@@ -273,6 +276,7 @@ export class Raft {
     this.pendingConfIndex = 0;
     this.uncommittedSize = 0;
     this.bcastPending = false;
+    this.commitPending = false;
     this.readOnly.reset();
     this.pendingReadIndexMessages = [];
   }
@@ -331,6 +335,10 @@ export class Raft {
   }
 
   private tickHeartbeat(): void {
+    if (this.commitPending) {
+      this.commitPending = false;
+      this.bcastAppend();
+    }
     this.heartbeatElapsed++;
     this.electionElapsed++;
     if (this.electionElapsed >= this.cfg.electionTick) {
@@ -599,7 +607,8 @@ export class Raft {
     const before = this.raftLog.committed;
     const ok = this.raftLog.maybeCommit(this.tracker.committedIndex(), this.term);
     if (ok && before !== this.raftLog.committed) {
-      this.bcastPending = true;
+      if (this.cfg.lazyCommitBroadcast) this.commitPending = true;
+      else this.bcastPending = true;
       this.releasePendingReadIndexMessages();
     }
     return ok;
@@ -711,6 +720,8 @@ export class Raft {
       this.readStates.push({ index, context: req.context ?? EMPTY });
     } else {
       this.send({ type: MessageType.ReadIndexResp, to: req.from, index, context: req.context });
+      // The follower serves the read once it has applied `index`: it must learn that commit now.
+      if (this.commitPending) this.sendAppend(req.from);
     }
   }
 

@@ -74,6 +74,8 @@ export interface RaftNodeOptions {
   snapshotEntries?: number;
   /** Default timeout of propose() and readBarrier(). Default 5000 ms. */
   requestTimeoutMs?: number;
+  /** See RaftConfig.lazyCommitBroadcast: followers learn a commit with the next App or tick. Default false. */
+  lazyCommitBroadcast?: boolean;
   /** Forward proposals made on a follower to the leader (true, default) or reject them with NotLeaderError. */
   forwardProposals?: boolean;
   /** Metrics go here when given. */
@@ -99,6 +101,8 @@ interface PendingRead {
 }
 
 const HEADER = 8;
+/** Ticks replayed at most per timer callback when the timer ran late. */
+const MAX_CATCH_UP_TICKS = 3;
 
 export class RaftNode {
   private rn!: RawNode;
@@ -160,6 +164,7 @@ export class RaftNode {
       maxInflightMsgs: 512,
       preVote: true,
       checkQuorum: true,
+      lazyCommitBroadcast: o.lazyCommitBroadcast ?? false,
       random: (
         (r: () => number, j: number) => () =>
           r() * j
@@ -198,11 +203,27 @@ export class RaftNode {
     });
     await this.transport.start();
     this.running = true;
-    this.ticker = setInterval(() => {
-      this.rn.tick();
-      this.schedule();
-    }, this.tickMs);
+    this.startTicker();
     this.schedule();
+  }
+
+  /**
+   * Ticks on the monotonic clock: a timer that fires late (timers re-arm from when they ran,
+   * so a 10 ms interval drifts by a few percent, more on a busy machine) is caught up, so that
+   * an election timeout of N ticks lasts N ticks of wall time. Only a few ticks are replayed at
+   * once: a long stall (the process was not scheduled) must not fire timeouts before the
+   * messages waiting in the sockets are read.
+   */
+  private startTicker(): void {
+    const ms = this.tickMs;
+    let due = performance.now() + ms;
+    this.ticker = setInterval(() => {
+      const now = performance.now();
+      let n = 0;
+      for (; due <= now && n < MAX_CATCH_UP_TICKS; n++, due += ms) this.rn.tick();
+      if (due <= now) due = now + ms;
+      if (n > 0) this.schedule();
+    }, ms);
   }
 
   /** The voters and learners as of the last applied membership change. */

@@ -71,6 +71,12 @@ export class WalStorage implements LogStorage {
   private markerDue = false;
   private snapFile = '';
   private saving = false;
+  /**
+   * `hs` holds a commit index newer than the WAL's. A hard state that changes only the
+   * commit index needs no write of its own: it rides along with the next record written (a
+   * stored commit index may lag; after a restart the leader tells it again).
+   */
+  private hsDirty = false;
   private failed: FatalStorageError | undefined;
 
   private constructor(
@@ -251,6 +257,12 @@ export class WalStorage implements LogStorage {
     this.saving = true;
     try {
       const sync = this.mustSync(b);
+      if (!sync && b.hardState && b.entries.length === 0 && !this.markerDue) {
+        this.hs = b.hardState;
+        this.hsDirty = true;
+        this.cool();
+        return;
+      }
       let snapName = '';
       if (b.snapshot && b.snapshot.metadata.index > this.snap.metadata.index) {
         snapName = writeSnapshotFile(this.snapDir, b.snapshot);
@@ -279,9 +291,11 @@ export class WalStorage implements LogStorage {
         payloads.push(this.markerPayload());
         this.markerDue = false;
       }
-      if (b.hardState) payloads.push(this.hsPayload(b.hardState));
+      const hs = b.hardState ?? (this.hsDirty ? this.hs : undefined);
+      if (hs) payloads.push(this.hsPayload(hs));
       const at = payloads.length > 0 ? await this.wal.append(payloads, maxIndex, sync) : { seq: 0, offset: 0 };
       if (b.hardState) this.hs = b.hardState;
+      if (hs) this.hsDirty = false;
       // The entries payload is the first record of the write: its data sits after the frame header.
       const base = at.offset + RECORD_HEADER;
       for (let k = 0; k < b.entries.length; k++) {
@@ -357,6 +371,10 @@ export class WalStorage implements LogStorage {
   }
 
   async close(): Promise<void> {
+    if (this.hsDirty && !this.failed) {
+      this.hsDirty = false;
+      await this.wal.append([this.hsPayload(this.hs)], 0, false).catch(() => undefined);
+    }
     await this.wal.close();
   }
 }

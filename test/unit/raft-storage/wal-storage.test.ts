@@ -62,6 +62,27 @@ describe('raft storage: WalStorage', () => {
     await re.close();
   });
 
+  it('writes a commit-only hard state with the next record, or at close, never losing term and vote', async () => {
+    const st = await fill(10);
+    const walEnd = () => walFiles(dir).map(writtenEnd);
+    const before = walEnd();
+    await st.save({ hardState: { term: 1, vote: 1, commit: 8 }, entries: [] });
+    assert.deepEqual(walEnd(), before, 'a commit-only change writes nothing by itself');
+    assert.equal(st.hardState().commit, 8);
+    await st.save({ hardState: { term: 2, vote: 3, commit: 9 }, entries: [] });
+    await st.save({ hardState: { term: 2, vote: 3, commit: 10 }, entries: [] });
+    // A crash now keeps the new term and vote with an older commit index.
+    assert.deepEqual(WalStorage.open(dir, { segmentBytes: SEG }).initialState().hardState, {
+      term: 2,
+      vote: 3,
+      commit: 9,
+    });
+    await st.close();
+    const re = WalStorage.open(dir, { segmentBytes: SEG });
+    assert.deepEqual(re.initialState().hardState, { term: 2, vote: 3, commit: 10 });
+    await re.close();
+  });
+
   it('drops committed entries outside the hot window from memory and reads them back from the WAL', async () => {
     const st = WalStorage.open(dir, { segmentBytes: SEG, hotEntries: 10 });
     for (let i = 1; i <= 1500; i += 50) {

@@ -23,6 +23,25 @@ describe('raft core: log replication', () => {
     assert.deepEqual(net.appliedData(3), ['a']);
   });
 
+  it('with lazyCommitBroadcast a commit reaches followers with the next tick, not in Apps of its own', () => {
+    const net = new Network([1, 2, 3], { lazyCommitBroadcast: true, heartbeatTick: 5 });
+    net.elect(1);
+    net.get(1).node.propose(bytes('a'));
+    net.stabilize();
+    assert.deepEqual(net.appliedData(1), ['a']);
+    assert.deepEqual(net.appliedData(2), []);
+    net.tickAll();
+    net.stabilize();
+    assert.deepEqual(net.appliedData(2), ['a']);
+    assert.deepEqual(net.appliedData(3), ['a']);
+    // A later proposal carries the pending commit along with its entries.
+    net.get(1).node.propose(bytes('b'));
+    net.stabilize();
+    net.get(1).node.propose(bytes('c'));
+    net.stabilize();
+    assert.deepEqual(net.appliedData(2), ['a', 'b']);
+  });
+
   it('§5.3 nothing commits without a majority', () => {
     const net = new Network([1, 2, 3]);
     net.elect(1);
