@@ -9,9 +9,11 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { EngineClient } from '../engine/engine-client';
 import { unmountUnder } from '../engine/process';
 import { startTsswarmd } from '../engine/tsswarm-daemon';
 import { parseSwarmFlags } from './flags';
+import { removeSwarmLeftovers } from './leftovers';
 
 /** The repository root, from this file's place in the build (dist/bench/swarm or the source tree). */
 function repoRoot(): string {
@@ -62,7 +64,12 @@ async function main(): Promise<void> {
       // compare.sh runs dockerd with --bridge none: tasks there get only a loopback, and here too.
       daemonArgs: ['--default-network', 'none'],
     });
-    stop = () => d.stop();
+    stop = async () => {
+      const c = new EngineClient(d.client.socket);
+      await removeSwarmLeftovers(c);
+      c.close();
+      await d.stop();
+    };
     d.client.close();
     const sock = path.join(td, 'tsswarm.sock');
     code = await runCompare(script, ['--socket', sock, '--pid', String(d.pid), '--rounds', String(f.rounds)]);
