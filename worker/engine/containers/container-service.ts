@@ -40,6 +40,7 @@ import { buildOciSpec, mergeEnv, processArgs, resolveUser, type OciMount } from 
 import { restartDelayMs, shouldRestart } from './restart-policy';
 import { PendingRemovals } from './pending-removals';
 import { StdinPipe } from './stdin-pipe';
+import { processStartTime, signalInit } from './init-signal';
 
 const run = promisify(execFile);
 const openFd = promisify(openCb);
@@ -164,6 +165,8 @@ interface Live {
   released?: Promise<unknown>;
   /** A start() waiting for or holding the lock; a removal lets it finish first. */
   starting?: Promise<void>;
+  /** Start time of the running init process (init-signal.ts), read when it started or was re-adopted. */
+  initStart?: string;
 }
 
 /**
@@ -288,6 +291,7 @@ export class ContainerService {
       if (t && (t.status === 'RUNNING' || t.status === 'PAUSED')) {
         if (!r.State.Running) this.setRunning(r, t.pid);
         const l = this.liveOf(r);
+        l.initStart ??= processStartTime(t.pid);
         if (!l.drained) l.drained = this.attachFifos(r, l.log);
         this.persist(r);
       } else if (t && t.status === 'STOPPED') {
@@ -657,6 +661,7 @@ export class ContainerService {
   }
 
   private setRunning(r: ContainerRecord, pid: number): void {
+    this.liveOf(r).initStart = processStartTime(pid);
     r.State = {
       ...r.State,
       Status: 'running',
@@ -861,7 +866,7 @@ export class ContainerService {
     const exited = this.nextExit(r);
     const sig = parseSignal(o.signal || r.Config.StopSignal, 15);
     const grace = o.t ?? r.Config.StopTimeout ?? 10;
-    await this.o.client.tasks.kill(r.Id, sig).catch(() => undefined);
+    if (!signalInit(r.State.Pid, l.initStart, sig)) await this.o.client.tasks.kill(r.Id, sig).catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const killed = await Promise.race([
       exited.then(() => false),
