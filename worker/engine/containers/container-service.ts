@@ -951,10 +951,11 @@ export class ContainerService {
     for (const sock of l.readers) sock.destroy();
     l.stdin?.close(false);
     this.execs.containerRemoved(r.Id);
-    // Host ports it published are free when the answer goes: a new container may want them. The
-    // rest of its sandbox (a namespace named after its id, an address the next one does not
-    // get) is no one's to wait for, and its release queues behind every other namespace's.
-    if (publishesPorts(r)) await l.released;
+    // Host ports it published are free when the answer goes (a new container may want them), and
+    // a user-defined network has no endpoint of it left (a network rm may follow). The rest of
+    // its sandbox (a namespace named after its id, an address the next one does not get) is no
+    // one's to wait for, and its release queues behind every other namespace's.
+    if (releaseIsAwaited(r)) await l.released;
     for (const w of l.removeWaiters.splice(0)) w(r.State.ExitCode);
     for (const w of l.exitWaiters.splice(0)) w(r.State.ExitCode);
     this.removals.add(r.Id, () => this.withLock(r.Id, () => this.finishRemoval(r, !l.cleaned)));
@@ -1087,7 +1088,9 @@ export class ContainerService {
   }
 }
 
-function publishesPorts(r: ContainerRecord): boolean {
+function releaseIsAwaited(r: ContainerRecord): boolean {
+  const mode = r.HostConfig.NetworkMode ?? 'default';
+  if (!['default', 'bridge', 'none', 'host', ''].includes(mode)) return true;
   return Object.values(r.HostConfig.PortBindings ?? {}).some((b) => (b?.length ?? 0) > 0);
 }
 
