@@ -40,6 +40,7 @@ import { buildOciSpec, mergeEnv, processArgs, processEnv, resolveUser, type OciM
 import { restartDelayMs, shouldRestart } from './restart-policy';
 import { PendingRemovals } from './pending-removals';
 import { StdinPipe } from './stdin-pipe';
+import { processStartTime, signalInit } from './init-signal';
 
 const run = promisify(execFile);
 const openFd = promisify(openCb);
@@ -164,6 +165,8 @@ interface Live {
   released?: Promise<unknown>;
   /** A start() waiting for or holding the lock; a removal lets it finish first. */
   starting?: Promise<void>;
+  /** Start time of the running init process (init-signal.ts), read when it started or was re-adopted. */
+  initStart?: string;
 }
 
 /**
@@ -288,6 +291,7 @@ export class ContainerService {
       if (t && (t.status === 'RUNNING' || t.status === 'PAUSED')) {
         if (!r.State.Running) this.setRunning(r, t.pid);
         const l = this.liveOf(r);
+        l.initStart ??= processStartTime(t.pid);
         if (!l.drained) l.drained = this.attachFifos(r, l.log);
         this.persist(r);
       } else if (t && t.status === 'STOPPED') {
@@ -653,6 +657,7 @@ export class ContainerService {
   }
 
   private setRunning(r: ContainerRecord, pid: number): void {
+    this.liveOf(r).initStart = processStartTime(pid);
     r.State = {
       ...r.State,
       Status: 'running',
@@ -857,7 +862,7 @@ export class ContainerService {
     const exited = this.nextExit(r);
     const sig = parseSignal(o.signal || r.Config.StopSignal, 15);
     const grace = o.t ?? r.Config.StopTimeout ?? 10;
-    await this.o.client.tasks.kill(r.Id, sig).catch(() => undefined);
+    if (!signalInit(r.State.Pid, l.initStart, sig)) await this.o.client.tasks.kill(r.Id, sig).catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const killed = await Promise.race([
       exited.then(() => false),
@@ -942,10 +947,11 @@ export class ContainerService {
     for (const sock of l.readers) sock.destroy();
     l.stdin?.close(false);
     this.execs.containerRemoved(r.Id);
-    // Host ports it published are free when the answer goes: a new container may want them. The
-    // rest of its sandbox (a namespace named after its id, an address the next one does not
-    // get) is no one's to wait for, and its release queues behind every other namespace's.
-    if (publishesPorts(r)) await l.released;
+    // Host ports it published are free when the answer goes (a new container may want them), and
+    // a user-defined network has no endpoint of it left (a network rm may follow). The rest of
+    // its sandbox (a namespace named after its id, an address the next one does not get) is no
+    // one's to wait for, and its release queues behind every other namespace's.
+    if (releaseIsAwaited(r)) await l.released;
     for (const w of l.removeWaiters.splice(0)) w(r.State.ExitCode);
     for (const w of l.exitWaiters.splice(0)) w(r.State.ExitCode);
     this.removals.add(r.Id, () => this.withLock(r.Id, () => this.finishRemoval(r, !l.cleaned)));
@@ -1078,7 +1084,9 @@ export class ContainerService {
   }
 }
 
-function publishesPorts(r: ContainerRecord): boolean {
+function releaseIsAwaited(r: ContainerRecord): boolean {
+  const mode = r.HostConfig.NetworkMode ?? 'default';
+  if (!['default', 'bridge', 'none', 'host', ''].includes(mode)) return true;
   return Object.values(r.HostConfig.PortBindings ?? {}).some((b) => (b?.length ?? 0) > 0);
 }
 

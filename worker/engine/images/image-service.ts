@@ -300,9 +300,9 @@ export class ImageService {
       // Layers already in the content store need no download ("Already exists"). The blob is
       // kept even when its snapshot exists, so that push and save of this image work.
       const needed: number[] = [];
+      const present = await Promise.all(manifest.layers.map((l) => leased.content.exists(l.digest)));
       for (let i = 0; i < manifest.layers.length; i++) {
-        const have = await leased.content.exists(manifest.layers[i].digest);
-        if (have) on?.({ status: 'Already exists', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
+        if (present[i]) on?.({ status: 'Already exists', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
         else {
           needed.push(i);
           on?.({ status: 'Pulling fs layer', progressDetail: {}, id: shortId(manifest.layers[i].digest) });

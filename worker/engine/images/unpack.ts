@@ -17,7 +17,7 @@ export function manifestGcLabels(manifest: {
  * Unpacks layers into committed snapshots named by chain id, bottom up, skipping those that
  * exist; returns the top chain id. Each layer must be in the content store once `layerReady(i)`
  * resolves (default: all already are), so that a pull applies a layer as soon as it and its
- * parents are there, while the layers above still download. Call with a leased client so new
+ * parents are there, while the layers above still download; its snapshot is prepared before. Call with a leased client so new
  * snapshots survive GC until the config's gc.ref.snapshot label references the top one.
  */
 export async function unpackLayers(
@@ -32,15 +32,21 @@ export async function unpackLayers(
     throw new InternalError(`image has ${layers.length} layers but its config lists ${diffIds.length} diff ids`);
   const snaps = leased.snapshotter(snapshotter);
   const chain = chainIds(diffIds);
+  // Which snapshots exist is asked once for all layers, while the first still downloads: it is
+  // then no round trip between a layer's download and its apply. One committed meanwhile by a
+  // concurrent pull makes the prepare below fail with 409, handled there.
+  const existing = await Promise.all(chain.map((c) => snaps.exists(c)));
   for (let i = 0; i < layers.length; i++) {
-    await layerReady?.(i);
-    if (await snaps.exists(chain[i])) {
+    if (existing[i]) {
+      await layerReady?.(i);
       onLayer?.(i, true);
       continue;
     }
+    // Prepared as soon as the parent is committed, while the layer may still download.
     const key = `extract-${randomBytes(6).toString('hex')}-${chain[i]}`;
     const mounts = await snaps.prepare(key, i === 0 ? '' : chain[i - 1]);
     try {
+      await layerReady?.(i);
       const applied = await leased.diff.apply(
         { mediaType: layers[i].mediaType, digest: layers[i].digest, size: layers[i].size },
         mounts,
