@@ -91,7 +91,7 @@ function main(): void {
     heartbeatTicks: 10,
     // Commit indexes reach followers with the next App or tick: no message round per put.
     lazyCommitBroadcast: process.env.RAFTKV_LAZY_COMMIT !== '0',
-    electionJitter: Number(process.env.RAFTKV_ELECTION_JITTER ?? 0.3),
+    electionJitter: Number(process.env.RAFTKV_ELECTION_JITTER ?? 0.1),
     snapshotEntries: Number(process.env.RAFTKV_SNAPSHOT_ENTRIES ?? 100000),
     registry,
     onLeaderChange: TRACE

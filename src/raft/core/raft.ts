@@ -463,6 +463,10 @@ export class Raft {
           if (m.type === MessageType.Vote) {
             this.electionElapsed = 0;
             this.vote = m.from;
+          } else if (this.state === StateRole.PreCandidate && this.outranks(m)) {
+            // Two pre-campaigns at once would both succeed and split the real vote: the
+            // one with the shorter log (or, for equal logs, the lower id) stands back.
+            this.becomeFollower(this.term, NONE);
           }
         } else {
           this.send({ type: voteRespType(m.type), to: m.from, reject: true });
@@ -480,6 +484,14 @@ export class Raft {
       default:
         this.stepCandidate(m);
     }
+  }
+
+  /** True if the sender of a (pre)vote request has a longer log than ours, or an equal one and a higher id. */
+  private outranks(m: Message): boolean {
+    const lt = this.raftLog.lastTerm();
+    if (m.logTerm !== lt) return m.logTerm > lt;
+    const li = this.raftLog.lastIndex();
+    return m.index !== li ? m.index > li : m.from > this.id;
   }
 
   private stepLeader(m: Message): void {

@@ -183,6 +183,20 @@ describe('raft core: leader election', () => {
     assert.equal(msgsOfType([...n2.ready().messages], MessageType.VoteResp).length, 0);
   });
 
+  it('§9.6 two pre-campaigns at once: the lower id stands back, so the real vote does not split', () => {
+    const net = new Network([1, 2, 3], { checkQuorum: false });
+    net.elect(1);
+    const term = net.get(2).node.status().term;
+    net.isolate(1);
+    net.get(2).node.campaign();
+    net.get(3).node.campaign();
+    net.stabilize();
+    assert.equal(net.get(3).node.status().role, StateRole.Leader);
+    assert.equal(net.get(2).node.status().role, StateRole.Follower);
+    assert.equal(net.get(3).node.status().term, term + 1, 'one election round');
+    assert.equal(net.get(2).node.status().leader, 3);
+  });
+
   it('§5.2 a single-node cluster elects itself at once', () => {
     const net = new Network([1]);
     net.elect(1);
