@@ -32,7 +32,10 @@ import { containerHostsFile, containerResolvConf, type NetworkManager, type Sand
 import type { ContainerdClient, Mount } from '../containerd';
 import { initialState, toInspect, toSummary, type ContainerRecord, type MountPoint } from './container-record';
 import { parseContainerCreate, validateBind, validateContainerName } from './create-schema';
+import { ContainerHealth } from './container-health';
 import { ExecService } from './exec-service';
+import { healthConfigOf, mergeHealthcheck } from './health-config';
+import { healthFilterMatches, validateHealthFilter } from './health-filter';
 import { fifoHelper } from './fifo-helper';
 import { JsonFileLog, readLogs, type ReadLogsOptions } from './json-file-log';
 import { randomName } from './names';
@@ -61,6 +64,8 @@ export interface OciImageConfig {
     Labels?: Record<string, string> | null;
     StopSignal?: string;
     ExposedPorts?: Record<string, object> | null;
+    /** Docker's HealthConfig, as built images carry it; read through healthConfigOf. */
+    Healthcheck?: unknown;
   };
 }
 
@@ -180,6 +185,8 @@ export class ContainerService {
   private stopped = true;
   /** The exec instances of these containers. */
   readonly execs: ExecService;
+  /** Their health checks. */
+  private readonly health: ContainerHealth;
 
   constructor(private readonly o: ContainerServiceOptions) {
     this.root = path.join(o.dataRoot, 'containers');
@@ -192,6 +199,12 @@ export class ContainerService {
       root: this.root,
       lookup: (id) => this.get(id),
       logger: this.log.child('exec'),
+    });
+    this.health = new ContainerHealth({
+      execs: this.execs,
+      events: this.events,
+      persist: (r) => this.persist(r),
+      logger: this.log.child('health'),
     });
   }
 
@@ -232,6 +245,7 @@ export class ContainerService {
     this.stopped = true;
     this.o.client.off('reconnect', this.onReconnect);
     this.abort?.abort();
+    this.health.close();
     this.execs.close();
     for (const l of this.live.values()) {
       if (l.restartTimer) clearTimeout(l.restartTimer);
@@ -273,6 +287,7 @@ export class ContainerService {
         if (!r.State.Running) this.setRunning(r, t.pid);
         const l = this.liveOf(r);
         if (!l.drained) l.drained = this.attachFifos(r, l.log);
+        this.health.adopt(r);
         this.persist(r);
       } else if (t && t.status === 'STOPPED') {
         await this.withLock(r.Id, () => this.handleExit(r.Id, t.exitStatus));
@@ -328,6 +343,7 @@ export class ContainerService {
         throw new InvalidArgumentError(`Invalid filter '${k}'`);
       }
     }
+    validateHealthFilter(f.health);
     for (const s of f.status ?? []) {
       if (!['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'].includes(s)) {
         throw new InvalidArgumentError(`Invalid filter 'status=${s}'`);
@@ -355,6 +371,7 @@ export class ContainerService {
         !f.volume.some((v) => r.Mounts.some((m) => m.Name === v || m.Destination === v || m.Source === v))
       )
         return false;
+      if (f.health && !healthFilterMatches(r, f.health)) return false;
       if (before && Date.parse(r.Created) >= Date.parse(before)) return false;
       if (since && Date.parse(r.Created) <= Date.parse(since)) return false;
       return true;
@@ -422,6 +439,7 @@ export class ContainerService {
             string,
             Record<string, never>
           >,
+          Healthcheck: mergeHealthcheck(cfg.Healthcheck, healthConfigOf(ic.Healthcheck)),
         },
         HostConfig: { ...hc, NetworkMode: mode },
         State: initialState(),
@@ -618,6 +636,7 @@ export class ContainerService {
       l.drained = opening;
       await client.tasks.start(r.Id);
       this.setRunning(r, task.pid);
+      this.health.started(r);
       this.persist(r);
       l.stdin?.started();
     } catch (err) {
@@ -754,6 +773,7 @@ export class ContainerService {
       ),
     );
     l.stdin?.exited();
+    this.health.stopped(r);
     this.execs.containerExited(id);
     // The shim closes the FIFOs when the container's processes are gone; the task delete closes
     // them at the latest.
