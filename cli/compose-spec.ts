@@ -6,7 +6,7 @@
  */
 import type {
   ConfigReference,
-  HealthCheck,
+  Healthcheck,
   PortConfig,
   SecretReference,
   ServiceSpec,
@@ -108,7 +108,7 @@ function ports(v: unknown): PortConfig[] | undefined {
   });
 }
 
-function healthCheck(h: Obj | undefined): HealthCheck | undefined {
+function healthCheck(h: Obj | undefined): Healthcheck | undefined {
   if (!h) return undefined;
   if (h.disable) return { Test: ['NONE'] };
   const test = typeof h.test === 'string' ? ['CMD-SHELL', h.test] : h.test;
@@ -117,6 +117,7 @@ function healthCheck(h: Obj | undefined): HealthCheck | undefined {
     ...(h.interval ? { Interval: dur(h.interval) } : {}),
     ...(h.timeout ? { Timeout: dur(h.timeout) } : {}),
     ...(h.start_period ? { StartPeriod: dur(h.start_period) } : {}),
+    ...(h.start_interval ? { StartInterval: dur(h.start_interval) } : {}),
     ...(h.retries !== undefined ? { Retries: Number(h.retries) } : {}),
   };
 }
@@ -219,7 +220,7 @@ export function composeToStack(doc: Obj, stack: string): StackPlan {
           ...(s.working_dir ? { Dir: s.working_dir } : {}),
           ...(s.stop_grace_period ? { StopGracePeriod: dur(s.stop_grace_period) } : {}),
           ...(s.stop_signal ? { StopSignal: s.stop_signal } : {}),
-          ...(hc ? { HealthCheck: hc } : {}),
+          ...(hc ? { Healthcheck: hc } : {}),
           ...(sec ? { Secrets: sec } : {}),
           ...(cfg ? { Configs: cfg } : {}),
         },

@@ -1,4 +1,4 @@
 /** The API types the compose conversion builds (re-exported so the CLI imports one place). */
 import type { ContainerSpec } from '../src/api';
 export type { ConfigReference, PortConfig, SecretReference, ServiceSpec, UpdateConfig } from '../src/api';
-export type HealthCheck = NonNullable<ContainerSpec['HealthCheck']>;
+export type Healthcheck = NonNullable<ContainerSpec['Healthcheck']>;

@@ -6,6 +6,7 @@
  */
 import type { ServiceSpec, TaskSpec, UpdateConfig } from '../src/api';
 import { parseDuration } from './commands/swarm';
+import { applyHealthFlags, type HealthFlags } from './health-flags';
 import {
   parseBytes,
   parseConfigRef,
@@ -18,7 +19,7 @@ import {
 } from './service-flag-parsers';
 
 /** Flags both commands take (commander's camelCase names). */
-export interface CommonServiceFlags {
+export interface CommonServiceFlags extends HealthFlags {
   replicas?: string;
   restartCondition?: string;
   restartDelay?: string;
@@ -42,12 +43,6 @@ export interface CommonServiceFlags {
   reserveMemory?: string;
   stopGracePeriod?: string;
   stopSignal?: string;
-  healthCmd?: string;
-  healthInterval?: string;
-  healthRetries?: string;
-  healthTimeout?: string;
-  healthStartPeriod?: string;
-  noHealthcheck?: boolean;
   user?: string;
   workdir?: string;
   hostname?: string;
@@ -145,18 +140,8 @@ function applyCommon(s: ServiceSpec, f: CommonServiceFlags): void {
   if (f.maxReplicas) (t.Placement ??= {}).MaxReplicas = uint(f.maxReplicas, 'replicas-max-per-node');
   if (f.stopGracePeriod) c.StopGracePeriod = parseDuration(f.stopGracePeriod);
   if (f.stopSignal) c.StopSignal = f.stopSignal;
-  if (f.noHealthcheck) {
-    if (f.healthCmd || f.healthInterval || f.healthRetries || f.healthTimeout)
-      throw new Error('--no-healthcheck conflicts with --health-* options');
-    c.HealthCheck = { Test: ['NONE'] };
-  } else if (f.healthCmd || f.healthInterval || f.healthRetries || f.healthTimeout || f.healthStartPeriod) {
-    const hc = (c.HealthCheck = { ...(c.HealthCheck ?? {}) });
-    if (f.healthCmd) hc.Test = ['CMD-SHELL', f.healthCmd];
-    if (f.healthInterval) hc.Interval = parseDuration(f.healthInterval);
-    if (f.healthTimeout) hc.Timeout = parseDuration(f.healthTimeout);
-    if (f.healthStartPeriod) hc.StartPeriod = parseDuration(f.healthStartPeriod);
-    if (f.healthRetries) hc.Retries = uint(f.healthRetries, 'health-retries');
-  }
+  const hc = applyHealthFlags(c.Healthcheck, f);
+  if (hc) c.Healthcheck = hc;
   if (f.user !== undefined) c.User = f.user;
   if (f.workdir !== undefined) c.Dir = f.workdir;
   if (f.hostname !== undefined) c.Hostname = f.hostname;

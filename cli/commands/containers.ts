@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ApiClient, DaemonError, demux } from '../api-client';
 import { formatTemplate, since, table, truncate } from '../format';
+import { applyHealthFlags, healthOptions, type HealthFlags } from '../health-flags';
 import { ProgressDisplay } from '../progress';
 import { stdioSession } from '../stdio-session';
 import { registerExecCommands } from './exec';
@@ -44,7 +45,9 @@ export function parseRestart(s: string): { Name: string; MaximumRetryCount: numb
   return { Name: name, MaximumRetryCount: n ? Number(n) : 0 };
 }
 
-interface RunOpts {
+export interface RunOpts extends HealthFlags {
+  /** false with --no-healthcheck (commander's --no-x). */
+  healthcheck?: boolean;
   detach?: boolean;
   rm?: boolean;
   interactive?: boolean;
@@ -65,11 +68,13 @@ interface RunOpts {
   hostname?: string;
 }
 
-function createBody(image: string, cmd: string[], o: RunOpts): Record<string, unknown> {
+/** The body of POST /containers/create for `run` and `create` (exported for the tests). */
+export function createBody(image: string, cmd: string[], o: RunOpts): Record<string, unknown> {
   const pub = parsePublish(o.publish);
   const labels = Object.fromEntries(
     o.label.map((l) => [l.split('=')[0], l.includes('=') ? l.slice(l.indexOf('=') + 1) : '']),
   );
+  const health = applyHealthFlags(undefined, { ...o, noHealthcheck: o.healthcheck === false });
   return {
     Image: image,
     Cmd: cmd.length ? cmd : undefined,
@@ -87,6 +92,7 @@ function createBody(image: string, cmd: string[], o: RunOpts): Record<string, un
     AttachStdout: !o.detach,
     AttachStderr: !o.detach,
     ExposedPorts: pub.ExposedPorts,
+    ...(health ? { Healthcheck: health } : {}),
     HostConfig: {
       Binds: o.volume,
       PortBindings: pub.PortBindings,
@@ -128,7 +134,7 @@ async function createContainer(api: ApiClient, body: Record<string, unknown>, na
 }
 
 function runOptions(c: Command): Command {
-  return c
+  return healthOptions(c)
     .option('-d, --detach', 'Run in the background and print the container ID')
     .option('--rm', 'Remove the container when it exits')
     .option('-i, --interactive', 'Keep STDIN open')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { NodeObject, ServiceObject, ServiceSpec, TaskObject } from '../../src/api';
 import { demux, type ApiClient } from '../api-client';
 import { formatTemplate, table } from '../format';
+import { healthOptions } from '../health-flags';
 import { waitForService } from '../service-progress';
 import {
   applyServiceUpdate,
@@ -16,8 +17,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** The flags create and update share, with docker's names. */
 function commonOptions(c: Command): Command {
-  return c
-    .option('--replicas <n>', 'Number of tasks')
+  c.option('--replicas <n>', 'Number of tasks')
     .option('--restart-condition <c>', 'Restart when condition is met ("none", "on-failure", "any")')
     .option('--restart-delay <d>', 'Delay between restart attempts (ns|us|ms|s|m|h)')
     .option('--restart-max-attempts <n>', 'Maximum number of restarts before giving up')
@@ -43,13 +43,8 @@ function commonOptions(c: Command): Command {
     .option('--reserve-memory <bytes>', 'Reserve Memory')
     .option('--replicas-max-per-node <n>', 'Maximum number of tasks per node (default 0 = unlimited)')
     .option('--stop-grace-period <d>', 'Time to wait before force killing a container (ns|us|ms|s|m|h)')
-    .option('--stop-signal <signal>', 'Signal to stop the container')
-    .option('--health-cmd <cmd>', 'Command to run to check health')
-    .option('--health-interval <d>', 'Time between running the check (ms|s|m|h)')
-    .option('--health-retries <n>', 'Consecutive failures needed to report unhealthy')
-    .option('--health-timeout <d>', 'Maximum time to allow one check to run (ms|s|m|h)')
-    .option('--health-start-period <d>', 'Start period for the container to initialize before counting retries')
-    .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
+    .option('--stop-signal <signal>', 'Signal to stop the container');
+  return healthOptions(c)
     .option('-u, --user <user>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('--hostname <name>', 'Container hostname')

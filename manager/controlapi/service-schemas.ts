@@ -43,6 +43,7 @@ const healthCheck = goObject({
   Timeout: opt(int),
   Retries: opt(int),
   StartPeriod: opt(int),
+  StartInterval: opt(int),
 });
 
 const containerSpec = goObject({
@@ -62,7 +63,7 @@ const containerSpec = goObject({
   Mounts: opt(z.array(mount)),
   StopSignal: opt(z.string()),
   StopGracePeriod: opt(int),
-  HealthCheck: opt(healthCheck),
+  Healthcheck: opt(healthCheck),
   Hosts: strings,
   DNSConfig: opt(goObject({ Nameservers: strings, Search: strings, Options: strings })),
   Secrets: opt(z.array(secretRef)),

@@ -48,6 +48,18 @@ function checkUpdateConfig(u: UpdateConfig | undefined): void {
     throw new InvalidSpecError('TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1');
 }
 
+/** swarmkit's validateHealthCheck: durations of 0 or at least 1ms, Retries not negative. */
+function checkHealthcheck(h: NonNullable<ServiceSpec['TaskTemplate']['ContainerSpec']>['Healthcheck']): void {
+  if (!h) return;
+  const MIN_NS = 1_000_000;
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'] as const) {
+    const v = h[k] ?? 0;
+    if (v !== 0 && v < MIN_NS)
+      throw new InvalidSpecError(`ContainerSpec: ${k} in HealthConfig cannot be less than 1ms`);
+  }
+  if ((h.Retries ?? 0) < 0) throw new InvalidSpecError('ContainerSpec: Retries in HealthConfig cannot be negative');
+}
+
 /** Two references mounted at one file path: swarmkit refuses them. */
 function checkTargets(kind: string, refs: [string | undefined, string | undefined][]): void {
   const byTarget = new Map<string, string>();
@@ -83,6 +95,7 @@ export function checkServiceSpec(s: ServiceSpec): void {
           `ContainerSpec: invalid bind mount source, must be an absolute path: ${m.Source ?? ''}`,
         );
     }
+    checkHealthcheck(c.Healthcheck);
     checkTargets(
       'secret',
       (c.Secrets ?? []).map((r) => [r.SecretName, r.File?.Name]),

@@ -167,7 +167,15 @@ export interface ContainerSpec {
   Mounts?: Mount[];
   StopSignal?: string;
   StopGracePeriod?: number;
-  HealthCheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
+  /** Docker's HealthConfig (durations in ns); the engine runs it, the agent waits for healthy. */
+  Healthcheck?: {
+    Test?: string[];
+    Interval?: number;
+    Timeout?: number;
+    Retries?: number;
+    StartPeriod?: number;
+    StartInterval?: number;
+  };
   Hosts?: string[];
   DNSConfig?: { Nameservers?: string[]; Search?: string[]; Options?: string[] };
   Secrets?: SecretReference[];

@@ -103,6 +103,52 @@ for (const client of ['docker', 'tsswarm'] as const) {
       assert.notEqual(gone.code, 0);
     });
 
+    it('run --health-*: ps shows (health: starting), then (healthy) once exec made the file; inspect and the filter agree', async () => {
+      const name = `e2e-hc-${client}`;
+      const d = await cli(
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        'none',
+        '--health-cmd',
+        'test -f /tmp/ok',
+        '--health-interval',
+        '200ms',
+        '--health-start-period',
+        '60s',
+        '--health-start-interval',
+        '200ms',
+        '--health-retries',
+        '2',
+        'busybox',
+        'sleep',
+        '600',
+      );
+      assert.equal(d.code, 0, d.stderr);
+      const status = async () => (await cli('ps', '--filter', `name=${name}`, '--format', '{{.Status}}')).stdout.trim();
+      assert.match(await status(), /^Up .*\(health: starting\)$/);
+      const x = await cli('exec', name, 'touch', '/tmp/ok');
+      assert.equal(x.code, 0, x.stderr);
+      let st = '';
+      for (let i = 0; i < 100 && !/\(healthy\)$/.test(st); i++) {
+        st = await status();
+        if (!/\(healthy\)$/.test(st)) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.match(st, /^Up .*\(healthy\)$/);
+      const ins = await cli('inspect', '--format', '{{.State.Health.Status}}', name);
+      assert.equal(ins.stdout.trim(), 'healthy', ins.stderr);
+      const byHealth = await cli('ps', '--filter', 'health=healthy', '--format', '{{.Names}}');
+      assert.equal(byHealth.stdout.trim(), name);
+      const none = await cli('ps', '--filter', 'health=unhealthy', '-q');
+      assert.equal(none.stdout.trim(), '');
+      const bad = await cli('run', '-d', '--health-interval', '-1s', 'busybox', 'true');
+      assert.notEqual(bad.code, 0);
+      const rm = await cli('rm', '-f', name);
+      assert.equal(rm.code, 0, rm.stderr);
+    });
+
     it('run -i echoes piped stdin and exits at its end', async () => {
       const r = await cliIn(
         'piped into run\nsecond line\n',

@@ -1,19 +1,25 @@
-/** An in-memory ContainerService for the TaskManager: containers start at once and run until stopped. */
-import type { ContainerRecord } from '../../worker/engine/containers';
+/**
+ * An in-memory ContainerService for the TaskManager: containers start at once and run until
+ * stopped; a test reports their health with setHealth(), which publishes the engine's event.
+ */
+import type { ContainerRecord, HealthStatus } from '../../worker/engine/containers';
+import { EventBus } from '../../worker/events';
 
 export class FakeContainers {
   records = new Map<string, ContainerRecord>();
+  /** The engine's event stream (health_status events). */
+  readonly events = new EventBus();
   creates = 0;
   private waiters = new Map<string, Array<() => void>>();
   private n = 0;
   async create(body: unknown, name?: string) {
-    const b = body as { Labels: Record<string, string> };
+    const b = body as { Labels: Record<string, string>; Healthcheck?: unknown };
     const Id = `c${++this.n}`;
     this.creates++;
     this.records.set(Id, {
       Id,
       Name: `/${name}`,
-      Config: { Labels: b.Labels },
+      Config: { Labels: b.Labels, ...(b.Healthcheck ? { Healthcheck: b.Healthcheck } : {}) },
       HostConfig: {},
       State: { Running: false, Restarting: false, Pid: 0, ExitCode: 0, StartedAt: '0001-01-01T00:00:00Z' },
     } as unknown as ContainerRecord);
@@ -48,6 +54,12 @@ export class FakeContainers {
     return [...this.records.values()]
       .filter((r) => !k || (v === undefined ? k in r.Config.Labels : r.Config.Labels[k] === v))
       .map((r) => ({ Id: r.Id, Labels: r.Config.Labels }));
+  }
+  /** The container's health changes as the engine's monitor would change it, with its event. */
+  setHealth(id: string, status: HealthStatus): void {
+    const r = this.get(id);
+    r.State.Health = { Status: status, FailingStreak: status === 'unhealthy' ? 3 : 0, Log: [] };
+    this.events.publish('container', `health_status: ${status}`, id, { name: r.Name.slice(1) });
   }
   names(): string[] {
     return [...this.records.values()].map((r) => r.Name.slice(1)).sort();

@@ -8,11 +8,13 @@ import type { LogsAgentMessage, TaskStatusMessage } from '../../src/rpc';
 import { createLogger, type Logger } from '../../src/util';
 import { LogsStreamer, type LogContainers } from './logs-streamer';
 import { TaskSession } from './task-session';
-import { TaskManager, type TaskContainers, type TaskImages } from './tasks';
+import { TaskManager, type EngineEventSource, type TaskContainers, type TaskImages } from './tasks';
 
 export interface AgentTasksOptions {
   containers: TaskContainers;
   images: TaskImages;
+  /** The engine's event stream: the tasks' health checks are heard there. */
+  events?: EngineEventSource;
   /** This node's swarm ID. */
   nodeId: string;
   dataRoot: string;
@@ -44,6 +46,7 @@ export class AgentTasks {
       nodeId: o.nodeId,
       dataRoot: o.dataRoot,
       batchMs: o.batchMs,
+      events: o.events,
       logger: this.log,
     });
     this.session = new TaskSession({ tasks: this.manager, send: (m) => o.send(m), logger: this.log });

@@ -111,7 +111,7 @@ export class Daemon {
         dataRoot: o.dataRoot,
         logger: this.log.child('swarm'),
         raftTickMs: o.raftTickMs,
-        tasks: { containers, images },
+        tasks: { containers, images, events: this.events },
       }));
       await swarm.start();
       const app = createApiApp({

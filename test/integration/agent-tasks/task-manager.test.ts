@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import type { TaskState, TaskStatus } from '../../../src/api';
 import {
@@ -75,7 +76,7 @@ describe('TaskManager (real daemon, containerd, runc)', function () {
   const batches: TaskStatusUpdate[][] = [];
 
   const newManager = async () => {
-    const m = new TaskManager({ containers, images, nodeId: NODE, dataRoot: td.dataRoot });
+    const m = new TaskManager({ containers, images, nodeId: NODE, dataRoot: td.dataRoot, events: td.daemon.events });
     m.onStatus((u) => batches.push(u));
     await m.start();
     return m;
@@ -146,6 +147,115 @@ describe('TaskManager (real daemon, containerd, runc)', function () {
     mgr.setAssignments([]);
     await mgr.settled();
     assert.throws(() => containers.get(r.Id));
+  });
+
+  /** GET on the daemon's socket, the body parsed (JSON, or JSON lines for /events). */
+  function get(p: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      http
+        .get({ socketPath: td.socket, path: p }, (res) => {
+          let data = '';
+          res.on('data', (c) => (data += c));
+          res.on('end', () => {
+            if (!p.startsWith('/events')) return resolve(JSON.parse(data));
+            resolve(
+              data
+                .split('\n')
+                .filter(Boolean)
+                .map((l) => JSON.parse(l)),
+            );
+          });
+        })
+        .on('error', reject);
+    });
+  }
+  const q = (o: unknown) => encodeURIComponent(JSON.stringify(o));
+  const exec = async (containerId: string, cmd: string[]) => {
+    const { Id } = containers.execs.create(containerId, { Cmd: cmd });
+    await containers.execs.run(containers.execs.claim(Id, {}), { write: () => undefined });
+  };
+  const MS = 1e6;
+
+  it('a task with a healthcheck is reported starting until its container is healthy, then running', async () => {
+    const since = Math.floor(Date.now() / 1000);
+    const t = task(['sleep', '3600']);
+    t.Spec.ContainerSpec!.Healthcheck = {
+      Test: ['CMD-SHELL', 'test -f /tmp/ok'],
+      Interval: 200 * MS,
+      StartInterval: 200 * MS,
+      StartPeriod: 600e9,
+      Retries: 2,
+    };
+    mgr.setAssignments([t]);
+    const id = (await waitFor(mgr, t.ID, 'starting')).ContainerStatus!.ContainerID!;
+    const cid = () => id;
+    for (let i = 0; i < 600 && !containers.get(id).State.Health?.Log.length; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(containers.get(id).State.Health!.Log.length >= 1, 'a probe failed');
+    assert.equal(mgr.statusOf(t.ID)?.State, 'starting', 'not running before healthy');
+    assert.equal(containers.get(cid()).State.Running, true);
+    await exec(cid(), ['touch', '/tmp/ok']);
+    const s = await waitFor(mgr, t.ID, 'running');
+    assert.equal(s.Message, 'started');
+    assert.equal(s.ContainerStatus?.PID, containers.get(cid()).State.Pid);
+    // The batch with `running` goes out on the turn after statusOf() shows it.
+    for (let i = 0; i < 100 && reported(t.ID).at(-1)?.State !== 'running'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const states = reported(t.ID).map((x) => x.State);
+    assert.deepEqual(states.slice(states.indexOf('starting')), ['starting', 'running']);
+    // What the Engine API shows of it.
+    const ins = (await get(`/containers/${cid()}/json`)) as { State: { Health: { Status: string; Log: unknown[] } } };
+    assert.equal(ins.State.Health.Status, 'healthy');
+    const listed = (await get(`/containers/json?filters=${q({ health: ['healthy'] })}`)) as Array<{
+      Id: string;
+      Status: string;
+    }>;
+    const mine = listed.find((c) => c.Id === cid());
+    assert.ok(mine, 'the health filter lists it');
+    assert.match(mine.Status, /\(healthy\)$/);
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const evs = (await get(
+      `/events?since=${since}&until=${until}&filters=${q({ event: ['health_status'], container: [cid()] })}`,
+    )) as Array<{ Action: string }>;
+    assert.deepEqual(
+      evs.map((e) => e.Action),
+      ['health_status: healthy'],
+    );
+    mgr.setAssignments([]);
+    await mgr.settled();
+  });
+
+  it('unhealthy before running: the container is stopped and the task fails with Docker Err', async () => {
+    const t = task(['sleep', '3600']);
+    t.Spec.ContainerSpec!.Healthcheck = { Test: ['CMD', 'false'], Interval: 200 * MS, Retries: 2 };
+    mgr.setAssignments([t]);
+    const s = await waitFor(mgr, t.ID, 'failed');
+    assert.equal(s.Message, 'starting');
+    assert.equal(s.Err, 'task: non-zero exit (137): dockerexec: unhealthy container');
+    assert.equal(s.ContainerStatus?.ExitCode, 137);
+    assert.deepEqual(
+      reported(t.ID)
+        .map((x) => x.State)
+        .filter((x) => x === 'running'),
+      [],
+      'never reported running',
+    );
+    assert.equal(containers.get(s.ContainerStatus!.ContainerID!).State.Running, false);
+    mgr.setAssignments([]);
+    await mgr.settled();
+  });
+
+  it('unhealthy after running: the task fails the same way', async () => {
+    const t = task(['sleep', '3600']);
+    t.Spec.ContainerSpec!.Healthcheck = { Test: ['CMD-SHELL', 'test ! -f /tmp/bad'], Interval: 200 * MS, Retries: 1 };
+    mgr.setAssignments([t]);
+    const running = await waitFor(mgr, t.ID, 'running');
+    await exec(running.ContainerStatus!.ContainerID!, ['touch', '/tmp/bad']);
+    const s = await waitFor(mgr, t.ID, 'failed');
+    assert.equal(s.Message, 'started');
+    assert.equal(s.Err, 'task: non-zero exit (137): dockerexec: unhealthy container');
+    mgr.setAssignments([]);
+    await mgr.settled();
   });
 
   it('a process that exits 3 reports failed with exit code 3', async () => {

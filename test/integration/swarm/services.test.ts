@@ -91,6 +91,7 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
     if (!mgr) return;
     await mgr.api('DELETE', `/v1.44/services/${SERVICE}`).catch(() => undefined);
     await mgr.api('DELETE', `/v1.44/services/${SERVICE}-global`).catch(() => undefined);
+    await mgr.api('DELETE', `/v1.44/services/${SERVICE}-hc`).catch(() => undefined);
     await mgr.api('DELETE', `/v1.44/secrets/${SECRET}`).catch(() => undefined);
     for (const d of [wkr, mgr]) await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
     for (const d of ds) {
@@ -213,6 +214,66 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
       10_000,
       'the replacement container',
     );
+  });
+
+  it('healthchecks: a task runs once healthy; an update to an unhealthy check fails its task, which is replaced, and pauses', async () => {
+    const name = `${SERVICE}-hc`;
+    const spec = (test: string[]) => ({
+      Name: name,
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: 'busybox',
+          Args: ['sleep', '3600'],
+          StopGracePeriod: 300_000_000,
+          Healthcheck: { Test: test, Interval: 200_000_000, Retries: 1 },
+        },
+        RestartPolicy: { Condition: 'any', Delay: 100_000_000 },
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+      UpdateConfig: { Parallelism: 1, FailureAction: 'pause', Monitor: 30_000_000_000 },
+    });
+    const hcTasks = async (): Promise<Task[]> => {
+      const f = encodeURIComponent(JSON.stringify({ service: [name] }));
+      return (await mgr.api('GET', `/v1.44/tasks?filters=${f}`)).json as Task[];
+    };
+    const c = await mgr.api('POST', '/v1.44/services/create', spec(['CMD', 'true']));
+    assert.equal(c.status, 201, c.body);
+    const first = await eventually(
+      async () => (await hcTasks()).find((t) => t.Status.State === 'running'),
+      30_000,
+      'a healthy task running',
+    );
+    const on = nodeOf.get(first.NodeID!)!;
+    const ins = await on.api('GET', `/v1.44/containers/${first.Status.ContainerStatus!.ContainerID}/json`);
+    assert.equal(ins.json.State.Health.Status, 'healthy', 'running only once healthy');
+
+    const svc = (await mgr.api('GET', `/v1.44/services/${name}`)).json;
+    assert.deepEqual(svc.Spec.TaskTemplate.ContainerSpec.Healthcheck.Test, ['CMD', 'true']);
+    const u = await mgr.api(
+      'POST',
+      `/v1.44/services/${svc.ID}/update?version=${svc.Version.Index}`,
+      spec(['CMD', 'false']),
+    );
+    assert.equal(u.status, 200, u.body);
+    const failed = await eventually(
+      async () => (await hcTasks()).find((t) => t.ID !== first.ID && t.Status.State === 'failed'),
+      30_000,
+      'the updated task failed',
+    );
+    assert.equal(failed.Status.Err, 'task: non-zero exit (137): dockerexec: unhealthy container');
+    await eventually(
+      async () => (await mgr.api('GET', `/v1.44/services/${name}`)).json.UpdateStatus?.State === 'paused',
+      30_000,
+      'the update paused',
+    );
+    await eventually(
+      async () =>
+        (await hcTasks()).some((t) => t.ID !== failed.ID && t.ID !== first.ID && t.DesiredState === 'running'),
+      30_000,
+      'a replacement of the failed task',
+    );
+    const r = await mgr.api('DELETE', `/v1.44/services/${name}`);
+    assert.equal(r.status, 200, r.body);
   });
 
   it('removing the service removes its containers everywhere', async () => {

@@ -82,7 +82,7 @@ describe('task container naming, labels and spec conversion', () => {
             Hosts: ['10.0.0.1 db db.local'],
             DNSConfig: { Nameservers: ['10.0.0.53'] },
             ReadOnly: true,
-            HealthCheck: { Test: ['CMD', 'true'], Interval: 1e9 },
+            Healthcheck: { Test: ['CMD', 'true'], Interval: 1e9 },
             Mounts: [
               { Type: 'bind', Source: '/srv', Target: '/data', ReadOnly: true },
               { Type: 'volume', Source: 'vol', Target: '/vol' },

@@ -113,3 +113,88 @@ describe('TaskManager (in-memory containers)', () => {
     assert.equal(fake.creates, 1);
   });
 });
+
+describe('TaskManager: tasks with a healthcheck (in-memory containers, engine events)', () => {
+  let dataRoot: string;
+  let fake: FakeContainers;
+  let mgr: TaskManager;
+  let reported: TaskStatusUpdate[];
+  const HC = { Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 200e6, Retries: 2 };
+  const checked = (id: string) =>
+    task(id, { Spec: { ContainerSpec: { Image: 'busybox', Args: ['sleep', '60'], Healthcheck: HC } } });
+  const states = (id: string) => reported.filter((u) => u.taskId === id).map((u) => u.status.State);
+  const containerOf = (id: string) => fake.list({ filters: { label: [`${TASK_ID_LABEL}=${id}`] } })[0]?.Id as string;
+
+  beforeEach(async () => {
+    dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-tasks-'));
+    fake = new FakeContainers();
+    reported = [];
+    mgr = new TaskManager({
+      containers: fake as unknown as TaskContainers,
+      images: { resolveForRun: async () => ({}), pull: async () => ({}) },
+      nodeId: 'node1',
+      dataRoot,
+      events: fake.events,
+    });
+    mgr.onStatus((u) => reported.push(...u));
+    await mgr.start();
+  });
+
+  afterEach(async () => {
+    await mgr.stop();
+    rmSync(dataRoot, { recursive: true, force: true });
+  });
+
+  it('is reported starting while its container runs, running once the engine says healthy', async () => {
+    mgr.setAssignments([checked('h')]);
+    await until(() => !!containerOf('h') && fake.get(containerOf('h')).State.Running);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(mgr.statusOf('h')?.State, 'starting', 'held in starting until healthy');
+    assert.equal(fake.get(containerOf('h')).Config.Healthcheck?.Test?.[1], 'test -f /tmp/ok');
+    fake.setHealth(containerOf('h'), 'healthy');
+    await until(() => mgr.statusOf('h')?.State === 'running');
+    assert.equal(mgr.statusOf('h')?.Message, 'started');
+    await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(states('h').slice(-2), ['starting', 'running']);
+  });
+
+  it('unhealthy before running: the container is stopped and the task fails with Docker Err', async () => {
+    mgr.setAssignments([checked('u')]);
+    await until(() => mgr.statusOf('u')?.State === 'starting' && fake.get(containerOf('u')).State.Running);
+    fake.setHealth(containerOf('u'), 'unhealthy');
+    await until(() => mgr.statusOf('u')?.State === 'failed');
+    const st = mgr.statusOf('u')!;
+    assert.equal(st.Err, 'task: non-zero exit (137): dockerexec: unhealthy container');
+    assert.equal(st.Message, 'starting');
+    assert.equal(st.ContainerStatus?.ExitCode, 137);
+    assert.equal(fake.get(containerOf('u')).State.Running, false, 'the agent stopped it');
+  });
+
+  it('unhealthy after running: the task fails the same way', async () => {
+    mgr.setAssignments([checked('r')]);
+    await until(() => mgr.statusOf('r')?.State === 'starting' && fake.get(containerOf('r')).State.Running);
+    fake.setHealth(containerOf('r'), 'healthy');
+    await until(() => mgr.statusOf('r')?.State === 'running');
+    fake.setHealth(containerOf('r'), 'unhealthy');
+    await until(() => mgr.statusOf('r')?.State === 'failed');
+    assert.equal(mgr.statusOf('r')?.Message, 'started');
+    assert.equal(mgr.statusOf('r')?.Err, 'task: non-zero exit (137): dockerexec: unhealthy container');
+  });
+
+  it('a task without a healthcheck, or with NONE, runs at once', async () => {
+    const none = task('n', { Spec: { ContainerSpec: { Image: 'b', Healthcheck: { Test: ['NONE'] } } } });
+    mgr.setAssignments([task('plain'), none]);
+    await until(() => mgr.statusOf('plain')?.State === 'running' && mgr.statusOf('n')?.State === 'running');
+  });
+
+  it('an adopted container that already reports healthy runs; health events stop with the manager', async () => {
+    mgr.setAssignments([checked('a')]);
+    await until(() => mgr.statusOf('a')?.State === 'starting' && fake.get(containerOf('a')).State.Running);
+    await mgr.stop();
+    fake.setHealth(containerOf('a'), 'healthy'); // nobody listens now
+    await mgr.start();
+    mgr.setAssignments([checked('a')].map((t) => ({ ...t, Status: { State: 'starting' as const } })));
+    await until(() => mgr.statusOf('a')?.State === 'running');
+    assert.equal(fake.creates, 1);
+  });
+});

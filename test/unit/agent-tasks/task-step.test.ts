@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { TASK_STATES, type TaskState, type TaskStatus } from '../../../src/api';
 import {
   GONE,
+  UNHEALTHY,
   isTerminal,
   nextAction,
   stateRank,
@@ -153,6 +154,9 @@ describe('task step()', () => {
       obs({ prepareError: 'bad' }),
       obs({ container: ctr(), startError: 'bad' }),
       obs({ container: running, shutDown: true }),
+      obs({ container: running, health: { healthy: false, unhealthy: false } }),
+      obs({ container: running, health: { healthy: true, unhealthy: true } }),
+      obs({ container: ctr({ Started: true, ExitCode: 137 }), health: { healthy: false, unhealthy: true } }),
     ];
     for (const from of TASK_STATES) {
       for (const desired of ['ready', 'running', 'shutdown', 'remove'] as TaskState[]) {
@@ -194,6 +198,67 @@ describe('task step()', () => {
       assert.equal(nextAction(t('running', 'shutdown'), obs({ container: running })), 'shutdown');
       assert.equal(nextAction(t('running', 'shutdown'), obs({ container: running, shutDown: true })), 'none');
       assert.equal(nextAction(t('preparing', 'shutdown'), obs()), 'none');
+    });
+  });
+  describe('a container with a healthcheck (swarm executor)', () => {
+    const t = (s: TaskState) => ({ Status: status(s), DesiredState: 'running' as TaskState });
+    const health = (healthy: boolean, unhealthy: boolean) => ({ health: { healthy, unhealthy } });
+    const exited = (code: number) => ctr({ Started: true, ExitCode: code });
+
+    it('stays starting while the container runs and has not reported healthy, and waits', () => {
+      const o = obs({ container: running, ...health(false, false) });
+      const cur = status('starting');
+      assert.equal(step({ Status: cur, DesiredState: 'running' }, o), cur);
+      assert.equal(nextAction(t('starting'), o), 'wait');
+      assert.equal(nextAction(t('starting'), obs({ container: ctr(), ...health(false, false) })), 'start');
+    });
+
+    it('runs once healthy (even if unhealthy came after: running then fails it)', () => {
+      for (const o of [health(true, false), health(true, true)]) {
+        const s = step(t('starting'), obs({ container: running, ...o }));
+        assert.deepEqual([s.State, s.Message, s.Err], ['running', 'started', undefined]);
+      }
+    });
+
+    it('unhealthy while starting: the container is stopped, then the task fails with Docker Err', () => {
+      const o = obs({ container: running, ...health(false, true) });
+      const cur = status('starting');
+      assert.equal(step({ Status: cur, DesiredState: 'running' }, o), cur);
+      assert.equal(nextAction(t('starting'), o), 'shutdown');
+      const s = step(t('starting'), obs({ container: exited(137), ...health(false, true) }));
+      assert.deepEqual(
+        [s.State, s.Message, s.Err, s.ContainerStatus?.ExitCode],
+        ['failed', 'starting', `task: non-zero exit (137): ${UNHEALTHY}`, 137],
+      );
+      assert.equal(UNHEALTHY, 'dockerexec: unhealthy container');
+    });
+
+    it('exits before healthy: non-zero fails it plainly, zero runs (and then completes)', () => {
+      const bad = step(t('starting'), obs({ container: exited(2), ...health(false, false) }));
+      assert.deepEqual([bad.State, bad.Message, bad.Err], ['failed', 'starting', 'task: non-zero exit (2)']);
+      const ok = step(t('starting'), obs({ container: exited(0), ...health(false, false) }));
+      assert.equal(ok.State, 'running');
+      assert.equal(step({ Status: ok, DesiredState: 'running' }, obs({ container: exited(0) })).State, 'complete');
+    });
+
+    it('unhealthy while running: the container is stopped and the task fails', () => {
+      const o = obs({ container: running, ...health(true, true) });
+      const cur = status('running');
+      assert.equal(step({ Status: cur, DesiredState: 'running' }, o), cur);
+      assert.equal(nextAction(t('running'), o), 'shutdown');
+      assert.equal(nextAction(t('running'), obs({ container: running, ...health(true, false) })), 'wait');
+      const s = step(t('running'), obs({ container: exited(143), ...health(true, true) }));
+      assert.deepEqual(
+        [s.State, s.Message, s.Err],
+        ['failed', 'started', 'task: non-zero exit (143): dockerexec: unhealthy container'],
+      );
+    });
+
+    it('a desired shutdown still wins', () => {
+      const o = obs({ container: running, ...health(false, true) });
+      assert.equal(nextAction({ Status: status('starting'), DesiredState: 'shutdown' }, o), 'shutdown');
+      const s = step({ Status: status('starting'), DesiredState: 'shutdown' }, { ...o, shutDown: true });
+      assert.equal(s.State, 'shutdown');
     });
   });
 });

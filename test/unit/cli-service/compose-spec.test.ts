@@ -79,7 +79,7 @@ describe('cli: compose file to stack specs', () => {
     ]);
     assert.deepEqual(c.Configs?.[0]?.File?.Name, '/etc/web.conf');
     assert.equal(c.Configs?.[0]?.ConfigName, 'st_webconf');
-    assert.deepEqual(c.HealthCheck, { Test: ['CMD', 'true'], Interval: 10e9, Retries: 2 });
+    assert.deepEqual(c.Healthcheck, { Test: ['CMD', 'true'], Interval: 10e9, Retries: 2 });
   });
 
   it('deploy: mode, replicas, placement, resources, restart and update config', () => {

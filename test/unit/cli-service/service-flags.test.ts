@@ -3,6 +3,7 @@ import { parseMount, parsePublish, parseSecretRef, parseBytes } from '../../../c
 import { applyServiceUpdate, buildServiceSpec } from '../../../cli/service-spec-flags';
 import { serviceLsRows, servicePsRows } from '../../../cli/service-tables';
 import { progressView } from '../../../cli/service-progress';
+import { applyHealthFlags } from '../../../cli/health-flags';
 
 describe('cli: service flags to spec', () => {
   it('create builds the body the docker CLI sends', () => {
@@ -62,7 +63,7 @@ describe('cli: service flags to spec', () => {
     });
     const c = s.TaskTemplate.ContainerSpec!;
     assert.equal(c.StopGracePeriod, 30e9);
-    assert.deepEqual(c.HealthCheck, { Test: ['CMD-SHELL', 'curl -f localhost'], Retries: 3 });
+    assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'curl -f localhost'], Retries: 3 });
     assert.deepEqual([c.User, c.Dir, c.Hostname], ['nobody', '/app', 'h']);
     assert.deepEqual(c.Command, ['/bin/sh', '-c']);
     assert.deepEqual(s.TaskTemplate.Placement, {
@@ -70,9 +71,49 @@ describe('cli: service flags to spec', () => {
       Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }],
     });
     assert.throws(() => buildServiceSpec('i', [], { mode: 'global', replicas: '2' }), /replicated mode/);
-    assert.deepEqual(buildServiceSpec('i', [], { noHealthcheck: true }).TaskTemplate.ContainerSpec?.HealthCheck, {
+    assert.deepEqual(buildServiceSpec('i', [], { noHealthcheck: true }).TaskTemplate.ContainerSpec?.Healthcheck, {
       Test: ['NONE'],
     });
+  });
+
+  it('health flags: as the docker CLI maps them into ContainerSpec.Healthcheck', () => {
+    const c = buildServiceSpec('i', [], {
+      healthCmd: 'test -f /tmp/ok',
+      healthInterval: '200ms',
+      healthTimeout: '1s',
+      healthRetries: '2',
+      healthStartPeriod: '5s',
+      healthStartInterval: '100ms',
+    }).TaskTemplate.ContainerSpec!;
+    assert.deepEqual(c.Healthcheck, {
+      Test: ['CMD-SHELL', 'test -f /tmp/ok'],
+      Interval: 200e6,
+      Timeout: 1e9,
+      StartPeriod: 5e9,
+      StartInterval: 100e6,
+      Retries: 2,
+    });
+    assert.equal(buildServiceSpec('i', [], {}).TaskTemplate.ContainerSpec?.Healthcheck, undefined);
+    for (const f of [{ healthCmd: 'x' }, { healthStartPeriod: '1s' }, { healthStartInterval: '1s' }])
+      assert.throws(
+        () => buildServiceSpec('i', [], { noHealthcheck: true, ...f }),
+        /--no-healthcheck conflicts with --health-\* options/,
+      );
+    assert.throws(() => buildServiceSpec('i', [], { healthInterval: '-1s' }), /duration cannot be negative/);
+    assert.throws(() => buildServiceSpec('i', [], { healthRetries: '-1' }), /cannot be negative/);
+  });
+
+  it('health flags on update: change fields in place, replace NONE, --health-cmd "" drops the test', () => {
+    const cur = buildServiceSpec('i', [], { healthCmd: 'a', healthRetries: '3', healthInterval: '1s' });
+    const up = applyServiceUpdate(cur, { healthInterval: '2s' }).TaskTemplate.ContainerSpec!.Healthcheck;
+    assert.deepEqual(up, { Test: ['CMD-SHELL', 'a'], Interval: 2e9, Retries: 3 });
+    const none = applyServiceUpdate(cur, { noHealthcheck: true }).TaskTemplate.ContainerSpec!.Healthcheck;
+    assert.deepEqual(none, { Test: ['NONE'] });
+    assert.deepEqual(applyHealthFlags({ Test: ['NONE'] }, { healthRetries: '4' }), { Retries: 4 });
+    assert.deepEqual(applyHealthFlags({ Test: ['CMD', 'x'], Retries: 2 }, { healthCmd: '' }), { Retries: 2 });
+    assert.deepEqual(applyHealthFlags({ Retries: 2 }, { healthRetries: '0' }), {});
+    const kept = { Test: ['CMD', 'x'] };
+    assert.equal(applyHealthFlags(kept, {}), kept, 'no health flag: untouched');
   });
 
   it('publish, mount and secret syntaxes', () => {

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { demux } from '../../../cli/api-client';
-import { parseBytes, parsePublish, parseRestart } from '../../../cli/commands/containers';
+import { Command } from 'commander';
+import type { ApiClient } from '../../../cli/api-client';
+import { parseBytes, parsePublish, parseRestart, registerContainerCommands } from '../../../cli/commands/containers';
 import { splitTag } from '../../../cli/commands/images';
 import { ContextStore, resolveEndpoint, DEFAULT_HOST } from '../../../cli/context-store';
 import { formatTemplate, humanSize, since, table } from '../../../cli/format';
@@ -24,6 +26,53 @@ describe('tsswarm CLI', () => {
     assert.throws(() => parseBytes('lots'), /invalid size/);
     assert.deepEqual(parseRestart('on-failure:3'), { Name: 'on-failure', MaximumRetryCount: 3 });
     assert.throws(() => parseRestart('sometimes'), /invalid restart policy/);
+  });
+
+  it('create/run --health-* and --no-healthcheck set Healthcheck as docker run does', async () => {
+    const bodies: Array<Record<string, unknown>> = [];
+    const api = {
+      json: async (_m: string, _p: string, o: { body: Record<string, unknown> }) => {
+        bodies.push(o.body);
+        return { Id: 'c1' };
+      },
+    } as unknown as ApiClient;
+    const create = async (...args: string[]) => {
+      const program = new Command().exitOverride().enablePositionalOptions();
+      registerContainerCommands(program, () => api);
+      const out = process.stdout.write;
+      process.stdout.write = (() => true) as never;
+      try {
+        await program.parseAsync(['create', ...args, 'busybox'], { from: 'user' });
+      } finally {
+        process.stdout.write = out;
+      }
+      return bodies.at(-1)!;
+    };
+    const b = await create(
+      '--health-cmd',
+      'test -f /tmp/ok',
+      '--health-interval',
+      '200ms',
+      '--health-timeout',
+      '1s',
+      '--health-retries',
+      '2',
+      '--health-start-period',
+      '3s',
+      '--health-start-interval',
+      '100ms',
+    );
+    assert.deepEqual(b.Healthcheck, {
+      Test: ['CMD-SHELL', 'test -f /tmp/ok'],
+      Interval: 200e6,
+      Timeout: 1e9,
+      StartPeriod: 3e9,
+      StartInterval: 100e6,
+      Retries: 2,
+    });
+    assert.deepEqual((await create('--no-healthcheck')).Healthcheck, { Test: ['NONE'] });
+    assert.equal('Healthcheck' in (await create()), false);
+    await assert.rejects(create('--no-healthcheck', '--health-cmd', 'x'), /conflicts with --health-\* options/);
   });
 
   it('splits tags without mistaking a registry port for one', () => {

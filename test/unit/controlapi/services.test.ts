@@ -71,6 +71,32 @@ describe('controlapi: /services', () => {
     assert.match(r.body.message, /EndpointSpec: duplicate published ports provided/);
   });
 
+  it('keeps the healthcheck under Docker key Healthcheck (either spelling in) and checks it with swarmkit words', async () => {
+    const hc = { Test: ['CMD-SHELL', 'true'], Interval: 200e6, Retries: 2, StartInterval: 100e6 };
+    for (const key of ['Healthcheck', 'HealthCheck']) {
+      const spec = cliSpec(key === 'Healthcheck' ? 'hca' : 'hcb');
+      (spec.TaskTemplate.ContainerSpec as Record<string, unknown>)[key] = hc;
+      const id = await create(spec);
+      const c = (await h.call('GET', `/services/${id}`)).body.Spec.TaskTemplate.ContainerSpec;
+      assert.deepEqual(c.Healthcheck, hc, key);
+      assert.ok(!('HealthCheck' in c));
+    }
+    const cases: Array<[Record<string, number>, string]> = [
+      [{ Interval: 10 }, 'ContainerSpec: Interval in HealthConfig cannot be less than 1ms'],
+      [{ Timeout: -1 }, 'ContainerSpec: Timeout in HealthConfig cannot be less than 1ms'],
+      [{ StartPeriod: 5 }, 'ContainerSpec: StartPeriod in HealthConfig cannot be less than 1ms'],
+      [{ StartInterval: 5 }, 'ContainerSpec: StartInterval in HealthConfig cannot be less than 1ms'],
+      [{ Retries: -1 }, 'ContainerSpec: Retries in HealthConfig cannot be negative'],
+    ];
+    for (const [bad, message] of cases) {
+      const spec = cliSpec('badhc');
+      (spec.TaskTemplate.ContainerSpec as Record<string, unknown>).Healthcheck = { Test: ['CMD', 'true'], ...bad };
+      const r = await h.call('POST', '/services/create', spec);
+      assert.equal(r.status, 400);
+      assert.equal(r.body.message, `rpc error: code = InvalidArgument desc = ${message}`);
+    }
+  });
+
   it('reads Go-style bodies: case-insensitive keys, nulls, unknown keys (docker-py, dockerode)', async () => {
     const id = await create({
       Name: 'pysvc',

@@ -143,6 +143,37 @@ describe('orchestrator: rolling updates', () => {
     assert.equal(h.service('web').UpdateStatus!.State, 'paused');
   });
 
+  it('a task held in starting (healthcheck) holds its slot; failing from starting (unhealthy) counts and is replaced', async () => {
+    await service({ Parallelism: 1, Monitor: 5 * SEC, FailureAction: 'pause' }, 2);
+    await setImage('web:2');
+    await h.agents({ stopOnly: true });
+    const fresh = h.live('web').find((t) => image(t) === 'web:2')!;
+    assert.equal(fresh.DesiredState, 'running');
+    await h.setState(fresh.ID, 'starting');
+    await h.advance(60_000);
+    assert.equal(h.service('web').UpdateStatus!.State, 'updating');
+    assert.equal(h.live('web').filter((t) => image(t) === 'web:2').length, 1, 'the next slot waits for running');
+    await h.setState(fresh.ID, 'failed');
+    const st = h.service('web').UpdateStatus!;
+    assert.equal(st.State, 'paused');
+    assert.equal(st.Message, `update paused due to failure or early termination of task ${fresh.ID}`);
+    const again = h.live('web').filter((t) => t.Slot === fresh.Slot);
+    assert.equal(again.length, 1);
+    assert.notEqual(again[0].ID, fresh.ID, 'the restart supervisor replaced the failed task');
+  });
+
+  it('a task failing during Monitor after the last slot still counts (the update does not complete)', async () => {
+    await service({ Parallelism: 1, Monitor: 5 * SEC, FailureAction: 'pause' }, 1);
+    await setImage('web:2');
+    await h.agents({ stopOnly: true });
+    await h.agents();
+    const t = h.live('web').find((x) => image(x) === 'web:2' && x.Status.State === 'running')!;
+    await h.advance(4000);
+    assert.equal(h.service('web').UpdateStatus!.State, 'updating', 'still monitoring');
+    await h.setState(t.ID, 'failed');
+    assert.equal(h.service('web').UpdateStatus!.State, 'paused');
+  });
+
   it('MaxFailureRatio tolerates failures up to the ratio; continue never stops', async () => {
     await service({ Parallelism: 1, Monitor: 1 * SEC, FailureAction: 'continue' }, 3);
     await setImage('web:bad');

@@ -71,8 +71,10 @@ export function taskContainerConfig(
   if (cs.OpenStdin) body.OpenStdin = true;
   if (cs.StopSignal) body.StopSignal = cs.StopSignal;
   if (Object.keys(exposed).length) body.ExposedPorts = exposed;
-  // Kept for the health monitor to come: the engine stores and shows it, nothing runs it yet.
-  if (cs.HealthCheck) body.Healthcheck = { ...cs.HealthCheck };
+  // The engine merges it with the image's and runs it; the controller waits for healthy.
+  // (Specs stored before the field took Docker's spelling say "HealthCheck".)
+  const health = cs.Healthcheck ?? (cs as { HealthCheck?: typeof cs.Healthcheck }).HealthCheck;
+  if (health) body.Healthcheck = { ...health };
   return { body };
 }
 

@@ -1,11 +1,13 @@
 import type { PortConfig } from '../../../src/api';
-import type { ContainerRecord, ContainerService } from '../../engine/containers';
+import { hasHealthcheck, type ContainerRecord, type ContainerService } from '../../engine/containers';
 import type { AssignedTask } from './assigned-task';
 import type { Controller } from './controller';
 import { TaskRejectedError } from './errors';
 import { stopGraceSeconds, taskContainerConfig, taskPorts } from './task-container-config';
 import { taskContainerName } from './task-container-name';
 import { TaskFiles, type TaskDependencies } from './task-files';
+import { TaskHealthWatch } from './task-health-watch';
+import type { TaskHealthEvents } from './task-health-events';
 import { TASK_ID_LABEL } from './task-labels';
 import type { ObservedContainer, ObservedTask } from './task-step';
 
@@ -27,6 +29,11 @@ export interface TaskControllerDeps {
   dataRoot: string;
   /** The secrets and configs of the current assignment. */
   dependencies(): TaskDependencies;
+  /**
+   * The engine's health events. Without them healthchecks are not waited on: a task runs
+   * once its container has started.
+   */
+  health?: TaskHealthEvents;
 }
 
 /**
@@ -40,6 +47,7 @@ export class TaskController implements Controller {
   private startError?: string;
   private shutDown = false;
   private exited?: Promise<unknown>;
+  private readonly health?: TaskHealthWatch;
   readonly files: TaskFiles;
 
   constructor(
@@ -47,6 +55,7 @@ export class TaskController implements Controller {
     private readonly d: TaskControllerDeps,
   ) {
     this.files = new TaskFiles(d.dataRoot, task.ID);
+    if (d.health) this.health = new TaskHealthWatch(d.health);
   }
 
   /** The latest version of the task (a DesiredState change, a new status from the managers). */
@@ -65,6 +74,7 @@ export class TaskController implements Controller {
       const ports = publishedPorts(r, taskPorts(this.task));
       if (ports.length) o.ports = ports;
     }
+    if (r && this.health && hasHealthcheck(r.Config.Healthcheck)) o.health = this.health.observe(r);
     return o;
   }
 
@@ -103,6 +113,8 @@ export class TaskController implements Controller {
   async start(): Promise<void> {
     const r = this.record();
     if (!r || r.State.Running) return;
+    // Watching before the start, so that no health event of this container goes unheard.
+    this.health?.follow(r);
     try {
       await this.d.containers.start(r.Id);
     } catch (err) {
@@ -111,11 +123,13 @@ export class TaskController implements Controller {
     }
   }
 
+  /** Resolves when the container exits, reports a health status, or `signal` aborts. */
   async wait(signal: AbortSignal): Promise<void> {
     const r = this.record();
     if (!r || !r.State.Running || signal.aborted) return;
     // One waiter per container, shared by every wait(): an aborted wait leaves none behind.
     this.exited ??= this.d.containers.wait(r.Id, 'not-running').finally(() => (this.exited = undefined));
+    const healthChanged = this.health && hasHealthcheck(r.Config.Healthcheck) ? this.health.next(r) : undefined;
     await new Promise<void>((resolve) => {
       const done = () => {
         signal.removeEventListener('abort', done);
@@ -123,6 +137,7 @@ export class TaskController implements Controller {
       };
       signal.addEventListener('abort', done);
       this.exited!.then(done, done);
+      healthChanged?.then(done);
     });
   }
 
@@ -149,7 +164,13 @@ export class TaskController implements Controller {
       });
     }
     this.containerId = undefined;
+    this.health?.close();
     await this.files.remove();
+  }
+
+  /** Stops listening for the container's health events (the runner is done with the task). */
+  close(): void {
+    this.health?.close();
   }
 
   /** The task's container record, by the id it was created with or by its task label. */

@@ -3,6 +3,7 @@ import { createLogger, type Logger } from '../../../src/util';
 import type { AssignedTask } from './assigned-task';
 import { TaskController, type TaskContainers, type TaskImages } from './task-controller';
 import { TaskFiles, type TaskDependencies } from './task-files';
+import { TaskHealthEvents, type EngineEventSource } from './task-health-events';
 import { TASK_ID_LABEL } from './task-labels';
 import { TaskRunner } from './task-runner';
 
@@ -21,6 +22,12 @@ export interface TaskManagerOptions {
   dataRoot: string;
   /** How long status changes are gathered into one batch, ms; default 0 (one batch per event-loop turn). */
   batchMs?: number;
+  /**
+   * The engine's event stream, where the tasks' containers report their health: a task whose
+   * container has a healthcheck runs once healthy and fails when unhealthy. Without it
+   * healthchecks are not waited on.
+   */
+  events?: EngineEventSource;
   logger?: Logger;
 }
 
@@ -43,9 +50,11 @@ export class TaskManager {
   private flushTimer?: NodeJS.Timeout;
   private started = false;
   private readonly log: Logger;
+  private readonly health?: TaskHealthEvents;
 
   constructor(private readonly o: TaskManagerOptions) {
     this.log = o.logger ?? createLogger('tasks');
+    if (o.events) this.health = new TaskHealthEvents(o.events);
   }
 
   /** Finds the task containers an earlier run left; they are kept until setAssignments says otherwise. Idempotent. */
@@ -128,6 +137,7 @@ export class TaskManager {
       nodeId: this.o.nodeId,
       dataRoot: this.o.dataRoot,
       dependencies: () => this.deps,
+      health: this.health,
     });
     const runner = new TaskRunner(task, ctlr, (s) => this.queue(task.ID, s), this.log);
     this.runners.set(task.ID, runner);

@@ -21,7 +21,7 @@ export class TaskRunner {
 
   constructor(
     private task: AssignedTask,
-    private readonly ctlr: Controller & { update?(t: AssignedTask): void },
+    private readonly ctlr: Controller & { update?(t: AssignedTask): void; close?(): void },
     private readonly report: (status: TaskStatus) => void,
     private readonly log?: Logger,
   ) {
@@ -58,6 +58,7 @@ export class TaskRunner {
     this.stopped = true;
     this.poke();
     await this.loop;
+    this.ctlr.close?.();
   }
 
   /** Stops the loop, then shuts the container down and removes it and the task's files. */

@@ -15,6 +15,19 @@ export interface ObservedTask {
   shutDown?: boolean;
   /** The host-mode ports the running container publishes, for Status.PortStatus. */
   ports?: PortConfig[];
+  /**
+   * Set when the container's effective healthcheck runs a probe (and the agent hears the
+   * engine's health events): what those events said since the container started.
+   */
+  health?: ObservedHealth;
+}
+
+/** The health events of a task's container, as swarm's executor acts on them. */
+export interface ObservedHealth {
+  /** `health_status: healthy` came: a starting task may run. */
+  healthy: boolean;
+  /** `health_status: unhealthy` came: the container is stopped and the task fails. */
+  unhealthy: boolean;
 }
 
 export interface ObservedContainer {
@@ -28,6 +41,14 @@ export interface ObservedContainer {
 
 /** Err of a task whose container was removed behind the agent's back. */
 export const GONE = 'task: the container is gone';
+
+/** The cause swarm's executor gives a container stopped for failing its healthcheck (ErrContainerUnhealthy). */
+export const UNHEALTHY = 'dockerexec: unhealthy container';
+
+/** The Err of a container that exited non-zero: Docker's exitError, with the unhealthy cause when known. */
+export function exitErr(code: number, unhealthy: boolean): string {
+  return unhealthy ? `task: non-zero exit (${code}): ${UNHEALTHY}` : `task: non-zero exit (${code})`;
+}
 
 /** What a task needs for step(): its reported status and what the managers want of it. */
 export interface SteppableTask {
@@ -43,6 +64,10 @@ export interface SteppableTask {
  *
  *   assigned -> accepted -> preparing -> ready -> starting -> running -> complete | failed
  *   preparing --prepare error--> rejected; any live state --DesiredState shutdown--> shutdown
+ *
+ * A container with a healthcheck stays `starting` until it reports healthy, as with swarm's
+ * executor; reported unhealthy (before or after running) it is stopped and the task fails,
+ * Err `task: non-zero exit (N): dockerexec: unhealthy container`.
  */
 export function step(task: SteppableTask, observed: ObservedTask): TaskStatus {
   const cur = task.Status;
@@ -80,23 +105,33 @@ export function step(task: SteppableTask, observed: ObservedTask): TaskStatus {
     case 'ready':
       if (!c) return to('failed', 'prepared', GONE);
       return mayStart ? to('starting', 'starting') : cur;
-    case 'starting':
+    case 'starting': {
       if (!c) return to('failed', 'starting', GONE);
-      if (c.Started) return to('running', 'started');
+      const h = observed.health;
+      if (c.Started && (!h || h.healthy)) return to('running', 'started');
+      if (c.Started && !c.Running)
+        // Exited before it was healthy: a clean exit runs (and then completes), as Docker's Start returns nil.
+        return c.ExitCode === 0
+          ? to('running', 'started')
+          : to('failed', 'starting', exitErr(c.ExitCode, !!h?.unhealthy));
       if (observed.startError) return to('failed', 'starting', observed.startError);
       return cur;
+    }
     case 'running':
       if (!c) return to('failed', 'started', GONE);
       if (c.Running || !c.Started) return cur;
       return c.ExitCode === 0
         ? to('complete', 'finished')
-        : to('failed', 'started', `task: non-zero exit (${c.ExitCode})`);
+        : to('failed', 'started', exitErr(c.ExitCode, !!observed.health?.unhealthy));
     default:
       return cur;
   }
 }
 
-/** What the controller must do next for the task to move on; 'none' when only step() is due. */
+/**
+ * What the controller must do next for the task to move on; 'none' when only step() is due.
+ * 'wait' resolves when the container exits or reports a health status.
+ */
 export type TaskAction = 'prepare' | 'start' | 'wait' | 'shutdown' | 'none';
 
 /** The controller call that lets step() advance from the task's current state. */
@@ -107,6 +142,7 @@ export function nextAction(task: SteppableTask, observed: ObservedTask): TaskAct
   if (wantsShutdown(task.DesiredState)) return c?.Running && !observed.shutDown ? 'shutdown' : 'none';
   if (s === 'preparing' && !c && !observed.prepareError) return 'prepare';
   if (s === 'starting' && c && !c.Started && !observed.startError) return 'start';
-  if (s === 'running' && c?.Running) return 'wait';
+  // Waiting for health: an unhealthy container is stopped (swarm's executor shuts it down).
+  if ((s === 'starting' || s === 'running') && c?.Running) return observed.health?.unhealthy ? 'shutdown' : 'wait';
   return 'none';
 }

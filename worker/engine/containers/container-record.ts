@@ -1,5 +1,6 @@
 import type { SandboxInfo } from '../../network';
 import type { ContainerCreateBody, HostConfig } from './create-schema';
+import type { HealthState } from './health-monitor';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -16,6 +17,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Containers whose healthcheck runs a probe, once started (Docker omits it otherwise). */
+  Health?: HealthState;
 }
 
 export interface MountPoint {
@@ -87,10 +90,18 @@ function ago(iso: string, now: number): string {
   return `${Math.round(h / 24)} days`;
 }
 
-/** The STATUS column text: "Up 5 seconds", "Exited (0) 3 seconds ago", "Created". */
+/**
+ * The STATUS column text: "Up 5 seconds", "Up 5 seconds (healthy)", "Up 1 second (health:
+ * starting)", "Exited (0) 3 seconds ago", "Created".
+ */
 export function statusText(st: ContainerState, now = Date.now()): string {
   if (st.Restarting) return `Restarting (${st.ExitCode}) ${ago(st.FinishedAt, now)} ago`;
-  if (st.Running) return `Up ${ago(st.StartedAt, now)}${st.Paused ? ' (Paused)' : ''}`;
+  if (st.Running) {
+    const up = `Up ${ago(st.StartedAt, now)}`;
+    if (st.Paused) return `${up} (Paused)`;
+    if (st.Health) return `${up} (${st.Health.Status === 'starting' ? 'health: starting' : st.Health.Status})`;
+    return up;
+  }
   if (st.Status === 'exited') return `Exited (${st.ExitCode}) ${ago(st.FinishedAt, now)} ago`;
   if (st.Status === 'dead') return 'Dead';
   return st.Status === 'removing' ? 'Removal In Progress' : 'Created';

@@ -32,7 +32,10 @@ import { containerHostsFile, containerResolvConf, type NetworkManager, type Sand
 import type { ContainerdClient, Mount } from '../containerd';
 import { initialState, toInspect, toSummary, type ContainerRecord, type MountPoint } from './container-record';
 import { parseContainerCreate, validateBind, validateContainerName } from './create-schema';
+import { ContainerHealth } from './container-health';
 import { ExecService } from './exec-service';
+import { healthConfigOf, mergeHealthcheck } from './health-config';
+import { healthFilterMatches, validateHealthFilter } from './health-filter';
 import { fifoHelper } from './fifo-helper';
 import { JsonFileLog, readLogs, type ReadLogsOptions } from './json-file-log';
 import { randomName } from './names';
@@ -63,6 +66,8 @@ export interface OciImageConfig {
     Labels?: Record<string, string> | null;
     StopSignal?: string;
     ExposedPorts?: Record<string, object> | null;
+    /** Docker's HealthConfig, as built images carry it; read through healthConfigOf. */
+    Healthcheck?: unknown;
   };
 }
 
@@ -189,6 +194,8 @@ export class ContainerService {
   private stopped = true;
   /** The exec instances of these containers. */
   readonly execs: ExecService;
+  /** Their health checks. */
+  private readonly health: ContainerHealth;
 
   constructor(private readonly o: ContainerServiceOptions) {
     this.root = path.join(o.dataRoot, 'containers');
@@ -202,6 +209,12 @@ export class ContainerService {
       root: this.root,
       lookup: (id) => this.get(id),
       logger: this.log.child('exec'),
+    });
+    this.health = new ContainerHealth({
+      execs: this.execs,
+      events: this.events,
+      persist: (r) => this.persist(r),
+      logger: this.log.child('health'),
     });
   }
 
@@ -251,6 +264,7 @@ export class ContainerService {
     this.o.client.off('reconnect', this.onReconnect);
     await this.removals.settled(5000);
     this.abort?.abort();
+    this.health.close();
     this.execs.close();
     for (const l of this.live.values()) {
       if (l.restartTimer) clearTimeout(l.restartTimer);
@@ -293,6 +307,7 @@ export class ContainerService {
         const l = this.liveOf(r);
         l.initStart ??= processStartTime(t.pid);
         if (!l.drained) l.drained = this.attachFifos(r, l.log);
+        this.health.adopt(r);
         this.persist(r);
       } else if (t && t.status === 'STOPPED') {
         await this.withLock(r.Id, () => this.handleExit(r.Id, t.exitStatus));
@@ -348,6 +363,7 @@ export class ContainerService {
         throw new InvalidArgumentError(`Invalid filter '${k}'`);
       }
     }
+    validateHealthFilter(f.health);
     for (const s of f.status ?? []) {
       if (!['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'].includes(s)) {
         throw new InvalidArgumentError(`Invalid filter 'status=${s}'`);
@@ -375,6 +391,7 @@ export class ContainerService {
         !f.volume.some((v) => r.Mounts.some((m) => m.Name === v || m.Destination === v || m.Source === v))
       )
         return false;
+      if (f.health && !healthFilterMatches(r, f.health)) return false;
       if (before && Date.parse(r.Created) >= Date.parse(before)) return false;
       if (since && Date.parse(r.Created) <= Date.parse(since)) return false;
       return true;
@@ -442,6 +459,7 @@ export class ContainerService {
             string,
             Record<string, never>
           >,
+          Healthcheck: mergeHealthcheck(cfg.Healthcheck, healthConfigOf(ic.Healthcheck)),
         },
         HostConfig: { ...hc, NetworkMode: mode },
         State: initialState(),
@@ -642,6 +660,7 @@ export class ContainerService {
       l.drained = opening;
       await client.tasks.start(r.Id);
       this.setRunning(r, task.pid);
+      this.health.started(r);
       this.persist(r);
       l.stdin?.started();
     } catch (err) {
@@ -780,6 +799,7 @@ export class ContainerService {
       ),
     );
     l.stdin?.exited();
+    this.health.stopped(r);
     this.execs.containerExited(id);
     // The shim closes the FIFOs when the container's processes are gone; the task delete closes
     // them at the latest.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidArgumentError } from '../../../src/api';
+import { validateHealthcheck } from './health-config';
 
 const stringMap = z.record(z.string(), z.string());
 const portBinding = z.object({ HostIp: z.string().optional(), HostPort: z.string().optional() }).passthrough();
@@ -47,6 +48,18 @@ const hostConfigSchema = z
   })
   .passthrough();
 
+/** Docker's HealthConfig; durations in ns, checked by validateHealthcheck with Docker's messages. */
+const healthcheckSchema = z
+  .object({
+    Test: z.array(z.string()).nullish(),
+    Interval: z.number().int().optional(),
+    Timeout: z.number().int().optional(),
+    StartPeriod: z.number().int().optional(),
+    StartInterval: z.number().int().optional(),
+    Retries: z.number().int().optional(),
+  })
+  .strip();
+
 /** The body of POST /containers/create. */
 export const containerCreateSchema = z
   .object({
@@ -68,7 +81,8 @@ export const containerCreateSchema = z
     ExposedPorts: z.record(z.string(), z.object({}).passthrough()).nullish(),
     StopSignal: z.string().optional(),
     StopTimeout: z.number().int().nullish(),
-    Healthcheck: z.object({}).passthrough().nullish(),
+    Healthcheck: healthcheckSchema.nullish(),
+    Shell: z.array(z.string()).nullish(),
     Volumes: z.record(z.string(), z.object({}).passthrough()).nullish(),
     HostConfig: hostConfigSchema.nullish(),
     NetworkingConfig: z.object({}).passthrough().nullish(),
@@ -88,6 +102,7 @@ export function parseContainerCreate(body: unknown): ContainerCreateBody {
   }
   const hc = r.data.HostConfig;
   if (hc?.Binds) for (const b of hc.Binds) validateBind(b);
+  validateHealthcheck(r.data.Healthcheck);
   return r.data;
 }
 

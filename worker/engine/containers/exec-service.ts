@@ -26,6 +26,8 @@ export interface ExecAttach {
   write(stream: 'stdout' | 'stderr', data: Buffer): void;
   /** Aborted when the client goes away; the process is then killed, as Docker does. */
   signal?: AbortSignal;
+  /** Called once the process runs (the health checker's timeout counts from here). */
+  started?(): void;
 }
 
 /** A claimed start: validated and marked running, so a second start is refused. */
@@ -213,6 +215,7 @@ export class ExecService {
         x.pid = started.pid;
       }
       x.markLaunched();
+      attach?.started?.();
       if (s.tty && s.consoleSize)
         await client.tasks.resizePty(r.Id, s.consoleSize.width, s.consoleSize.height, x.id).catch(() => undefined);
       // A second chance at the exit code, should the event stream be down when it exits.
@@ -267,6 +270,12 @@ export class ExecService {
     await Promise.race([x.launched, new Promise((res) => setTimeout(res, 10_000).unref())]);
     if (!x.running) throw new ConflictError(`Exec ${x.id} is not running`);
     await this.o.client.tasks.resizePty(x.containerId, width, height, x.id);
+  }
+
+  /** Drops an exec at once, finished or not (the health checker's probes are not kept for inspection). */
+  forget(id: string): void {
+    const x = this.execs.get(id);
+    if (x) this.drop(x);
   }
 
   /** The init process of the container exited: its execs died with it. */

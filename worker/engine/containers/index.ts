@@ -28,3 +28,35 @@ export {
   capabilities,
 } from './oci-spec';
 export { shouldRestart, restartDelayMs } from './restart-policy';
+export {
+  validateHealthcheck,
+  healthConfigOf,
+  mergeHealthcheck,
+  resolveHealthcheck,
+  hasHealthcheck,
+  formatGoDuration,
+  HEALTH_DEFAULTS,
+  MIN_HEALTH_DURATION_NS,
+  type HealthConfig,
+  type ResolvedHealthcheck,
+} from './health-config';
+export {
+  HealthMonitor,
+  LimitedOutput,
+  applyProbeResult,
+  nextProbeDelayMs,
+  startingHealth,
+  MAX_HEALTH_LOG,
+  MAX_HEALTH_OUTPUT,
+  PROBE_START_TIMEOUT_MS,
+  REAL_CLOCK,
+  type HealthClock,
+  type HealthState,
+  type HealthStatus,
+  type HealthcheckResult,
+  type HealthMonitorOptions,
+  type ProbeOutcome,
+  type ProbeRunner,
+} from './health-monitor';
+export { ContainerHealth, type ContainerHealthOptions } from './container-health';
+export { HEALTH_FILTER_VALUES, healthFilterMatches, validateHealthFilter } from './health-filter';
