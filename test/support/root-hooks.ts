@@ -8,7 +8,7 @@ import { descendants, killAll } from './process-table';
 export const mochaHooks = {
   afterAll(): void {
     const left = descendants(process.pid);
-    for (const p of left) console.warn(`leftover process ${p.pid}: ${p.cmd.slice(0, 200)}; killing it`);
+    for (const p of left) console.warn(`still running after the last test, killed: ${p.pid} ${p.cmd.slice(0, 200)}`);
     killAll(left);
   },
 };
