@@ -6,9 +6,10 @@
  *
  * A restart marks the old task DesiredState shutdown and, when the policy allows, creates the
  * replacement at once with DesiredState ready; after the restart delay (0 when the old node
- * is drained), and once the old task has stopped (unless it already has, or its node is
- * down), the replacement goes to running. Attempts are counted per slot (per node for global
- * services) within the policy's Window, in memory, for the service's current spec.
+ * is drained), and once the old task has stopped (unless it already has, never reached a
+ * node, or its node is down), the replacement goes to running. Attempts are counted per slot
+ * (per node for global services) within the policy's Window, in memory, for the service's
+ * current spec.
  */
 import type { NodeObject, ServiceObject, TaskObject } from '../../src/api';
 import type { WriteTx } from '../../src/store';
@@ -127,7 +128,8 @@ export class RestartSupervisor {
       if (now < p.dueMs) continue;
       if (p.waitStop && p.oldTaskId) {
         const old = tx.get('task', p.oldTaskId);
-        if (old && !isTerminal(old.Status.State)) continue;
+        // A task never placed on a node has nothing to stop, and no agent will say it stopped.
+        if (old && !isTerminal(old.Status.State) && !stateBefore(old.Status.State, 'assigned')) continue;
       }
       const cur = tx.get('task', t.ID);
       this.pending.delete(t.ID);
