@@ -128,8 +128,7 @@ export class RestartSupervisor {
       if (now < p.dueMs) continue;
       if (p.waitStop && p.oldTaskId) {
         const old = tx.get('task', p.oldTaskId);
-        // A task never placed on a node has nothing to stop, and no agent will say it stopped.
-        if (old && !isTerminal(old.Status.State) && !stateBefore(old.Status.State, 'assigned')) continue;
+        if (old && stillStopping(tx, old)) continue;
       }
       const cur = tx.get('task', t.ID);
       this.pending.delete(t.ID);
@@ -185,4 +184,15 @@ export class RestartSupervisor {
     a.timesMs = a.timesMs.filter((x) => x >= since);
     return a.timesMs.length;
   }
+}
+
+/**
+ * Whether an old task is still to report that it stopped. A task never placed on a node has
+ * nothing to stop, and one on a node that is down or gone has no agent to say so (a new leader
+ * adopting a delayed start finds such tasks, which restart() already does not wait for).
+ */
+function stillStopping(tx: WriteTx, old: TaskObject): boolean {
+  if (isTerminal(old.Status.State) || stateBefore(old.Status.State, 'assigned')) return false;
+  const node = old.NodeID ? tx.get('node', old.NodeID) : undefined;
+  return node !== undefined && node.Status.State !== 'down';
 }
