@@ -6,9 +6,10 @@
  *
  * A restart marks the old task DesiredState shutdown and, when the policy allows, creates the
  * replacement at once with DesiredState ready; after the restart delay (0 when the old node
- * is drained), and once the old task has stopped (unless it already has, or its node is
- * down), the replacement goes to running. Attempts are counted per slot (per node for global
- * services) within the policy's Window, in memory, for the service's current spec.
+ * is drained), and once the old task has stopped (unless it already has, never reached a
+ * node, or its node is down), the replacement goes to running. Attempts are counted per slot
+ * (per node for global services) within the policy's Window, in memory, for the service's
+ * current spec.
  */
 import type { NodeObject, ServiceObject, TaskObject } from '../../src/api';
 import type { WriteTx } from '../../src/store';
@@ -127,7 +128,7 @@ export class RestartSupervisor {
       if (now < p.dueMs) continue;
       if (p.waitStop && p.oldTaskId) {
         const old = tx.get('task', p.oldTaskId);
-        if (old && !isTerminal(old.Status.State)) continue;
+        if (old && stillStopping(tx, old)) continue;
       }
       const cur = tx.get('task', t.ID);
       this.pending.delete(t.ID);
@@ -183,4 +184,15 @@ export class RestartSupervisor {
     a.timesMs = a.timesMs.filter((x) => x >= since);
     return a.timesMs.length;
   }
+}
+
+/**
+ * Whether an old task is still to report that it stopped. A task never placed on a node has
+ * nothing to stop, and one on a node that is down or gone has no agent to say so (a new leader
+ * adopting a delayed start finds such tasks, which restart() already does not wait for).
+ */
+function stillStopping(tx: WriteTx, old: TaskObject): boolean {
+  if (isTerminal(old.Status.State) || stateBefore(old.Status.State, 'assigned')) return false;
+  const node = old.NodeID ? tx.get('node', old.NodeID) : undefined;
+  return node !== undefined && node.Status.State !== 'down';
 }

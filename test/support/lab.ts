@@ -43,8 +43,14 @@ export interface Lab {
   host(name: string): LabHost;
   /** Runs argv in the host's network namespace (`ip netns exec`); never throws for a non-zero exit. */
   exec(host: string | LabHost, argv: string[], opts?: { timeoutMs?: number }): Promise<CommandResult>;
-  /** An Engine API request to the host's socket. */
-  api(host: string | LabHost, method: string, urlPath: string, body?: unknown): Promise<ApiResponse>;
+  /** An Engine API request to the host's socket; it fails after timeoutMs (default 60 s). */
+  api(
+    host: string | LabHost,
+    method: string,
+    urlPath: string,
+    body?: unknown,
+    opts?: { timeoutMs?: number },
+  ): Promise<ApiResponse>;
   /** kill -9 of the host's tsswarmd (deploy/lab/kill.sh); its containerd and containers stay. */
   kill(host: string | LabHost): Promise<void>;
   /** Starts the host's tsswarmd again on the same data (deploy/lab/start.sh). */
@@ -128,7 +134,13 @@ function readHosts(dir: string): LabHost[] {
     });
 }
 
-function request(socket: string, method: string, urlPath: string, body?: unknown): Promise<ApiResponse> {
+function request(
+  socket: string,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+  timeoutMs = 60_000,
+): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
     const payload =
       body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body), 'utf8');
@@ -137,7 +149,7 @@ function request(socket: string, method: string, urlPath: string, body?: unknown
       headers['Content-Type'] = Buffer.isBuffer(body) ? 'application/x-tar' : 'application/json';
       headers['Content-Length'] = payload.length;
     }
-    const req = http.request({ socketPath: socket, method, path: urlPath, headers, timeout: 60_000 }, (res) => {
+    const req = http.request({ socketPath: socket, method, path: urlPath, headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -185,7 +197,7 @@ export async function startLab(
     host: find,
     exec: (h, argv, opts = {}) =>
       runCommand('ip', ['netns', 'exec', find(h).netns, ...argv], { timeoutMs: opts.timeoutMs ?? 30_000 }),
-    api: (h, method, urlPath, body) => request(find(h).socket, method, urlPath, body),
+    api: (h, method, urlPath, body, opts = {}) => request(find(h).socket, method, urlPath, body, opts.timeoutMs),
     async kill(h) {
       await script('kill.sh', [find(h).name, ...dirArgs]);
       refresh();

@@ -143,4 +143,13 @@ describe('orchestrator: restart supervisor', () => {
     await h.advance(3000);
     assert.equal(h.live('web')[0].DesiredState, 'running');
   });
+
+  it('a delayed start adopted by a new orchestrator does not wait for a task on a down node', async () => {
+    const id = await service({ Delay: 5 * SEC });
+    await h.editNode('n1', (n) => (n.Status.State = 'down'));
+    assert.equal(h.tasks('web').find((t) => t.ID === id)!.Status.State, 'running', 'its node never says it stopped');
+    await h.restart();
+    await h.advance(5000);
+    assert.equal(h.live('web')[0].DesiredState, 'running');
+  });
 });

@@ -267,4 +267,17 @@ describe('orchestrator: rolling updates', () => {
     assert.equal(h.service('web').UpdateStatus!.State, 'paused');
     assert.equal(h.live('web').filter((t) => image(t) === 'web:1').length, 1);
   });
+
+  it('a slot whose old task was never placed on a node starts its new task without waiting for it', async () => {
+    await service({ Parallelism: 1, Monitor: 1 * SEC }, 1);
+    await h.setState(h.live('web')[0]!.ID, 'failed');
+    // The replacement is pending: no node has taken it, so no agent will ever report it stopped.
+    const [unplaced] = h.live('web');
+    await h.setState(unplaced!.ID, 'pending');
+    await setImage('web:2');
+    assert.equal(h.tasks('web').find((t) => t.ID === unplaced!.ID)!.DesiredState, 'shutdown');
+    const [next] = h.live('web');
+    assert.equal(image(next!), 'web:2');
+    assert.equal(next!.DesiredState, 'running');
+  });
 });
