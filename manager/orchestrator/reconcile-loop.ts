@@ -17,6 +17,9 @@ import {
 import { createLogger, type Logger } from '../../src/util';
 import { systemClock, type Clock } from './clock';
 
+/** How long a pass that failed (other than on a sequence conflict) waits before the next try. */
+export const RETRY_AFTER_FAILURE_MS = 1000;
+
 export interface ReconcileLoopOptions {
   store: MemoryStore;
   /** Default: the system clock. */
@@ -126,7 +129,12 @@ export abstract class ReconcileLoop {
       } catch (err) {
         // A conflict means someone wrote between our read and the apply: look again.
         if (err instanceof SequenceConflictError) this.again = true;
-        else this.log.error('reconcile failed', { err });
+        else {
+          // Anything else (no quorum for a moment, a proposal that timed out) clears on its own:
+          // the marks are kept, so try again shortly rather than wait for the next change.
+          this.log.error('reconcile failed', { err });
+          this.wakeAfter(RETRY_AFTER_FAILURE_MS, () => undefined);
+        }
       }
     })().finally(() => {
       this.pass = undefined;

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { RETRY_AFTER_FAILURE_MS } from '../../../manager/orchestrator/reconcile-loop';
 import { Harness } from './harness';
 
 describe('orchestrator: replicated', () => {
@@ -30,6 +31,22 @@ describe('orchestrator: replicated', () => {
       assert.equal(t.ID.length, 25);
       assert.ok(t.Version.Index > 0);
     }
+  });
+
+  it('a pass that fails (not on a sequence conflict) is tried again on its own, without a new change', async () => {
+    const update = h.store.update.bind(h.store);
+    let failures = 1;
+    let createsSeen = 0;
+    h.store.update = ((fn: Parameters<typeof update>[0]) => {
+      createsSeen++;
+      // The service's own write goes through; the orchestrator's first batch of tasks fails.
+      if (createsSeen === 2 && failures-- > 0) return Promise.reject(new Error('no quorum for a moment'));
+      return update(fn);
+    }) as typeof update;
+    await h.createService({ Name: 'web', Mode: { Replicated: { Replicas: 2 } } });
+    assert.equal(h.live('web').length, 0);
+    await h.advance(RETRY_AFTER_FAILURE_MS);
+    assert.equal(h.live('web').length, 2);
   });
 
   it('creates all of a reconcile in one batch', async () => {
