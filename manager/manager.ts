@@ -81,7 +81,10 @@ export class Manager {
       },
       tickMs: o.tickMs,
       electionTicks: o.electionTicks,
-      onLeaderChange: (_leader, role) => this.leadershipChanged(role),
+      onLeaderChange: (leader, role) => {
+        o.logger.info('raft leader changed', { leader, role: StateRole[role], term: this.raft.status().term });
+        this.leadershipChanged(role);
+      },
       onFatal: (err) => o.logger.error('raft stopped', { err: err.message }),
     });
     this.membership = new RaftMembership({
