@@ -78,6 +78,9 @@ export function checkServiceSpec(s: ServiceSpec): void {
   if (!name) throw new InvalidSpecError('meta: name must be provided');
   if (name.length > 63) throw new InvalidSpecError('name must be 63 characters or fewer');
   if (!DNS_LABEL.test(name)) throw new InvalidSpecError('name must be valid as a DNS name component');
+  if (s.Mode?.ReplicatedJob || s.Mode?.GlobalJob)
+    // Refused rather than stored: no orchestrator here runs jobs, so one would sit with no tasks.
+    throw new InvalidSpecError('job services (replicated-job, global-job) are not supported by tsswarm yet');
   const t = s.TaskTemplate;
   const c = t.ContainerSpec;
   if (!c && !t.PluginSpec && !t.NetworkAttachmentSpec) throw new InvalidSpecError('TaskSpec: missing runtime');

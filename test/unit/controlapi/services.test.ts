@@ -51,6 +51,10 @@ describe('controlapi: /services', () => {
     assert.match(r.body.message, /ContainerSpec: image reference must be provided/);
     r = await h.call('POST', '/services/create', { ...cliSpec('x'), Name: 'bad name' });
     assert.match(r.body.message, /name must be valid as a DNS name component/);
+    r = await h.call('POST', '/services/create', { ...cliSpec('x'), Mode: { ReplicatedJob: { TotalCompletions: 3 } } });
+    assert.equal(r.status, 400);
+    assert.match(r.body.message, /job services \(replicated-job, global-job\) are not supported/);
+    assert.equal((await h.call('GET', '/services')).body.length, 0, 'nothing stored');
     const badConstraint = cliSpec('x');
     (badConstraint.TaskTemplate as { Placement?: object }).Placement = { Constraints: ['node.role=manager'] };
     r = await h.call('POST', '/services/create', badConstraint);
