@@ -36,6 +36,8 @@ export interface ServiceSwarm {
   tasks(via: string, service: string): Promise<TaskObject[]>;
   /** Tasks desired and observed running. */
   running(via: string, service: string): Promise<TaskObject[]>;
+  /** Waits (60 s at most) until exactly n tasks of the service run; resolves with them. */
+  untilRunning(via: string, service: string, n: number): Promise<TaskObject[]>;
   removeService(via: string, name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -155,6 +157,16 @@ export async function startServiceSwarm(o: {
     },
     async running(via, service) {
       return (await sw.tasks(via, service)).filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
+    },
+    untilRunning(via, service, n) {
+      return eventually(
+        async () => {
+          const t = await sw.running(via, service);
+          return t.length === n && t;
+        },
+        60_000,
+        `${n} running tasks of ${service}`,
+      );
     },
     async removeService(via, name) {
       const r = await api(via, 'DELETE', `/services/${name}`);

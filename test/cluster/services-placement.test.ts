@@ -26,15 +26,7 @@ describe('cluster: where service tasks run (h1 manager, h2 and h3 workers, h4 jo
       .json<Container[]>()
       .filter((c) => c.Names[0]!.startsWith(`/${service}.`));
 
-  const runningCount = (service: string, n: number) =>
-    eventually(
-      async () => {
-        const t = await sw!.running(M, service);
-        return t.length === n && t;
-      },
-      60_000,
-      `${n} running tasks of ${service}`,
-    );
+  const runningCount = (service: string, n: number) => sw!.untilRunning(M, service, n);
 
   before(async function () {
     this.timeout(240_000);

@@ -24,15 +24,7 @@ describe('cluster: services outlive failures (h1..h3 managers, h4 and h5 workers
   /** The manager the test talks to; it moves off a manager the test kills. */
   let via = 'h1';
 
-  const runningCount = (service: string, n: number, from = via) =>
-    eventually(
-      async () => {
-        const t = await sw!.running(from, service);
-        return t.length === n && t;
-      },
-      60_000,
-      `${n} running tasks of ${service}`,
-    );
+  const runningCount = (service: string, n: number, from = via) => sw!.untilRunning(from, service, n);
 
   /** The PID of the task's container's process, from the engine API of the host running it. */
   async function processOf(t: TaskObject): Promise<number> {

@@ -22,15 +22,7 @@ describe('cluster: service updates and secrets (h1 manager, h2 and h3 workers)',
   let sw: ServiceSwarm | undefined;
   const M = 'h1';
 
-  const runningCount = (service: string, n: number) =>
-    eventually(
-      async () => {
-        const t = await sw!.running(M, service);
-        return t.length === n && t;
-      },
-      60_000,
-      `${n} running tasks of ${service}`,
-    );
+  const runningCount = (service: string, n: number) => sw!.untilRunning(M, service, n);
 
   before(async function () {
     this.timeout(240_000);
