@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import { ContainerdClient } from '../../../worker/engine/containerd';
 import { ContainerService, parseStdcopy } from '../../../worker/engine/containers';
 import { NetworkManager } from '../../../worker/network';
-import { requireContainerd, startTestContainerd, type TestContainerd } from '../../support/containerd';
+import { requireContainerd, type TestContainerd } from '../../support/containerd';
 import { busyboxResolver } from './busybox-resolver';
+import { startContainerStack, stopContainerStack } from './container-stack';
 
 async function collect(s: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -32,27 +33,18 @@ describe('container service (real containerd, runc, CNI)', function () {
 
   before(async function () {
     requireContainerd(this);
-    ctd = await startTestContainerd();
-    client = await ContainerdClient.connect(ctd.address, { namespace: 'tsswarm-ctr-test' });
-    dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-ctr-'));
-    network = new NetworkManager({ dataRoot, bridgeName: 'tswct0', subnet: '10.231.7.0/24' });
-    await network.start();
+    ({ ctd, client, dataRoot, network } = await startContainerStack({
+      namespace: 'tsswarm-ctr-test',
+      dataPrefix: 'tsswarm-ctr-',
+      bridgeName: 'tswct0',
+      subnet: '10.231.7.0/24',
+    }));
     images = await busyboxResolver(client);
     svc = new ContainerService({ client, images, network, dataRoot, cgroupParent: 'tsswarm-test' });
     await svc.restore();
   });
 
-  after(async () => {
-    if (svc) {
-      for (const c of svc.list({ all: true })) await svc.remove(c.Id as string, { force: true }).catch(() => undefined);
-      await svc.close();
-    }
-    await network?.teardown?.().catch(() => undefined);
-    await network?.stop?.();
-    client?.close();
-    await ctd?.stop();
-    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
-  });
+  after(() => stopContainerStack({ ctd, client, dataRoot, network }, svc));
 
   it('runs a command, keeps its output apart by stream, and reports its exit code', async () => {
     const { Id } = await svc.create(

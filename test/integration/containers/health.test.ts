@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { ContainerdClient } from '../../../worker/engine/containerd';
 import {
   ContainerService,
@@ -11,18 +8,12 @@ import {
 } from '../../../worker/engine/containers';
 import { EventBus, type EngineEvent } from '../../../worker/events';
 import { NetworkManager } from '../../../worker/network';
-import { requireContainerd, startTestContainerd, type TestContainerd } from '../../support/containerd';
+import { requireContainerd, type TestContainerd } from '../../support/containerd';
+import { until } from '../../support/until';
 import { busyboxResolver } from './busybox-resolver';
+import { startContainerStack, stopContainerStack } from './container-stack';
 
 const MS = 1e6;
-
-async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('container health checks (real containerd, runc)', function () {
   this.timeout(120_000);
@@ -51,11 +42,12 @@ describe('container health checks (real containerd, runc)', function () {
 
   before(async function () {
     requireContainerd(this);
-    ctd = await startTestContainerd();
-    client = await ContainerdClient.connect(ctd.address, { namespace: 'tsswarm-health-test' });
-    dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-health-'));
-    network = new NetworkManager({ dataRoot, bridgeName: 'tswhc0', subnet: '10.231.9.0/24' });
-    await network.start();
+    ({ ctd, client, dataRoot, network } = await startContainerStack({
+      namespace: 'tsswarm-health-test',
+      dataPrefix: 'tsswarm-health-',
+      bridgeName: 'tswhc0',
+      subnet: '10.231.9.0/24',
+    }));
     const busybox = await busyboxResolver(client);
     // "checked-image" carries a HEALTHCHECK, as a built image would.
     images = {
@@ -72,17 +64,7 @@ describe('container health checks (real containerd, runc)', function () {
     await svc.restore();
   });
 
-  after(async () => {
-    if (svc) {
-      for (const c of svc.list({ all: true })) await svc.remove(c.Id as string, { force: true }).catch(() => undefined);
-      await svc.close();
-    }
-    await network?.teardown?.().catch(() => undefined);
-    await network?.stop?.();
-    client?.close();
-    await ctd?.stop();
-    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
-  });
+  after(() => stopContainerStack({ ctd, client, dataRoot, network }, svc));
 
   it('CMD-SHELL test -f /tmp/ok: starting, then healthy once the file is made; inspect, ps and the event show it', async () => {
     const id = await create({
@@ -101,7 +83,7 @@ describe('container health checks (real containerd, runc)', function () {
     await svc.start(id);
     await svc.start(plain);
     assert.equal(health(id).Status, 'starting');
-    await until('two failed probes', () => health(id).Log.length >= 2);
+    await until(() => health(id).Log.length >= 2, 20_000, 'two failed probes');
     assert.equal(health(id).Status, 'starting');
     assert.equal(health(id).FailingStreak, 0);
     assert.equal(health(id).Log[0].ExitCode, 1);
@@ -110,7 +92,7 @@ describe('container health checks (real containerd, runc)', function () {
     assert.deepEqual(ids({ health: ['none'] }), [plain]);
 
     const touch = await run(id, ['touch', '/tmp/ok']);
-    await until('healthy', () => health(id).Status === 'healthy');
+    await until(() => health(id).Status === 'healthy', 20_000, 'healthy');
     const st = svc.inspect(id).State as { Health: HealthState };
     assert.deepEqual(Object.keys(st.Health).sort(), ['FailingStreak', 'Log', 'Status']);
     assert.equal(st.Health.FailingStreak, 0);
@@ -127,10 +109,14 @@ describe('container health checks (real containerd, runc)', function () {
     assert.equal(ev.Type, 'container');
     assert.equal(ev.status, 'health_status: healthy');
     assert.equal(ev.Actor.Attributes.image, 'busybox');
-    await until('no probe left as an exec instance', () => {
-      const execs = svc.inspect(id).ExecIDs as string[];
-      return execs.length === 1 && execs[0] === touch;
-    });
+    await until(
+      () => {
+        const execs = svc.inspect(id).ExecIDs as string[];
+        return execs.length === 1 && execs[0] === touch;
+      },
+      20_000,
+      'no probe left as an exec instance',
+    );
     await svc.remove(plain, { force: true });
   });
 
@@ -139,7 +125,7 @@ describe('container health checks (real containerd, runc)', function () {
       Healthcheck: { Test: ['CMD-SHELL', 'echo not ready; exit 1'], Interval: 200 * MS, Retries: 2 },
     });
     await svc.start(id);
-    await until('unhealthy', () => health(id).Status === 'unhealthy');
+    await until(() => health(id).Status === 'unhealthy', 20_000, 'unhealthy');
     assert.ok(health(id).FailingStreak >= 2);
     assert.equal(health(id).Log[0].Output, 'not ready\n');
     assert.equal(health(id).Log[0].ExitCode, 1);
@@ -155,7 +141,7 @@ describe('container health checks (real containerd, runc)', function () {
       Healthcheck: { Test: ['CMD', 'sleep', '30'], Interval: 200 * MS, Timeout: 300 * MS, Retries: 1 },
     });
     await svc.start(id);
-    await until('a timed-out probe', () => (svc.get(id).State.Health?.Log.length ?? 0) >= 1);
+    await until(() => (svc.get(id).State.Health?.Log.length ?? 0) >= 1, 20_000, 'a timed-out probe');
     assert.deepEqual(
       { code: health(id).Log[0].ExitCode, out: health(id).Log[0].Output },
       { code: -1, out: 'Health check exceeded timeout (300ms)' },
@@ -167,7 +153,7 @@ describe('container health checks (real containerd, runc)', function () {
   it('stops with the container (status unhealthy, no more probes) and starts over with it; live restore re-runs it', async () => {
     const id = await create({ Healthcheck: { Test: ['CMD', 'true'], Interval: 200 * MS }, StopTimeout: 1 });
     await svc.start(id);
-    await until('healthy', () => health(id).Status === 'healthy');
+    await until(() => health(id).Status === 'healthy', 20_000, 'healthy');
     await svc.stop(id, { t: 1 });
     assert.equal(health(id).Status, 'unhealthy', 'as Docker shows a stopped checked container');
     const n = health(id).Log.length;
@@ -179,7 +165,7 @@ describe('container health checks (real containerd, runc)', function () {
     await svc.start(id);
     assert.equal(health(id).Status, 'starting');
     assert.equal(health(id).FailingStreak, 0);
-    await until('healthy again', () => health(id).Status === 'healthy');
+    await until(() => health(id).Status === 'healthy', 20_000, 'healthy again');
     assert.ok(seen.slice(events).some((e) => e.Actor.ID === id && e.Action === 'health_status: healthy'));
 
     // The daemon goes away and comes back: the running container is checked again.
@@ -190,8 +176,9 @@ describe('container health checks (real containerd, runc)', function () {
     assert.equal(svc.get(id).State.Running, true);
     assert.equal(health(id).Status, 'starting', 'a restored container starts over, as in Docker');
     await until(
-      'a probe after the restore',
       () => health(id).Status === 'healthy' && health(id).Log.some((r) => Date.parse(r.Start) >= restoredAt),
+      20_000,
+      'a probe after the restore',
     );
     await svc.remove(id, { force: true });
   });
@@ -204,7 +191,7 @@ describe('container health checks (real containerd, runc)', function () {
       Retries: 1,
     });
     await svc.start(merged);
-    await until('unhealthy by the image test', () => svc.get(merged).State.Health?.Status === 'unhealthy');
+    await until(() => svc.get(merged).State.Health?.Status === 'unhealthy', 20_000, 'unhealthy by the image test');
     const off = await create({ Image: 'checked-image', Healthcheck: { Test: ['NONE'] } });
     await svc.start(off);
     await new Promise((r) => setTimeout(r, 400));

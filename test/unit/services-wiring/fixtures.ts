@@ -70,13 +70,7 @@ export async function editTask(store: MemoryStore, id: string, fn: (t: TaskObjec
   });
 }
 
-export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { until } from '../../support/until';
 
 /** Lets queued watch events, immediates and timers of `ms` run. */
 export const turn = (ms = 0) => new Promise((r) => setTimeout(r, ms));
