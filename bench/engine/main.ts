@@ -15,7 +15,7 @@ import { EngineClient } from './engine-client';
 import { parseFlags, type BenchFlags } from './flags';
 import { pushBenchImage } from './image';
 import { createRunning, pull, removeBenchContainers, rss, stopRemoved } from './phases';
-import { unmountUnder, sleep } from './process';
+import { cleanupOnSignals, unmountUnder, sleep } from './process';
 import { childrenOf, cpuMs } from './procfs';
 import { startRegistry } from './registry';
 import { phaseName, table, type Measurement } from './report';
@@ -108,12 +108,7 @@ async function main(): Promise<void> {
       unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     })());
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      process.stderr.write(`bench: ${sig}: stopping everything it started\n`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  cleanupOnSignals(cleanup);
   const daemons: BenchDaemon[] = [];
   let load1 = loadavg()[0];
   /** Stops a daemon: no new bench requests, then its bench containers removed, then the daemon by PID. */

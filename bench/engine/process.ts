@@ -65,3 +65,13 @@ export function removeCgroup(name: string): void {
     if (existsSync(dir)) rmTree(dir);
   }
 }
+
+/** On SIGINT, SIGTERM or SIGHUP: runs `cleanup` (what the bench started), then exits 130. */
+export function cleanupOnSignals(cleanup: () => Promise<void>): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      process.stderr.write(`bench: ${sig}: stopping everything it started\n`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+}

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EngineClient } from '../engine/engine-client';
-import { unmountUnder } from '../engine/process';
+import { cleanupOnSignals, unmountUnder } from '../engine/process';
 import { startTsswarmd } from '../engine/tsswarm-daemon';
 import { parseSwarmFlags } from './flags';
 import { removeSwarmLeftovers } from './leftovers';
@@ -48,12 +48,7 @@ async function main(): Promise<void> {
       unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
     })());
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      process.stderr.write(`bench: ${sig}: stopping everything it started\n`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  cleanupOnSignals(cleanup);
   const load = loadavg();
   let code = 1;
   try {
