@@ -4,6 +4,7 @@
  */
 export * from './protocol';
 export * from './task-messages';
+export * from './network-messages';
 export * from './logs-messages';
 export * from './errors';
 export {

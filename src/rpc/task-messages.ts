@@ -13,6 +13,7 @@ import type {
   TaskSpec,
   TaskStatus,
 } from '../api';
+import type { NetworkView } from './network-messages';
 
 /**
  * A task as the dispatcher hands it to a worker: the Docker-shaped TaskObject plus what
@@ -26,11 +27,15 @@ export interface TaskAssignment extends TaskObject {
   Spec: TaskSpec & { ContainerSpec?: ContainerSpec & { PullOptions?: { RegistryAuth?: string } } };
 }
 
-/** One thing a node is given: a task, or a secret or config (with its Data) a task references. */
+/**
+ * One thing a node is given: a task, a secret or config (with its Data) a task references, or
+ * the view of an overlay network a task attaches to.
+ */
 export type Assignment =
   | { readonly kind: 'task'; readonly task: TaskAssignment }
   | { readonly kind: 'secret'; readonly secret: SecretObject }
-  | { readonly kind: 'config'; readonly config: ConfigObject };
+  | { readonly kind: 'config'; readonly config: ConfigObject }
+  | { readonly kind: 'network'; readonly network: NetworkView };
 
 /** swarmkit's AssignmentChange: `update` adds or replaces an assignment, `remove` drops it (by ID). */
 export interface AssignmentChange {
@@ -62,5 +67,14 @@ export interface TaskStatusMessage {
 
 /** The ID of what an assignment carries. */
 export function assignmentId(a: Assignment): string {
-  return a.kind === 'task' ? a.task.ID : a.kind === 'secret' ? a.secret.ID : a.config.ID;
+  switch (a.kind) {
+    case 'task':
+      return a.task.ID;
+    case 'secret':
+      return a.secret.ID;
+    case 'config':
+      return a.config.ID;
+    case 'network':
+      return a.network.ID;
+  }
 }

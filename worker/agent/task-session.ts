@@ -95,7 +95,8 @@ export class TaskSession {
 
   private applyChange(c: AssignmentChange): void {
     const a = c.assignment;
-    if (!a) return;
+    // Network views have no taker on this node yet.
+    if (!a || a.kind === 'network') return;
     const [map, item] =
       a.kind === 'task'
         ? [this.tasks as Map<string, unknown>, a.task]
