@@ -254,6 +254,7 @@ export class ContainerService {
   private readonly onReconnect = () => {
     this.log.info('containerd is back; reconciling containers');
     this.subscribe();
+    this.removals.retryNow();
     this.reconcile().catch((err) => this.log.error('reconcile failed', { err }));
   };
 
@@ -265,6 +266,7 @@ export class ContainerService {
     if (this.stopped) return;
     this.stopped = true;
     this.o.client.off('reconnect', this.onReconnect);
+    this.removals.stop();
     await this.removals.settled(5000);
     this.abort?.abort();
     this.health.close();
