@@ -3,11 +3,15 @@
  * secret and config reference must exist (by ID, else by name) and comes out with both its ID
  * and its current name. Networks are named by ID (service create --network) or by name (stack
  * deploy) and come out as IDs; each must be a swarm network other than ingress (which services
- * join through their published ports, never by name).
+ * join through their published ports, never by name), or one of Docker's predefined node-local
+ * networks (bridge, host), which every node has and which are kept by name.
  */
 import type { ServiceSpec } from '../../src/api';
 import type { ReadTx } from '../../src/store';
 import { IngressAttachError, NetworkNotFoundError, ReferenceNotFoundError } from './control-errors';
+
+/** Docker's predefined networks a service may name without the swarm having them. */
+const NODE_LOCAL_NETWORKS = new Set(['bridge', 'host']);
 
 function find(tx: ReadTx, kind: 'secret' | 'config', id: string | undefined, name: string | undefined) {
   const byId = id ? tx.get(kind, id) : undefined;
@@ -42,6 +46,7 @@ export function resolveReferences(tx: ReadTx, spec: ServiceSpec): ServiceSpec {
   }
   const net = (n: { Target: string }) => {
     const o = tx.get('network', n.Target) ?? tx.find('network', { name: n.Target })[0];
+    if (!o && NODE_LOCAL_NETWORKS.has(n.Target)) return n;
     if (!o) throw new NetworkNotFoundError(n.Target);
     if (o.Spec.Ingress) throw new IngressAttachError(o.Spec.Name);
     return { ...n, Target: o.ID };

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { requireContainerd } from '../../support/containerd';
+import { runCli } from '../../e2e/cli-runner';
 import type { NetworkView } from '../../../src/rpc';
 import { assignmentSet } from '../../../manager/dispatcher/assignment-set';
 import type { Manager } from '../../../manager/manager';
 import { eventually, startSwarmDaemon, type SwarmDaemon } from './swarm-daemons';
 
+const CLI = path.join(__dirname, '../../../cli/main.js');
 const VXLAN = 'com.docker.network.driver.overlay.vxlanid_list';
 
 /** The body `docker network create -d overlay NAME` sends (CLI 28). */
@@ -277,5 +280,42 @@ describe('swarm networks: overlay networks, VIPs and the network views (real dae
       'network app removed',
     );
     assert.equal((await mgr.api('GET', '/v1.44/networks/app')).status, 404);
+  });
+
+  it('the tsswarm CLI: network create -d overlay with flags, ls, inspect, rm', async () => {
+    const cli = (...args: string[]) =>
+      runCli(process.execPath, [CLI, '-H', `unix://${mgr.socket}`, ...args], process.env);
+    const c = await cli(
+      'network',
+      'create',
+      '-d',
+      'overlay',
+      '--subnet',
+      '10.30.0.0/24',
+      '--gateway',
+      '10.30.0.1',
+      '--attachable',
+      '--internal',
+      '--label',
+      'a=b',
+      'clinet',
+    );
+    assert.equal(c.code, 0, c.stderr);
+    const id = c.stdout.trim();
+    const ls = await cli('network', 'ls', '--filter', 'driver=overlay');
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, /^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE\n/);
+    assert.match(ls.stdout, new RegExp(`${id.slice(0, 12)}\\s+clinet\\s+overlay\\s+swarm`));
+    assert.match(ls.stdout, /ingress\s+overlay\s+swarm/);
+    const ins = await cli('network', 'inspect', 'clinet');
+    assert.equal(ins.code, 0, ins.stderr);
+    const [n] = JSON.parse(ins.stdout);
+    assert.deepEqual(
+      [n.Id, n.Internal, n.Attachable, n.Labels, n.IPAM.Config],
+      [id, true, true, { a: 'b' }, [{ Subnet: '10.30.0.0/24', Gateway: '10.30.0.1' }]],
+    );
+    const rm = await cli('network', 'rm', 'clinet');
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal((await cli('network', 'inspect', 'clinet')).code, 1);
   });
 });

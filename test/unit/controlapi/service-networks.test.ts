@@ -29,6 +29,11 @@ describe('service networks', () => {
     assert.deepEqual(s.Spec.TaskTemplate.Networks, [{ Target: app, Aliases: ['x'] }]);
   });
 
+  it("keeps Docker's predefined node-local networks by name", async () => {
+    const r = await h.call('POST', '/services/create', withNets('l', ['bridge']));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  });
+
   it('refuses a network the swarm does not have (404) and the ingress network (400)', async () => {
     assert.deepEqual(await h.call('POST', '/services/create', withNets('b', ['nope'])), {
       status: 404,
