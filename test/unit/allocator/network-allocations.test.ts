@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { NetworkAllocations } from '../../../manager/allocator/network-allocations';
+import { endpointFor } from '../../../manager/controlapi/plan-service-update';
 import type { NetworkObject, ServiceObject, TaskObject } from '../../../src/api';
 import { VXLAN_ID_OPTION } from '../../../src/rpc';
 import { MemoryStore } from '../../../src/store';
@@ -123,6 +124,25 @@ describe('NetworkAllocations', () => {
     assert.throws(
       () => a.allocateService(svc('x', [], { Ports: [{ TargetPort: 80, PublishedPort: 30000 }] })),
       (e: any) => e.httpStatus === 409,
+    );
+  });
+});
+
+describe('endpointFor (service update)', () => {
+  it('keeps the published port the allocator gave an ingress port published as 0', () => {
+    const spec = {
+      Mode: 'vip' as const,
+      Ports: [{ Protocol: 'tcp' as const, TargetPort: 80, PublishMode: 'ingress' as const }],
+    };
+    const cur = {
+      Spec: spec,
+      Ports: [{ ...spec.Ports[0]!, PublishedPort: 30005 }],
+      VirtualIPs: [{ NetworkID: 'n', Addr: '10.0.1.2/24' }],
+    };
+    assert.deepEqual(endpointFor(spec, cur), { Spec: spec, Ports: cur.Ports, VirtualIPs: cur.VirtualIPs });
+    assert.equal(
+      endpointFor({ ...spec, Ports: [{ ...spec.Ports[0]!, TargetPort: 81 }] }, cur).Ports![0]!.PublishedPort,
+      undefined,
     );
   });
 });
