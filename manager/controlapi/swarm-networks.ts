@@ -16,7 +16,8 @@ import { parseSwarmNetworkCreate } from './network-schemas';
 import type { SwarmControl } from './swarm-control';
 import { withNameCheck } from './route-wrap';
 
-const COMPLETE = TASK_STATES.indexOf('complete');
+const rank = (s: string) => TASK_STATES.indexOf(s as (typeof TASK_STATES)[number]);
+const RUNNING = rank('running');
 
 export class SwarmNetworks {
   constructor(private readonly sc: SwarmControl) {}
@@ -92,8 +93,8 @@ export class SwarmNetworks {
 
   /**
    * `DELETE /networks/{id}`: false when there is no such swarm network. Refused (400, Docker's
-   * FailedPrecondition) while a service or a live task uses it, and the ingress network while
-   * a service publishes ingress ports.
+   * FailedPrecondition) while a service or a task of a service that still exists uses it, and
+   * the ingress network while a service publishes ingress ports.
    */
   async remove(ref: string): Promise<boolean> {
     const m = this.managerOrNone();
@@ -112,10 +113,14 @@ export class SwarmNetworks {
         throw new FailedPreconditionError(
           rpcMessage('FailedPrecondition', `network ${n.ID} is in use by service ${user.ID}`),
         );
+      // As swarmkit: a task still wanted and not past running holds the network, unless its
+      // service is gone (stack rm removes the services and then, at once, their networks).
       const task = tx
         .find('task', {
           where: (t) =>
-            TASK_STATES.indexOf(t.Status.State) < COMPLETE &&
+            rank(t.DesiredState) <= RUNNING &&
+            rank(t.Status.State) <= RUNNING &&
+            !!tx.get('service', t.ServiceID) &&
             (t.NetworksAttachments ?? []).some((a) => a.Network.ID === n.ID),
         })
         .at(0);

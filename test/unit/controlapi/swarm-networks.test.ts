@@ -123,6 +123,26 @@ describe('SwarmNetworks', () => {
     assert.equal(nets.find('app'), undefined);
   });
 
+  it('refuses while a running task of a live service is on it; a task of a removed service does not hold it', async () => {
+    const { Id } = await nets.create(cliBody('app'));
+    const network = store.view((tx) => tx.get('network', Id)!);
+    await store.update((tx) => {
+      tx.create('service', { ID: 'svc2', Spec: { Name: 'moved', TaskTemplate: {} } });
+      tx.create('task', {
+        ID: 't1',
+        ServiceID: 'svc2',
+        Spec: {},
+        Status: { State: 'running' },
+        DesiredState: 'running',
+        NodeID: 'n1',
+        NetworksAttachments: [{ Network: network, Addresses: ['10.0.1.3/24'] }],
+      });
+    });
+    await assert.rejects(nets.remove('app'), status(400, /network .* is in use by task t1$/));
+    await store.update((tx) => tx.delete('service', 'svc2'));
+    assert.equal(await nets.remove('app'), true);
+  });
+
   it('shows nothing on a worker and refuses to create there with 503', async () => {
     const w = new SwarmNetworks(control(undefined));
     assert.deepEqual(w.list(), []);
