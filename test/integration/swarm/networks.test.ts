@@ -120,6 +120,8 @@ describe('swarm networks: overlay networks, VIPs and the network views (real dae
     assert.deepEqual(await names(`?filters=${filters({ driver: ['overlay'] })}`), ['app', 'ingress']);
     assert.deepEqual(await names(`?filters=${filters({ scope: ['local'] })}`), ['bridge', 'host', 'none']);
     assert.deepEqual(await names(`?filters=${filters({ label: ['tier=front'] })}`), ['app']);
+    assert.deepEqual(await names(`?filters=${filters({ type: ['builtin'] })}`), ['bridge', 'host', 'ingress', 'none']);
+    assert.deepEqual(await names(`?filters=${filters({ type: ['custom'], scope: ['swarm'] })}`), ['app']);
     for (const ref of ['app', appId, appId.slice(0, 6), 'app?scope=swarm']) {
       const r = await mgr.api('GET', `/v1.44/networks/${ref}`);
       assert.equal(r.status, 200, `${ref}: ${r.body}`);

@@ -41,7 +41,11 @@ export function networkRoutes(net: NetworkManager, swarm?: SwarmNetworkBackend):
   const localNamed = (name: string) => net.list().some((n) => n.Name === name);
   r.get('/networks', (req, res) => {
     const filters = parseFilters(req.query.filters, ['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling']);
-    res.json(filterNetworks([...net.list(), ...(swarm?.list() ?? [])], filters as never));
+    const local = net.list();
+    // Docker counts ingress among its predefined networks (type=builtin, never dangling).
+    const builtin = new Set(['bridge', 'host', 'none']);
+    const isBuiltin = (n: NetworkResource) => (n.Scope === 'swarm' ? n.Ingress : builtin.has(n.Name));
+    res.json(filterNetworks([...local, ...(swarm?.list() ?? [])], filters as never, isBuiltin));
   });
   r.get('/networks/:id', (req, res) => {
     const ref = param(req, 'id');
