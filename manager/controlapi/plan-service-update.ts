@@ -39,11 +39,21 @@ export function withRegistryAuth(spec: ServiceSpec, auth: PullSpec['PullOptions'
   return spec;
 }
 
-/** The observed endpoint for `spec`: Docker shows the spec's ports until an allocator fills them in. */
+/**
+ * The observed endpoint for `spec`: Docker shows the spec's ports until the allocator fills them
+ * in; an ingress port published as 0 keeps the port the allocator gave it before, so an update
+ * does not move it.
+ */
 export function endpointFor(spec: EndpointSpec | undefined, cur: Endpoint | undefined): Endpoint {
   const ports = spec?.Ports?.length ? structuredClone(spec.Ports) : undefined;
+  const given = (cur?.Ports ?? []).filter((p) => (p.PublishMode ?? 'ingress') === 'ingress' && p.PublishedPort);
+  for (const p of ports ?? []) {
+    if (p.PublishedPort || (p.PublishMode ?? 'ingress') !== 'ingress') continue;
+    const i = given.findIndex((g) => g.TargetPort === p.TargetPort && (g.Protocol ?? 'tcp') === (p.Protocol ?? 'tcp'));
+    if (i >= 0) p.PublishedPort = given.splice(i, 1)[0]!.PublishedPort;
+  }
   const epSpec: EndpointSpec = ports
-    ? { Mode: spec?.Mode ?? 'vip', Ports: ports }
+    ? { Mode: spec?.Mode ?? 'vip', Ports: structuredClone(spec!.Ports!) }
     : spec?.Mode === 'dnsrr'
       ? { Mode: 'dnsrr' }
       : {};

@@ -272,11 +272,6 @@ describe('e2e: docker service/secret/stack commands against tsswarmd (a manager 
           'secrets:',
           '  pw:',
           '    file: ./pw.txt',
-          // The stack's default network as the node-local bridge: tsswarmd has no overlay networks yet.
-          'networks:',
-          '  default:',
-          '    external: true',
-          '    name: bridge',
           '',
         ].join('\n'),
       );
@@ -284,6 +279,11 @@ describe('e2e: docker service/secret/stack commands against tsswarmd (a manager 
       ok(d, 'stack deploy');
       assert.match(d.stdout, /Creating service app_front/);
       assert.match(d.stdout, /Creating service app_back/);
+      assert.match(d.stdout, /Creating network app_default/);
+      assert.match(
+        (await docker('network', 'ls', '--filter', 'driver=overlay')).stdout,
+        /app_default\s+overlay\s+swarm/,
+      );
       await eventually(
         async () => (await running('app_front')).length === 2 && (await running('app_back')).length === 1,
         40_000,
@@ -307,6 +307,7 @@ describe('e2e: docker service/secret/stack commands against tsswarmd (a manager 
       assert.match(rm.stdout, /Removing service app_front/);
       assert.match(rm.stdout, /Removing secret app_pw/);
       assert.match(rm.stdout, /Removing config app_appconf/);
+      assert.match(rm.stdout, /Removing network app_default/);
       assert.doesNotMatch((await docker('stack', 'ls')).stdout, /^app\s/m);
       assert.doesNotMatch((await docker('secret', 'ls')).stdout, /app_pw/);
     } finally {

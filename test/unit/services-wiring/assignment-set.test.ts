@@ -127,7 +127,7 @@ describe('assignment set', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(changes)), changes, 'plain JSON');
     assert.deepEqual(
       store.view((tx) => assignmentSet(tx, 'n3')),
-      { tasks: [], secrets: [], configs: [] },
+      { tasks: [], secrets: [], configs: [], networks: [] },
     );
   });
 
