@@ -49,10 +49,15 @@ describe('e2e: Prometheus against tsswarmd', function () {
     const init = await d.api('POST', '/v1.44/swarm/init', { ListenAddr: d.clusterAddr, AdvertiseAddr: d.clusterAddr });
     assert.equal(init.status, 200, init.body);
     nodeId = (await d.api('GET', '/v1.44/info')).json.Swarm.NodeID;
+    const net = await d.api('POST', '/v1.44/networks/create', { Name: 'prom-net', Driver: 'overlay' });
+    assert.equal(net.status, 201, net.body);
     const svc = await d.api('POST', '/v1.44/services/create', {
       Name: 'prom-web',
       Labels: { 'prometheus.job': 'web' },
-      TaskTemplate: { ContainerSpec: { Image: 'busybox', Args: ['sleep', '3600'] } },
+      TaskTemplate: {
+        ContainerSpec: { Image: 'busybox', Args: ['sleep', '3600'] },
+        Networks: [{ Target: 'prom-net' }],
+      },
       Mode: { Replicated: { Replicas: 1 } },
       EndpointSpec: { Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 28080, PublishMode: 'host' }] },
     });
@@ -93,6 +98,7 @@ describe('e2e: Prometheus against tsswarmd', function () {
     }
     if (d) {
       await d.api('DELETE', '/v1.44/services/prom-web').catch(() => undefined);
+      await d.api('DELETE', '/v1.44/networks/prom-net').catch(() => undefined);
       await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
       const cs = ((await d.api('GET', '/v1.44/containers/json?all=1').catch(() => undefined))?.json ?? []) as {
         Id: string;
@@ -146,5 +152,19 @@ describe('e2e: Prometheus against tsswarmd', function () {
     assert.equal(l.__meta_dockerswarm_node_id, nodeId);
     assert.equal(l.__meta_dockerswarm_task_port_publish_mode, 'host');
     assert.match(l.__address__, /:28080$/);
+  });
+
+  it('discovers the service at its VIP on its overlay network, with the network named', async () => {
+    const svc = await eventually(
+      async () => (await activeTargets().catch(() => [])).find((x) => x.scrapePool === 'swarm-services'),
+      30_000,
+      'a discovered service',
+    );
+    const l = svc.discoveredLabels;
+    assert.equal(l.__meta_dockerswarm_service_name, 'prom-web');
+    assert.equal(l.__meta_dockerswarm_service_label_prometheus_job, 'web');
+    assert.equal(l.__meta_dockerswarm_service_mode, 'replicated');
+    assert.equal(l.__meta_dockerswarm_network_name, 'prom-net');
+    assert.match(l.__address__, /^10\.0\.\d+\.\d+:/);
   });
 });
