@@ -4,7 +4,8 @@
  * then moves it from `new` to `pending` ("pending task scheduling"), which is what the
  * scheduler waits for. Nothing here allocates networks yet, so a task has nothing to wait for
  * and goes to pending at once; network allocation, when it comes, belongs in this pass, before
- * the move. Tasks no longer wanted (DesiredState past running) are left as they are.
+ * the move. Tasks no longer wanted (DesiredState past running, or past complete for a job's
+ * tasks) are left as they are.
  */
 import { TASK_STATES, type TaskObject } from '../../src/api';
 import type { ObjectEvent, ReadTx, WatchFilter } from '../../src/store';
@@ -15,13 +16,13 @@ export type TaskAllocatorOptions = ReconcileLoopOptions;
 /** swarmkit's message for a task the allocator let through. */
 export const PENDING_MESSAGE = 'pending task scheduling';
 
-const RUNNING = TASK_STATES.indexOf('running');
+const COMPLETE = TASK_STATES.indexOf('complete');
 /** Tasks per store.update. */
 const BATCH = 500;
 
 /** Whether the allocator has a task to move on. */
 export function needsAllocation(t: TaskObject): boolean {
-  return t.Status.State === 'new' && TASK_STATES.indexOf(t.DesiredState) <= RUNNING;
+  return t.Status.State === 'new' && TASK_STATES.indexOf(t.DesiredState) <= COMPLETE;
 }
 
 export class TaskAllocator extends ReconcileLoop {

@@ -1,10 +1,12 @@
 /**
  * The task a service's orchestrator creates for a slot (replicated) or a node (global), as
  * swarmkit's NewTask: Spec is the service's TaskTemplate, Status new/"created", DesiredState
- * running, no Name (clients derive name.slot).
+ * running (complete for jobs, which also get the service's JobIteration), no Name (clients
+ * derive name.slot).
  */
 import type { ServiceObject, TaskObject, TaskState } from '../../src/api';
 import { newObjectId, type NewObject } from '../../src/store';
+import { isJob, jobIteration, runState } from './job-mode';
 
 export interface NewTaskPlace {
   /** Replicated services: the slot number, from 1. */
@@ -17,7 +19,7 @@ export function newTask(
   service: ServiceObject,
   place: NewTaskPlace,
   nowMs: number,
-  desiredState: TaskState = 'running',
+  desiredState: TaskState = runState(service),
 ): NewObject<'task'> & { ID: string } {
   const t: NewObject<'task'> & { ID: string } = {
     ID: newObjectId(),
@@ -29,6 +31,7 @@ export function newTask(
     Status: { Timestamp: new Date(nowMs).toISOString(), State: 'new', Message: 'created' },
     DesiredState: desiredState,
   };
+  if (isJob(service)) t.JobIteration = { Index: jobIteration(service) };
   if (place.slot !== undefined) t.Slot = place.slot;
   if (place.nodeId !== undefined) t.NodeID = place.nodeId;
   return t;
