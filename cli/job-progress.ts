@@ -67,11 +67,13 @@ export function jobProgressView(svc: ServiceObject, tasks: TaskObject[]): JobPro
     let active = 0;
     let complete = 0;
     const lines: string[] = [];
-    for (let slot = 1; slot <= total; slot++) {
+    // Job slots are numbered from 0; the lines from 1, as docker's.
+    for (let slot = 0; slot < total; slot++) {
       const t = bySlot.get(String(slot));
       if (t && rank(t.Status.State) < rank('complete')) active++;
       if (t?.Status.State === 'complete') complete++;
-      if (total <= MAX_BARS) lines.push(t ? taskLine(`${slot}/${total}`, t) : `${slot}/${total}:`);
+      const label = `${slot + 1}/${total}`;
+      if (total <= MAX_BARS) lines.push(t ? taskLine(label, t) : `${label}:`);
     }
     const digits = String(total).length;
     const activeDigits = String(concurrent).length;

@@ -9,7 +9,7 @@ import { newObjectId, type NewObject } from '../../src/store';
 import { isJob, jobIteration, runState } from './job-mode';
 
 export interface NewTaskPlace {
-  /** Replicated services: the slot number, from 1. */
+  /** Replicated services: the slot number, from 1 (from 0 for replicated jobs). */
   slot?: number;
   /** Global services: the node, set at once (no scheduling). */
   nodeId?: string;
@@ -39,5 +39,6 @@ export function newTask(
 
 /** The key of a task's instance: its slot for replicated tasks, its node for global ones. */
 export function instanceKey(t: Pick<TaskObject, 'ServiceID' | 'Slot' | 'NodeID'>): string {
-  return t.Slot ? `${t.ServiceID}/slot/${t.Slot}` : `${t.ServiceID}/node/${t.NodeID ?? ''}`;
+  // Slot 0 is a replicated job's first (swarmkit numbers job slots from 0).
+  return t.Slot !== undefined ? `${t.ServiceID}/slot/${t.Slot}` : `${t.ServiceID}/node/${t.NodeID ?? ''}`;
 }

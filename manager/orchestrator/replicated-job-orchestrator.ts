@@ -4,8 +4,9 @@
  * reconciler. Only the service's current JobIteration counts: tasks of earlier iterations
  * that still run are shut down and their completions are not counted.
  *
- * Each task takes its own slot (1..TotalCompletions), so when the job is done every slot holds
- * one completed task. Per pass and service: tasks that failed, or whose node is gone, down or
+ * Each task takes its own slot (0..TotalCompletions-1, numbered from 0 as swarmkit's, which the
+ * docker CLI's job progress counts on), so when the job is done every slot holds one completed
+ * task. Per pass and service: tasks that failed, or whose node is gone, down or
  * drained, are restarted in their slot (RestartSupervisor: condition any reads as on-failure,
  * Delay, MaxAttempts); a slot whose attempts are used up is held, neither refilled nor counted
  * done; then free slots get new tasks (DesiredState complete) while fewer than MaxConcurrent
@@ -49,7 +50,7 @@ export class ReplicatedJobOrchestrator extends ServiceOrchestrator {
     const { maxConcurrent, totalCompletions } = resolveReplicatedJob(service.Spec.Mode!.ReplicatedJob!);
     const bySlot = new Map<number, TaskObject[]>();
     for (const t of tx.find('task', { serviceId: service.ID })) {
-      if (!t.Slot || !inIteration(t, service)) continue;
+      if (t.Slot === undefined || !inIteration(t, service)) continue;
       let l = bySlot.get(t.Slot);
       if (!l) bySlot.set(t.Slot, (l = []));
       l.push(t);
@@ -62,7 +63,7 @@ export class ReplicatedJobOrchestrator extends ServiceOrchestrator {
       if (active.length > 0 || tasks.some((t) => t.Status.State === 'complete')) taken.add(slot);
       else if (this.restarts.holdsSlot([...tasks].sort(byTimestamp).at(-1)!, service)) taken.add(slot);
     }
-    for (let slot = 1; slot <= totalCompletions && underway < maxConcurrent; slot++) {
+    for (let slot = 0; slot < totalCompletions && underway < maxConcurrent; slot++) {
       if (taken.has(slot)) continue;
       tx.create('task', newTask(service, { slot }, now));
       underway++;

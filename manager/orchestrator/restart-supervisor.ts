@@ -70,7 +70,7 @@ export class RestartSupervisor {
     if (!allowReplacement || !this.shouldRestart(cur, service)) return undefined;
 
     const now = this.opts.now();
-    const global = !cur.Slot;
+    const global = cur.Slot === undefined;
     const fresh = newTask(service, global ? { nodeId: cur.NodeID } : { slot: cur.Slot }, now, 'ready');
     const created = tx.create('task', fresh);
     this.record(cur, service, now);

@@ -64,9 +64,10 @@ describe('cli: job services', () => {
       JobStatus: { JobIteration: { Index: 1 } },
       Spec: { Name: 'j', Mode: { ReplicatedJob: { MaxConcurrent: 2, TotalCompletions: 3 } }, TaskTemplate: {} },
     };
-    const t = (slot: number, state: string, iteration = 1, Err?: string): any => ({
-      ID: `${slot}${state}`,
-      Slot: slot,
+    // `n` is the line's number; job slots count from 0.
+    const t = (n: number, state: string, iteration = 1, Err?: string): any => ({
+      ID: `${n}${state}`,
+      Slot: n - 1,
       JobIteration: { Index: iteration },
       Status: { State: state, ...(Err ? { Err } : {}) },
       DesiredState: 'complete',
@@ -90,7 +91,7 @@ describe('cli: job services', () => {
     assert.equal(v.lines[1], 'active tasks: 0 out of 0 tasks');
 
     const g: any = { ...svc, Spec: { ...svc.Spec, Mode: { GlobalJob: {} } } };
-    const on = (node: string, state: string): any => ({ ...t(0, state), NodeID: node });
+    const on = (node: string, state: string): any => ({ ...t(1, state), Slot: undefined, NodeID: node });
     v = jobProgressView(g, [on('n1', 'complete'), on('n2', 'starting')]);
     assert.match(v.lines[0], /^job progress: 1 out of 2 complete/);
     assert.equal(v.lines.length, 3);

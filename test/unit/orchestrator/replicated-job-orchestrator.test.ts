@@ -30,14 +30,14 @@ describe('orchestrator: replicated job', () => {
       assert.equal(t.DesiredState, 'complete');
       assert.deepEqual(t.JobIteration, { Index: 0 });
     }
-    assert.deepEqual(tasks.map((t) => t.Slot).sort(), [1, 2]);
+    assert.deepEqual(tasks.map((t) => t.Slot).sort(), [0, 1], 'job slots count from 0, as swarmkit');
     await h.agents();
     await h.finish('batch');
     tasks = underway();
     assert.equal(completed().length, 2);
     assert.deepEqual(
       tasks.map((t) => t.Slot),
-      [3],
+      [2],
       'one more to reach 3',
     );
     await h.agents();
@@ -48,7 +48,7 @@ describe('orchestrator: replicated job', () => {
       completed()
         .map((t) => t.Slot)
         .sort(),
-      [1, 2, 3],
+      [0, 1, 2],
     );
     await h.advance(60_000);
     assert.equal(h.tasks('batch').length, 3, 'a completed task is never run again');
@@ -78,20 +78,20 @@ describe('orchestrator: replicated job', () => {
     await h.agents();
     await h.finish('batch');
     assert.equal(completed().length, 1);
-    assert.equal(underway()[0].Slot, 2);
+    assert.equal(underway()[0].Slot, 1);
   });
 
   it('gives a slot up once MaxAttempts failures are used, and never exceeds the completions', async () => {
     await job(1, 2, { Delay: 0, MaxAttempts: 1 });
     for (let i = 0; i < 3; i++) {
       await h.agents();
-      await h.finish('batch', (t) => t.Slot === 1);
+      await h.finish('batch', (t) => t.Slot === 0);
     }
     const bySlot = (n: number) => h.tasks('batch').filter((t) => t.Slot === n);
-    assert.equal(bySlot(1).length, 2, 'the first run and one retry');
-    assert.ok(bySlot(1).every((t) => t.Status.State === 'failed'));
+    assert.equal(bySlot(0).length, 2, 'the first run and one retry');
+    assert.ok(bySlot(0).every((t) => t.Status.State === 'failed'));
     assert.equal(completed().length, 1);
-    assert.equal(completed()[0].Slot, 2);
+    assert.equal(completed()[0].Slot, 1);
     assert.equal(underway().length, 0);
   });
 
