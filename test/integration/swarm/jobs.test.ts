@@ -63,12 +63,12 @@ describe('swarm job services: tasks run to completion as containers (real daemon
     await d.destroy();
   });
 
-  it('a replicated job (3 completions, 2 at a time) runs to 3 complete tasks; ServiceStatus says so', async () => {
+  it('a replicated job (3 completions, 2 at a time) runs to 3 complete tasks; ServiceStatus and logs say so', async () => {
     // Long enough for the two concurrent tasks to overlap, short enough to keep the test quick.
     const r = await d!.api(
       'POST',
       '/v1.44/services/create',
-      job(JOB, 'sleep 1; true', { ReplicatedJob: { MaxConcurrent: 2, TotalCompletions: 3 } }),
+      job(JOB, 'sleep 1; echo finished', { ReplicatedJob: { MaxConcurrent: 2, TotalCompletions: 3 } }),
     );
     assert.equal(r.status, 201, r.body);
     let most = 0;
@@ -94,6 +94,10 @@ describe('swarm job services: tasks run to completion as containers (real daemon
     assert.deepEqual(s.JobStatus!.JobIteration, { Index: 0 });
     await new Promise((res) => setTimeout(res, 1000));
     assert.equal((await tasks(JOB)).length, 3, 'completed tasks are not run again');
+    // The finished containers stay, so the job's output can still be read.
+    const logs = await d!.api('GET', `/v1.44/services/${JOB}/logs?stdout=1`);
+    assert.equal(logs.status, 200, logs.body);
+    assert.equal(logs.body.split('finished').length - 1, 3, logs.body);
   });
 
   it('a failing job task is retried per RestartPolicy (Delay, MaxAttempts) and then given up', async () => {
