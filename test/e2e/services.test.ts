@@ -334,6 +334,13 @@ describe('e2e: docker service/secret/stack commands against tsswarmd (a manager 
     assert.match(c.stdout, /active tasks: 0 out of 0 tasks\s+job complete/);
     const done = (await tasks('batch')).filter((t) => t.Status.State === 'complete');
     assert.equal(done.length, 3);
+    // An update (here only --force) is the job's next iteration: it runs to 3 completions again.
+    const u = await docker('service', 'update', '--force', 'batch');
+    ok(u, 'update --force');
+    assert.match(u.stdout, /job complete/);
+    const again = JSON.parse((await docker('service', 'inspect', 'batch')).stdout)[0];
+    assert.equal(again.JobStatus.JobIteration.Index, 1);
+    assert.equal((await tasks('batch')).filter((t) => t.Status.State === 'complete').length, 6);
     const g = await docker('service', 'create', '--name', 'once', '--mode', 'global-job', 'busybox', 'true');
     ok(g, 'create global-job');
     assert.match(g.stdout, /job complete/);
