@@ -109,8 +109,9 @@ describe('swarm job services: tasks run to completion as containers (real daemon
     assert.equal(r.status, 201, r.body);
     const failed = await eventually(
       async () => {
+        // The supervisor marks a failed task shut down just after it reads failed.
         const t = (await tasks(FAILING)).filter((x) => x.Status.State === 'failed');
-        return t.length === 3 && t;
+        return t.length === 3 && t.every((x) => x.DesiredState === 'shutdown') && t;
       },
       60_000,
       'the first run and 2 retries failed',
