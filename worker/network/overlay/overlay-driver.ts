@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { overlayMac, type NetworkView } from '../../../src/rpc';
 import { createLogger, type Logger } from '../../../src/util';
+import { defaultRouteMtu } from '../host-routes';
 import { createNetns, deleteNetns, NETNS_DIR, netnsExists } from '../netns';
 import { batchIn, nftIn, readJson, type NsName } from './ns-commands';
 import {
@@ -20,8 +21,11 @@ import type { LocalEndpoint, OverlayAttachment } from './overlay-types';
 export interface OverlayDriverOptions {
   /** Prefix of the networks' namespace names: the daemon's bridge name, unique per daemon on a machine. */
   prefix: string;
-  /** This node's underlay address, as the managers know it (the NodeAddr of its endpoints). */
-  underlayAddr: string;
+  /**
+   * This node's underlay address (its advertise address). The NodeAddr the views give this
+   * node's own endpoints wins: that is the address the other nodes send to.
+   */
+  underlayAddr?: string;
   /**
    * The namespace whose vxlan sockets carry the traffic: the daemon's own (null, the default).
    * Tests that stand a namespace in for a host name it here.
@@ -155,9 +159,13 @@ export class OverlayDriver {
     return [...this.endpoints.values()].some((e) => e.defaultAddr === clientAddr);
   }
 
-  /** Removes network namespaces of this prefix that no local container needs (left by an earlier run). */
-  sweep(): Promise<void> {
+  /**
+   * Removes network namespaces of this prefix that no local container needs (left by an
+   * earlier run); with `all`, every one (uninstalling, tests).
+   */
+  sweep(all = false): Promise<void> {
     return this.serial(async () => {
+      if (all) this.nets.clear();
       let names: string[] = [];
       try {
         names = await fs.readdir(NETNS_DIR);
@@ -209,7 +217,7 @@ export class OverlayDriver {
   /** The namespace, bridge and vxlan port of a network; kept when a restart finds them whole. */
   private async ensureNetwork(net: NetworkState): Promise<void> {
     if (net.ready) return;
-    net.mtu = (await this.underlayMtu()) - VXLAN_OVERHEAD;
+    net.mtu = (await this.underlayMtu(this.localAddr(net))) - VXLAN_OVERHEAD;
     if (await netnsExists(net.netns)) {
       const links = await readJson<{ ifname: string }>('ip', net.netns, ['link', 'show']);
       const names = new Set(links.map((l) => l.ifname));
@@ -233,7 +241,7 @@ export class OverlayDriver {
     ]);
     await batchIn('ip', net.netns, [
       ['link', 'add', OVERLAY_BRIDGE, 'mtu', mtu, 'type', 'bridge'],
-      ['addr', 'add', `${gateway}/${prefixLen}`, 'dev', OVERLAY_BRIDGE],
+      ...(gateway ? [['addr', 'add', `${gateway}/${prefixLen}`, 'dev', OVERLAY_BRIDGE]] : []),
       ['link', 'set', VXLAN_DEVICE, 'mtu', mtu, 'master', OVERLAY_BRIDGE, 'up'],
       ['link', 'set', OVERLAY_BRIDGE, 'up'],
     ]);
@@ -290,7 +298,8 @@ export class OverlayDriver {
 
   private async syncPeers(net: NetworkState): Promise<void> {
     net.tables ??= await this.readTables(net.netns);
-    const wanted = remotePeers(net.view?.Endpoints ?? [], this.o.underlayAddr, new Set(net.local.keys()));
+    const local = new Set(net.local.keys());
+    const wanted = remotePeers(net.view?.Endpoints ?? [], this.localAddr(net) ?? '', local);
     const ch = peerChanges(wanted, net.tables, VXLAN_DEVICE);
     if (!ch.bridge.length && !ch.ip.length) return;
     try {
@@ -327,12 +336,20 @@ export class OverlayDriver {
     this.rules.set(ep.netns, text);
   }
 
-  private async underlayMtu(): Promise<number> {
+  /** The address the other nodes reach this one at for this network. */
+  private localAddr(net: NetworkState): string | undefined {
+    const own = net.view?.Endpoints.find((e) => net.local.has(e.TaskID) && e.NodeAddr);
+    return own?.NodeAddr ?? this.o.underlayAddr;
+  }
+
+  /** The MTU of the device carrying the underlay address (else of the default route's, else 1500). */
+  private async underlayMtu(addr: string | undefined): Promise<number> {
     const links = await readJson<{ mtu: number; addr_info?: Array<{ local: string }> }>('ip', this.underlay, [
       'addr',
       'show',
     ]);
-    const dev = links.find((l) => l.addr_info?.some((a) => a.local === this.o.underlayAddr));
-    return dev?.mtu ?? 1500;
+    const dev = addr ? links.find((l) => l.addr_info?.some((a) => a.local === addr)) : undefined;
+    if (dev) return dev.mtu;
+    return (this.underlay === null ? await defaultRouteMtu() : undefined) ?? 1500;
   }
 }
