@@ -151,13 +151,14 @@ describe('overlay driver: two hosts over VXLAN (real netns, iproute2, nftables)'
     await a.setView(view(1, ['b1', 'b2']));
     const t0 = process.hrtime.bigint();
     await a.attach(endpoint('c1', C1, '10.251.1.2'));
-    const attachMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const firstMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    // Fresh ones (as the engine makes them) skip the look at what the namespace has.
+    await b.attach({ ...endpoint('b1', B1), fresh: true });
     const t1 = process.hrtime.bigint();
-    await b.attach(endpoint('b1', B1));
-    const secondMs = Number(process.hrtime.bigint() - t1) / 1e6;
-    await b.attach(endpoint('b2', B2));
+    await b.attach({ ...endpoint('b2', B2), fresh: true });
+    const nextMs = Number(process.hrtime.bigint() - t1) / 1e6;
     console.log(
-      `      overlay attach: first container of a network ${attachMs.toFixed(0)} ms, next ${secondMs.toFixed(0)} ms`,
+      `      overlay attach: first container of a network on a host ${firstMs.toFixed(0)} ms, next ${nextMs.toFixed(0)} ms`,
     );
 
     const link = JSON.parse(await runChecked('ip', ['-n', C1, '-j', 'addr', 'show', 'dev', 'eth1'])) as Array<{

@@ -33,11 +33,18 @@ export async function readJson<T>(program: 'ip' | 'bridge', ns: NsName, args: st
   return JSON.parse(r.stdout) as T[];
 }
 
-/** Loads an nftables text in a namespace; `shell` runs first, in the same process (a sysctl). */
-export async function nftIn(ns: string, text: string, shell?: string): Promise<void> {
-  const argv = shell
-    ? ['netns', 'exec', ns, '/bin/sh', '-c', `${shell} && exec nft -f -`]
-    : ['netns', 'exec', ns, 'nft', '-f', '-'];
-  const r = await runCommand('ip', argv, { input: text });
-  if (r.code !== 0) throw new InternalError(`nft -f in ${ns} failed: ${r.stderr.trim()}`);
+/**
+ * One process in a namespace: shell commands (checked values only: addresses, interface
+ * names), then `nft -f` of a text when there is one.
+ */
+export async function inNetns(ns: string, shell: readonly string[], nft: string | null): Promise<void> {
+  if (!shell.length && nft === null) return;
+  const steps = [...shell];
+  if (nft !== null) steps.push('exec nft -f -');
+  const argv =
+    !shell.length && nft !== null
+      ? ['netns', 'exec', ns, 'nft', '-f', '-']
+      : ['netns', 'exec', ns, '/bin/sh', '-c', steps.join(' && ')];
+  const r = await runCommand('ip', argv, { input: nft ?? '' });
+  if (r.code !== 0) throw new InternalError(`in ${ns}: ${steps.join(' && ')} failed: ${r.stderr.trim()}`);
 }

@@ -3,7 +3,7 @@ import { overlayMac, type NetworkView } from '../../../src/rpc';
 import { createLogger, type Logger } from '../../../src/util';
 import { defaultRouteMtu } from '../host-routes';
 import { createNetns, deleteNetns, NETNS_DIR, netnsExists } from '../netns';
-import { batchIn, nftIn, readJson, type NsName } from './ns-commands';
+import { batchIn, inNetns, readJson, type NsName } from './ns-commands';
 import {
   endpointVethName,
   OVERLAY_BRIDGE,
@@ -39,6 +39,8 @@ export interface OverlayDriverOptions {
 interface Wired {
   ifName: string;
   veth: string;
+  /** Shell commands still to run in the container's namespace (its address, link up). */
+  pending?: string;
 }
 
 interface LocalOnNetwork {
@@ -141,7 +143,7 @@ export class OverlayDriver {
       }
       if (ep) {
         // The container may already be gone with its namespace; nothing to undo then.
-        if (await netnsExists(ep.netns)) await nftIn(ep.netns, removeRuleset()).catch(() => undefined);
+        if (await netnsExists(ep.netns)) await inNetns(ep.netns, [], removeRuleset()).catch(() => undefined);
         this.rules.delete(ep.netns);
       }
     });
@@ -211,7 +213,10 @@ export class OverlayDriver {
     await this.ensureNetwork(net);
     for (const l of net.local.values()) if (!l.wired) l.wired = await this.wire(net, l);
     await this.syncPeers(net);
-    for (const l of net.local.values()) await this.syncRules(l.ep);
+    for (const l of net.local.values()) {
+      await this.syncRules(l.ep, l.wired?.pending);
+      if (l.wired) l.wired.pending = undefined;
+    }
   }
 
   /** The namespace, bridge and vxlan port of a network; kept when a restart finds them whole. */
@@ -249,51 +254,42 @@ export class OverlayDriver {
     net.ready = true;
   }
 
-  /** A veth from the bridge into the container, its end there named the next free ethN with the task's MAC and address. */
+  /**
+   * A veth from the bridge into the container (one `ip` in the network's namespace), its end
+   * there named the next free ethN with the task's MAC; the address and link-up are left as
+   * `pending` for the container namespace's one process (syncRules).
+   */
   private async wire(net: NetworkState, l: LocalOnNetwork): Promise<Wired> {
     const mac = overlayMac(l.att.addr);
     const veth = endpointVethName(net.id, l.ep.taskId);
-    const links = await readJson<{ ifname: string; address?: string }>('ip', l.ep.netns, ['link', 'show']);
-    const there = links.find((x) => x.address === mac);
-    if (there) return { ifName: there.ifname, veth };
-    const used = new Set(links.map((x) => x.ifname));
-    let n = 1;
-    while (used.has(`eth${n}`)) n++;
-    const ifName = `eth${n}`;
+    let ifName: string;
+    if (l.ep.fresh) {
+      // A container just made has lo and eth0: its overlay interfaces follow in attachment order.
+      ifName = `eth${1 + l.ep.attachments.indexOf(l.att)}`;
+    } else {
+      const links = await readJson<{ ifname: string; address?: string }>('ip', l.ep.netns, ['link', 'show']);
+      const there = links.find((x) => x.address === mac);
+      if (there) return { ifName: there.ifname, veth };
+      const used = new Set(links.map((x) => x.ifname));
+      let n = 1;
+      while (used.has(`eth${n}`)) n++;
+      ifName = `eth${n}`;
+    }
     const mtu = String(net.mtu);
     const add = [
-      [
-        'link',
-        'add',
-        veth,
-        'mtu',
-        mtu,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        ifName,
-        'address',
-        mac,
-        'mtu',
-        mtu,
-        'netns',
-        l.ep.netns,
-      ],
-      ['link', 'set', veth, 'master', OVERLAY_BRIDGE, 'up'],
+      ['link', 'add', veth, 'mtu', mtu, 'master', OVERLAY_BRIDGE, 'up', 'type', 'veth'],
+      ['peer', 'name', ifName, 'address', mac, 'mtu', mtu, 'netns', l.ep.netns],
     ];
+    const line = [add.flat()];
     try {
-      await batchIn('ip', net.netns, add);
+      await batchIn('ip', net.netns, line);
     } catch {
       // A veth left by an interrupted attach: remove it and try once more.
       await batchIn('ip', net.netns, [['link', 'del', veth]], true);
-      await batchIn('ip', net.netns, add);
+      await batchIn('ip', net.netns, line);
     }
-    await batchIn('ip', l.ep.netns, [
-      ['addr', 'add', `${l.att.addr}/${l.att.prefixLen}`, 'dev', ifName],
-      ['link', 'set', ifName, 'up'],
-    ]);
-    return { ifName, veth };
+    const pending = `ip addr add ${l.att.addr}/${l.att.prefixLen} dev ${ifName} && ip link set ${ifName} up`;
+    return { ifName, veth, pending };
   }
 
   private async syncPeers(net: NetworkState): Promise<void> {
@@ -324,15 +320,20 @@ export class OverlayDriver {
     };
   }
 
-  /** The container's nftables table: 127.0.0.11 and the VIPs of all its overlay networks, one `nft -f`. */
-  private async syncRules(ep: LocalEndpoint): Promise<void> {
+  /**
+   * The container's nftables table (127.0.0.11 and the VIPs of all its overlay networks) and
+   * what is pending there, in one process in its namespace: one `nft -f` per change.
+   */
+  private async syncRules(ep: LocalEndpoint, pending: string | undefined): Promise<void> {
     const services = this.viewsOf(ep).flatMap((v) => v.Services);
     const dns = ep.defaultAddr ? this.o.dns : undefined;
     const text = containerRuleset({ dns, services });
-    if (this.rules.get(ep.netns) === text) return;
+    const changed = this.rules.get(ep.netns) !== text;
+    if (!changed && !pending) return;
+    const shell = pending ? [pending] : [];
     // A loopback source may leave the namespace only with route_localnet (127.0.0.11 -> the daemon).
-    const first = !this.rules.has(ep.netns) && dns;
-    await nftIn(ep.netns, text, first ? 'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet' : undefined);
+    if (!this.rules.has(ep.netns) && dns) shell.push('echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet');
+    await inNetns(ep.netns, shell, changed ? text : null);
     this.rules.set(ep.netns, text);
   }
 

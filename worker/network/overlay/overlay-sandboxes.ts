@@ -94,6 +94,7 @@ export class OverlaySandboxes implements SandboxNetwork {
         netns: netnsName(sb.netnsPath),
         defaultAddr: sb.IPAddress || undefined,
         attachments: b.attachments,
+        fresh: true,
       });
     } catch (err) {
       await this.o.driver.detach(b.taskId).catch(() => undefined);

@@ -22,4 +22,6 @@ export interface LocalEndpoint {
    */
   defaultAddr?: string;
   attachments: readonly OverlayAttachment[];
+  /** Made just now by the bridge network (lo and eth0 only): no need to look for what is there. */
+  fresh?: boolean;
 }
