@@ -190,7 +190,13 @@ describe('overlay driver: two hosts over VXLAN (real netns, iproute2, nftables)'
     assert.deepEqual([...seen].sort(), ['b1', 'b2']);
   });
 
-  it('takes a removed endpoint out of FDB, neighbours, DNS and the VIP', async () => {
+  it('takes a removed endpoint out of FDB, neighbours, DNS and the VIP, and its flows out of conntrack', async () => {
+    // UDP flows to the VIP, spread over both backends by numgen.
+    for (let i = 0; i < 4; i++)
+      await runCommand('ip', ['netns', 'exec', C1, '/bin/bash', '-c', `echo x > /dev/udp/${ADDR.vip}/9`]);
+    const flows = () => runCommand('ip', ['netns', 'exec', C1, 'conntrack', '-L', '-p', 'udp', '--orig-dst', ADDR.vip]);
+    const hasConntrack = fs.existsSync('/usr/sbin/conntrack');
+    if (hasConntrack) assert.match((await flows()).stdout, /src=10\.0\.9\.5 /);
     await b.detach('b2');
     await a.setView(view(2, ['b1']));
     await b.setView(view(2, ['b1']));
@@ -204,6 +210,7 @@ describe('overlay driver: two hosts over VXLAN (real netns, iproute2, nftables)'
     const rules = await inNetns(C1, ['nft', 'list', 'table', 'ip', 'tsswarm_overlay']);
     assert.doesNotMatch(rules, /10\.0\.9\.5/);
     for (let i = 0; i < 3; i++) assert.equal((await netnsGet(C1, `http://${ADDR.vip}/`)).trim(), 'b1');
+    if (hasConntrack) assert.doesNotMatch((await flows()).stdout, /src=10\.0\.9\.5 /);
   });
 
   it('adopts what a restarted daemon left: no second interface, traffic still flows', async () => {

@@ -35,14 +35,18 @@ export async function readJson<T>(program: 'ip' | 'bridge', ns: NsName, args: st
 
 /**
  * One process in a namespace: shell commands (checked values only: addresses, interface
- * names), then `nft -f` of a text when there is one.
+ * names), then `nft -f` of a text when there is one, then the `after` commands.
  */
-export async function inNetns(ns: string, shell: readonly string[], nft: string | null): Promise<void> {
-  if (!shell.length && nft === null) return;
-  const steps = [...shell];
-  if (nft !== null) steps.push('exec nft -f -');
+export async function inNetns(
+  ns: string,
+  shell: readonly string[],
+  nft: string | null,
+  after: readonly string[] = [],
+): Promise<void> {
+  const steps = [...shell, ...(nft !== null ? ['nft -f -'] : []), ...after];
+  if (!steps.length) return;
   const argv =
-    !shell.length && nft !== null
+    steps.length === 1 && nft !== null
       ? ['netns', 'exec', ns, 'nft', '-f', '-']
       : ['netns', 'exec', ns, '/bin/sh', '-c', steps.join(' && ')];
   const r = await runCommand('ip', argv, { input: nft ?? '' });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { overlayMac, type NetworkView } from '../../../src/rpc';
 import { createLogger, type Logger } from '../../../src/util';
@@ -77,6 +78,9 @@ export class OverlayDriver {
   private readonly endpoints = new Map<string, LocalEndpoint>();
   /** The ruleset last loaded per container namespace. */
   private readonly rules = new Map<string, string>();
+  /** The backends of each VIP per container namespace, as last loaded (for conntrack cleanup). */
+  private readonly backends = new Map<string, Map<string, readonly string[]>>();
+  private readonly conntrack = existsSync('/usr/sbin/conntrack');
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
   private readonly underlay: NsName;
@@ -99,9 +103,9 @@ export class OverlayDriver {
     });
   }
 
-  /** Forgets a network's view (no local task attaches to it any more). */
-  dropView(networkId: string): void {
-    this.views.delete(networkId);
+  /** Forgets the views of networks not in `ids` (no local task attaches to them any more). */
+  retainViews(ids: ReadonlySet<string>): void {
+    for (const id of [...this.views.keys()]) if (!ids.has(id)) this.views.delete(id);
   }
 
   /** Wires a local container into its overlay networks (idempotent: a restart re-attaches running ones). */
@@ -142,6 +146,7 @@ export class OverlayDriver {
         await this.reconcile(net);
       }
       if (ep) {
+        this.backends.delete(ep.netns);
         // The container may already be gone with its namespace; nothing to undo then.
         if (await netnsExists(ep.netns)) await inNetns(ep.netns, [], removeRuleset()).catch(() => undefined);
         this.rules.delete(ep.netns);
@@ -333,8 +338,11 @@ export class OverlayDriver {
     const shell = pending ? [pending] : [];
     // A loopback source may leave the namespace only with route_localnet (127.0.0.11 -> the daemon).
     if (!this.rules.has(ep.netns) && dns) shell.push('echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet');
-    await inNetns(ep.netns, shell, changed ? text : null);
+    const vips = new Map(services.filter((x) => x.Mode === 'vip' && x.VIP).map((x) => [x.VIP!, x.Backends]));
+    const flows = this.conntrack ? goneFlows(this.backends.get(ep.netns), vips) : [];
+    await inNetns(ep.netns, shell, changed ? text : null, flows);
     this.rules.set(ep.netns, text);
+    this.backends.set(ep.netns, vips);
   }
 
   /** The address the other nodes reach this one at for this network. */
@@ -353,4 +361,22 @@ export class OverlayDriver {
     if (dev) return dev.mtu;
     return (this.underlay === null ? await defaultRouteMtu() : undefined) ?? 1500;
   }
+}
+
+/**
+ * conntrack deletions of the connections a container has through a VIP to a backend that is no
+ * longer one: they would otherwise keep going to it (nothing answers) until they time out.
+ * They run after the new table is loaded, so no new connection picks a gone backend meanwhile.
+ */
+function goneFlows(
+  before: ReadonlyMap<string, readonly string[]> | undefined,
+  after: ReadonlyMap<string, readonly string[]>,
+): string[] {
+  const out: string[] = [];
+  for (const [vip, old] of before ?? []) {
+    const now = new Set(after.get(vip) ?? []);
+    for (const b of old)
+      if (!now.has(b)) out.push(`{ conntrack -D --orig-dst ${vip} --reply-src ${b} >/dev/null 2>&1 || true; }`);
+  }
+  return out;
 }

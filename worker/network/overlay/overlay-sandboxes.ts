@@ -80,6 +80,7 @@ export class OverlaySandboxes implements SandboxNetwork {
 
   /** The latest view of every network this node's tasks attach to. */
   setViews(views: readonly NetworkView[]): void {
+    this.o.driver.retainViews(new Set(views.map((v) => v.ID)));
     for (const v of views)
       void this.o.driver.setView(v).catch((err) => this.log.warn('network view not applied', { network: v.ID, err }));
   }
