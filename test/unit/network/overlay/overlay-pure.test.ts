@@ -4,6 +4,8 @@ import { peerChanges, remotePeers } from '../../../../worker/network/overlay/ove
 import { overlayLookup } from '../../../../worker/network/overlay/overlay-records';
 import { containerRuleset } from '../../../../worker/network/overlay/overlay-ruleset';
 import { endpointVethName, overlayNetnsName } from '../../../../worker/network/overlay/overlay-names';
+import { overlayAttachments } from '../../../../worker/network/overlay/task-attachments';
+import type { NetworkAttachment, NetworkObject } from '../../../../src/api';
 
 const view: NetworkView = {
   ID: 'n1',
@@ -90,5 +92,38 @@ describe('overlay: peers, names and rules (pure)', () => {
     assert.equal(overlayNetnsName('tsswarm0', 4097), 'tsswarm0-ov4097');
     assert.ok(endpointVethName('n1', 't1').length <= 15);
     assert.notEqual(endpointVethName('n1', 't1'), endpointVethName('n2', 't1'));
+  });
+
+  it("reads a task's overlay attachments as Docker gives them, leaving out ingress and unallocated ones", () => {
+    const net = (id: string, name: string, vni: string | undefined, ingress = false): NetworkObject => ({
+      ID: id,
+      Version: { Index: 1 },
+      CreatedAt: '',
+      UpdatedAt: '',
+      Spec: { Name: name, Ingress: ingress },
+      DriverState: {
+        Name: 'overlay',
+        Options: vni ? { 'com.docker.network.driver.overlay.vxlanid_list': vni } : ({} as Record<string, string>),
+      },
+      IPAMOptions: { Configs: [{ Subnet: '10.0.1.0/24', Gateway: '10.0.1.1' }] },
+    });
+    const list: NetworkAttachment[] = [
+      { Network: net('i', 'ingress', '4096', true), Addresses: ['10.0.0.4/24'] },
+      { Network: net('n1', 'appnet', '4097'), Addresses: ['10.0.1.3/24'] },
+      { Network: net('n2', 'noaddr', '4098'), Addresses: [] },
+      { Network: net('n3', 'novni', undefined), Addresses: ['10.0.1.5/24'] },
+    ];
+    assert.deepEqual(overlayAttachments(list), [
+      {
+        networkId: 'n1',
+        networkName: 'appnet',
+        vni: 4097,
+        subnet: '10.0.1.0/24',
+        gateway: '10.0.1.1',
+        addr: '10.0.1.3',
+        prefixLen: 24,
+      },
+    ]);
+    assert.deepEqual(overlayAttachments(undefined), []);
   });
 });
