@@ -5,6 +5,7 @@ import { registerContainerCommands } from './commands/containers';
 import { registerImageCommands } from './commands/images';
 import { registerNodeCommands } from './commands/node';
 import { registerConfigCommands } from './commands/config';
+import { registerNetworkCommands } from './commands/network';
 import { registerSecretCommands } from './commands/secret';
 import { registerServiceCommands } from './commands/service';
 import { registerStackCommands } from './commands/stack';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerSwarmCommands(program, getClient);
   registerNodeCommands(program, getClient);
   registerServiceCommands(program, getClient);
+  registerNetworkCommands(program, getClient);
   registerSecretCommands(program, getClient);
   registerConfigCommands(program, getClient);
   registerStackCommands(program, getClient);

@@ -10,6 +10,7 @@ PKGS=(
   busybox-static                                # the tests build their images from it
   etcd-server etcd-client                       # the raft benchmark's side-by-side anchor
   docker.io                                     # the e2e client and the engine benchmark's anchor
+  prometheus                                    # an e2e client: scrapes /metrics, discovers the swarm
   ca-certificates curl procps psmisc jq openssl util-linux   # the lab scripts (jq, nsenter, unshare) and test certificates
 )
 missing=()

@@ -11,3 +11,4 @@ export { initCluster, type InitClusterOptions } from './init-cluster';
 export { clusterOf } from './ca/join-handler';
 export { issueFor } from './ca/node-ca';
 export { checkCanRemoveMember, checkCanDemote, quorumOf } from './membership/quorum-rules';
+export { SwarmNetworks } from './controlapi/swarm-networks';

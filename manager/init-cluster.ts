@@ -1,9 +1,10 @@
 /**
  * The first writes of a new swarm, made by its first manager once it leads: the Cluster object
- * (spec, CA certificate and key, join tokens, empty removal registry) and this node's Node
- * object, in one batch, so a reader sees both or neither.
+ * (spec, CA certificate and key, join tokens, empty removal registry), this node's Node object
+ * and Docker's `ingress` network, in one batch, so a reader sees all or none.
  */
 import type { NodeAvailability, NodeDescription, SwarmSpec } from '../src/api';
+import { ingressNetworkObject } from './allocator';
 import { certificateParts, createJoinTokens, toX509, type RootCaMaterial } from '../src/pki';
 import { defaultSwarmSpec, mergeSwarmSpec } from './cluster-defaults';
 import type { StoredCluster, StoredNode } from './internal-fields';
@@ -61,5 +62,6 @@ export async function initCluster(m: Manager, o: InitClusterOptions): Promise<vo
   await m.store.update((tx) => {
     tx.create('cluster', cluster as never);
     tx.create('node', node as never);
+    tx.create('network', ingressNetworkObject());
   });
 }

@@ -127,60 +127,6 @@ export function registerSystemCommands(program: Command, client: ClientFn, globa
       );
     });
 
-  const network = program.command('network').description('Manage networks');
-  network
-    .command('ls')
-    .description('List networks')
-    .option('-q, --quiet', 'Only display network IDs')
-    .action(async (o: { quiet?: boolean }) => {
-      const list = await client().json<Array<Record<string, string>>>('GET', '/networks');
-      if (o.quiet) for (const n of list) process.stdout.write(`${n.Id.slice(0, 12)}\n`);
-      else
-        process.stdout.write(
-          table(
-            ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
-            list.map((n) => [n.Id.slice(0, 12), n.Name, n.Driver, n.Scope]),
-          ),
-        );
-    });
-  network
-    .command('inspect')
-    .description('Display detailed information on one or more networks')
-    .argument('<network...>')
-    .action(async (names: string[]) => {
-      const out = [];
-      for (const n of names) out.push(await client().json('GET', `/networks/${n}`));
-      process.stdout.write(JSON.stringify(out, null, 4) + '\n');
-    });
-  network
-    .command('create')
-    .description('Create a network')
-    .argument('<name>')
-    .option('-d, --driver <driver>', 'Driver (bridge)', 'bridge')
-    .option('--subnet <cidr>', 'Subnet')
-    .option('--internal', 'Restrict external access to the network')
-    .action(async (name: string, o: { driver: string; subnet?: string; internal?: boolean }) => {
-      const r = await client().json<{ Id: string }>('POST', '/networks/create', {
-        body: {
-          Name: name,
-          Driver: o.driver,
-          Internal: !!o.internal,
-          IPAM: { Driver: 'default', Config: o.subnet ? [{ Subnet: o.subnet }] : [] },
-        },
-      });
-      process.stdout.write(`${r.Id}\n`);
-    });
-  network
-    .command('rm')
-    .description('Remove one or more networks')
-    .argument('<network...>')
-    .action(async (names: string[]) => {
-      for (const n of names) {
-        (await client().raw('DELETE', `/networks/${n}`)).resume();
-        process.stdout.write(`${n}\n`);
-      }
-    });
-
   const context = program.command('context').description('Manage contexts (named daemon endpoints)');
   context
     .command('create')

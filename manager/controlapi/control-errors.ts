@@ -35,6 +35,24 @@ export class ReferenceNotFoundError extends TsswarmError {
   }
 }
 
+/** 404: a service naming a network the swarm does not have. */
+export class NetworkNotFoundError extends TsswarmError {
+  constructor(ref: string) {
+    super('TSW_CONTROL_NETWORK_NOT_FOUND', 404, `network ${ref} not found`);
+  }
+}
+
+/** 400: a service naming the ingress network among its networks. */
+export class IngressAttachError extends TsswarmError {
+  constructor(name: string) {
+    super(
+      'TSW_CONTROL_INGRESS_ATTACH',
+      400,
+      rpcMessage('InvalidArgument', `Service cannot be explicitly attached to the ingress network "${name}"`),
+    );
+  }
+}
+
 /** 409: removing a secret or config that services still use. */
 export class InUseError extends TsswarmError {
   constructor(kind: 'secret' | 'config', name: string, services: string[]) {
@@ -58,6 +76,8 @@ export const CONTROL_ERROR_CODES = [
   'TSW_CONTROL_NAME_IN_USE',
   'TSW_CONTROL_INVALID_SPEC',
   'TSW_CONTROL_REFERENCE_NOT_FOUND',
+  'TSW_CONTROL_NETWORK_NOT_FOUND',
+  'TSW_CONTROL_INGRESS_ATTACH',
   'TSW_CONTROL_IN_USE',
   'TSW_CONTROL_NOT_IMPLEMENTED',
 ] as const;

@@ -1,7 +1,9 @@
 /**
  * What POST /services/{id}/update writes, as swarmkit's UpdateService: the old Spec goes to
  * PreviousSpec and UpdateStatus is cleared (a paused update resumes only with a new spec);
- * `rollback=previous` swaps Spec and PreviousSpec and starts a rollback. The image's registry
+ * `rollback=previous` swaps Spec and PreviousSpec and starts a rollback. A job (a service with
+ * JobStatus) starts its next iteration on any update: JobIteration.Index + 1, LastExecution
+ * now. The image's registry
  * auth is the header's, else kept from the spec `registryAuthFrom` names.
  */
 import {
@@ -39,11 +41,21 @@ export function withRegistryAuth(spec: ServiceSpec, auth: PullSpec['PullOptions'
   return spec;
 }
 
-/** The observed endpoint for `spec`: Docker shows the spec's ports until an allocator fills them in. */
+/**
+ * The observed endpoint for `spec`: Docker shows the spec's ports until the allocator fills them
+ * in; an ingress port published as 0 keeps the port the allocator gave it before, so an update
+ * does not move it.
+ */
 export function endpointFor(spec: EndpointSpec | undefined, cur: Endpoint | undefined): Endpoint {
   const ports = spec?.Ports?.length ? structuredClone(spec.Ports) : undefined;
+  const given = (cur?.Ports ?? []).filter((p) => (p.PublishMode ?? 'ingress') === 'ingress' && p.PublishedPort);
+  for (const p of ports ?? []) {
+    if (p.PublishedPort || (p.PublishMode ?? 'ingress') !== 'ingress') continue;
+    const i = given.findIndex((g) => g.TargetPort === p.TargetPort && (g.Protocol ?? 'tcp') === (p.Protocol ?? 'tcp'));
+    if (i >= 0) p.PublishedPort = given.splice(i, 1)[0]!.PublishedPort;
+  }
   const epSpec: EndpointSpec = ports
-    ? { Mode: spec?.Mode ?? 'vip', Ports: ports }
+    ? { Mode: spec?.Mode ?? 'vip', Ports: structuredClone(spec!.Ports!) }
     : spec?.Mode === 'dnsrr'
       ? { Mode: 'dnsrr' }
       : {};
@@ -73,6 +85,8 @@ export function planServiceUpdate(cur: ServiceObject, req: ServiceUpdateRequest)
     next.Spec = withRegistryAuth(structuredClone(req.spec), auth);
     delete next.UpdateStatus;
   }
+  if (cur.JobStatus)
+    next.JobStatus = { JobIteration: { Index: cur.JobStatus.JobIteration.Index + 1 }, LastExecution: req.now };
   // swarmkit's spec_version: the service version the new spec was written over.
   next.SpecVersion = { Index: cur.Version.Index };
   next.Endpoint = endpointFor(next.Spec.EndpointSpec, cur.Endpoint);

@@ -2,12 +2,16 @@
  * Ties a service spec to the objects it names, as swarmkit checks at create and update: every
  * secret and config reference must exist (by ID, else by name) and comes out with both its ID
  * and its current name. Networks are named by ID (service create --network) or by name (stack
- * deploy): a name the store knows becomes its ID; one it does not know is kept as given, since
- * swarm networks may live outside this store.
+ * deploy) and come out as IDs; each must be a swarm network other than ingress (which services
+ * join through their published ports, never by name), or one of Docker's predefined node-local
+ * networks (bridge, host), which every node has and which are kept by name.
  */
 import type { ServiceSpec } from '../../src/api';
 import type { ReadTx } from '../../src/store';
-import { ReferenceNotFoundError } from './control-errors';
+import { IngressAttachError, NetworkNotFoundError, ReferenceNotFoundError } from './control-errors';
+
+/** Docker's predefined networks a service may name without the swarm having them. */
+const NODE_LOCAL_NETWORKS = new Set(['bridge', 'host']);
 
 function find(tx: ReadTx, kind: 'secret' | 'config', id: string | undefined, name: string | undefined) {
   const byId = id ? tx.get(kind, id) : undefined;
@@ -15,7 +19,10 @@ function find(tx: ReadTx, kind: 'secret' | 'config', id: string | undefined, nam
   return name ? tx.find(kind, { name })[0] : undefined;
 }
 
-/** A copy of `spec` with resolved references; throws ReferenceNotFoundError (400) naming the missing ones. */
+/**
+ * A copy of `spec` with resolved references; throws ReferenceNotFoundError (400) naming the
+ * missing secrets or configs, NetworkNotFoundError (404) or IngressAttachError (400).
+ */
 export function resolveReferences(tx: ReadTx, spec: ServiceSpec): ServiceSpec {
   const s = structuredClone(spec);
   const c = s.TaskTemplate.ContainerSpec;
@@ -39,7 +46,10 @@ export function resolveReferences(tx: ReadTx, spec: ServiceSpec): ServiceSpec {
   }
   const net = (n: { Target: string }) => {
     const o = tx.get('network', n.Target) ?? tx.find('network', { name: n.Target })[0];
-    return o ? { ...n, Target: o.ID } : n;
+    if (!o && NODE_LOCAL_NETWORKS.has(n.Target)) return n;
+    if (!o) throw new NetworkNotFoundError(n.Target);
+    if (o.Spec.Ingress) throw new IngressAttachError(o.Spec.Name);
+    return { ...n, Target: o.ID };
   };
   if (s.TaskTemplate.Networks) s.TaskTemplate.Networks = s.TaskTemplate.Networks.map(net);
   if (s.Networks) s.Networks = s.Networks.map(net);

@@ -1,7 +1,8 @@
 /**
  * What a node is given to run, computed from a store view: its tasks (as TaskAssignments, with
- * what the agent needs and the Engine API does not show) and the secrets and configs those
- * tasks reference, Data included. Pure: no store writes, no clock.
+ * what the agent needs and the Engine API does not show), the secrets and configs those tasks
+ * reference, Data included, and the view of each overlay network they attach to. Pure: no
+ * store writes, no clock.
  */
 import {
   TASK_STATES,
@@ -11,31 +12,34 @@ import {
   type TaskObject,
   type TaskState,
 } from '../../src/api';
-import type { AssignmentChange, TaskAssignment } from '../../src/rpc';
+import type { AssignmentChange, NetworkView, TaskAssignment } from '../../src/rpc';
 import type { ReadTx } from '../../src/store';
+import { NetworkViews, networksOfTasks, networkViewKey } from './network-views';
 
 /** A node's assignments. Each list is sorted by ID, so equal sets compare equal. */
 export interface NodeAssignmentSet {
   readonly tasks: readonly TaskAssignment[];
   readonly secrets: readonly SecretObject[];
   readonly configs: readonly ConfigObject[];
+  readonly networks: readonly NetworkView[];
 }
 
 const rank = (s: TaskState) => TASK_STATES.indexOf(s);
 const ASSIGNED = rank('assigned');
-const RUNNING = rank('running');
 const COMPLETE = rank('complete');
 
 /**
  * Whether the agent of the task's node must know the task. It must once the scheduler has
- * assigned it (state assigned or beyond) while the managers want it up to running, and, when
- * they want it stopped (shutdown, remove), until its state is terminal: that is how the agent
- * learns to stop it. A task that left the set is shut down and removed by the agent.
+ * assigned it (state assigned or beyond) while the managers want it up to running (or to
+ * complete: a job's task, whose finished container stays with its logs until the job's next
+ * iteration or its removal), and, when they want it stopped (shutdown, remove), until its state
+ * is terminal: that is how the agent learns to stop it. A task that left the set is shut down
+ * and removed by the agent.
  */
 export function isAgentTask(t: TaskObject): boolean {
   const state = rank(t.Status.State);
   if (state < ASSIGNED) return false;
-  return rank(t.DesiredState) <= RUNNING || state < COMPLETE;
+  return rank(t.DesiredState) <= COMPLETE || state < COMPLETE;
 }
 
 type PullOptions = { RegistryAuth?: string };
@@ -65,8 +69,12 @@ export function toTaskAssignment(task: TaskObject, service: ServiceObject | unde
 
 const byId = (a: { ID: string }, b: { ID: string }) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0);
 
-/** The assignment set of `nodeId` in the view `tx`. Secrets and configs that are gone are left out (the task is rejected). */
-export function assignmentSet(tx: ReadTx, nodeId: string): NodeAssignmentSet {
+/**
+ * The assignment set of `nodeId` in the view `tx`. Secrets and configs that are gone are left
+ * out (the task is rejected). `views` is shared by the sessions so that each network's view is
+ * built once per store index.
+ */
+export function assignmentSet(tx: ReadTx, nodeId: string, views = new NetworkViews()): NodeAssignmentSet {
   const tasks: TaskAssignment[] = [];
   const secretIds = new Set<string>();
   const configIds = new Set<string>();
@@ -80,16 +88,22 @@ export function assignmentSet(tx: ReadTx, nodeId: string): NodeAssignmentSet {
   }
   const secrets = [...secretIds].flatMap((id) => tx.get('secret', id) ?? []);
   const configs = [...configIds].flatMap((id) => tx.get('config', id) ?? []);
+  const networks = networksOfTasks(tasks).flatMap((id) => views.view(tx, id) ?? []);
   return {
     tasks: tasks.sort(byId),
     secrets: secrets.map((s) => structuredClone(s)).sort(byId),
     configs: configs.map((c) => structuredClone(c)).sort(byId),
+    networks,
   };
 }
 
-/** The set as the changes of a full `assignments` message (all updates). */
+/** The set as the changes of a full `assignments` message (all updates; networks before the tasks on them). */
 export function fullAssignmentChanges(set: NodeAssignmentSet): AssignmentChange[] {
   return [
+    ...set.networks.map((network): AssignmentChange => ({
+      action: 'update',
+      assignment: { kind: 'network', network },
+    })),
     ...set.secrets.map((secret): AssignmentChange => ({ action: 'update', assignment: { kind: 'secret', secret } })),
     ...set.configs.map((config): AssignmentChange => ({ action: 'update', assignment: { kind: 'config', config } })),
     ...set.tasks.map((task): AssignmentChange => ({ action: 'update', assignment: { kind: 'task', task } })),
@@ -100,11 +114,12 @@ export function fullAssignmentChanges(set: NodeAssignmentSet): AssignmentChange[
  * A key that changes when the set changes in a way the agent must hear about. A task's Status,
  * Version and UpdatedAt are left out: the agent wrote them (its task-status reports) and
  * already knows, so its own reports do not echo back as new sets (swarmkit skips those too).
+ * A network view's Version is left out too: only its content counts.
  */
 export function assignmentSetKey(set: NodeAssignmentSet): string {
   const tasks = set.tasks.map((t) => {
     const { Status: _s, Version: _v, UpdatedAt: _u, ...rest } = t;
     return rest;
   });
-  return JSON.stringify([tasks, set.secrets, set.configs]);
+  return JSON.stringify([tasks, set.secrets, set.configs, set.networks.map(networkViewKey)]);
 }

@@ -20,6 +20,7 @@ import type { MemoryStore, Watcher } from '../../src/store';
 import type { Logger } from '../../src/util';
 import { heartbeatPeriodMs } from '../cluster-defaults';
 import { AssignmentStream } from './assignment-stream';
+import { NetworkViews } from './network-views';
 import { LogsBroker } from './logs-broker';
 import { TaskStatusWriter } from './task-status-writer';
 import type { StoredCluster, StoredNode } from '../internal-fields';
@@ -57,6 +58,8 @@ export class Dispatcher {
   private lastManagers = '';
   private readonly now: () => number;
   private readonly statusWriter: TaskStatusWriter;
+  /** The overlay network views, built once per store index for every session. */
+  readonly networkViews = new NetworkViews();
   /** Log subscriptions to the nodes' sessions (leader only). */
   readonly logs = new LogsBroker((nodeId, m) => this.sendTo(nodeId, m));
 
@@ -176,6 +179,7 @@ export class Dispatcher {
       store: this.d.store,
       nodeId: s.nodeId,
       send: (msg) => this.send(s.ws, msg),
+      networkViews: this.networkViews,
       logger: this.d.logger.child('assignments'),
     });
     s.assignments.start();

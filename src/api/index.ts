@@ -3,3 +3,4 @@ export * from './event-sink';
 export * from './filters';
 export * from './version';
 export * from './swarm-types';
+export * from './ipv4-subnet';

@@ -8,13 +8,15 @@ import type { ImageBackend } from './image-backend';
 import { containerRoutes } from './routes/containers';
 import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
-import { networkRoutes } from './routes/networks';
+import { networkRoutes, type SwarmNetworkBackend } from './routes/networks';
 import { systemRoutes, type SystemInfoSource } from './routes/system';
 
 export interface ApiDeps {
   containers: ContainerService;
   images?: ImageBackend;
   network: NetworkManager;
+  /** The swarm's overlay networks, listed and served next to the local ones (wired by the daemon). */
+  swarmNetworks?: SwarmNetworkBackend;
   events: EventBus;
   system: SystemInfoSource;
   logger: Logger;
@@ -65,7 +67,7 @@ export function createApiApp(d: ApiDeps): express.Express {
   app.use(containerRoutes(d.containers));
   app.use(execRoutes(d.containers.execs));
   if (d.images) app.use(imageRoutes(d.images));
-  app.use(networkRoutes(d.network));
+  app.use(networkRoutes(d.network, d.swarmNetworks));
   for (const r of d.extraRouters ?? []) app.use(r);
   app.use((_req, res) => sendError(res, 404, 'page not found'));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

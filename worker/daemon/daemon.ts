@@ -11,7 +11,7 @@ import { EventBus } from '../events';
 import { NetworkManager, OverlayDriver, OverlaySandboxes, overlayNameServer, resolvConfNameservers } from '../network';
 import type { DaemonOptions } from './options';
 import { claimPidfile } from './pidfile';
-import { serviceRoutes, swarmRoutes } from '../../manager';
+import { serviceRoutes, swarmRoutes, SwarmNetworks } from '../../manager';
 import { SwarmNode } from './swarm-node';
 
 /** What the daemon needs to build its image service, given the containerd client. */
@@ -139,6 +139,7 @@ export class Daemon {
         containers,
         images,
         network: this.network,
+        swarmNetworks: new SwarmNetworks(swarm),
         events: this.events,
         system: {
           info: () => this.info(),

@@ -78,8 +78,8 @@ export interface NetworkResource {
   Name: string;
   Id: string;
   Created: string;
-  Scope: 'local';
-  Driver: 'bridge' | 'host' | 'null';
+  Scope: 'local' | 'swarm';
+  Driver: 'bridge' | 'host' | 'null' | 'overlay';
   EnableIPv6: boolean;
   IPAM: { Driver: 'default'; Options: null; Config: Array<{ Subnet: string; Gateway?: string }> };
   Internal: boolean;

@@ -11,6 +11,7 @@ import { killLeftoverShims } from '../../support/containerd';
 import { busyboxImages, testDaemonOptions } from '../../support/daemon';
 import { Daemon } from '../../../worker/daemon/daemon';
 import { ContainerdSupervisor } from '../../../worker/engine/containerd';
+import type { DaemonOptions } from '../../../worker/daemon/options';
 
 export interface Reply {
   status: number;
@@ -60,14 +61,21 @@ export function apiRequest(socketPath: string, method: string, p: string, body?:
 }
 
 /** Daemon `n` (20..40 keeps bridges apart from other tiers' daemons); cluster port 24000 + n. */
-export async function startSwarmDaemon(n: number, clusterPortBase = 24000): Promise<SwarmDaemon> {
+export async function startSwarmDaemon(
+  n: number,
+  clusterPortBase = 24000,
+  extra: Partial<DaemonOptions> = {},
+): Promise<SwarmDaemon> {
   const dataRoot = mkdtempSync(path.join(tmpdir(), 'tsswarm-s-'));
   const socket = path.join(dataRoot, 'tsswarm.sock');
-  const opts = testDaemonOptions(dataRoot, socket, {
-    bridge: `tsws${n}`,
-    bip: `10.233.${n}.0/24`,
-    cgroup: `tsswarm-swarm-test-${n}`,
-  });
+  const opts: DaemonOptions = {
+    ...testDaemonOptions(dataRoot, socket, {
+      bridge: `tsws${n}`,
+      bip: `10.233.${n}.0/24`,
+      cgroup: `tsswarm-swarm-test-${n}`,
+    }),
+    ...extra,
+  };
   const make = () => new Daemon(opts, busyboxImages());
   const d: SwarmDaemon = {
     n,

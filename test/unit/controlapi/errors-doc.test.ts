@@ -15,6 +15,8 @@ describe('controlapi errors', () => {
       [new e.NameInUseError(), 409],
       [new e.InvalidSpecError('x'), 400],
       [new e.ReferenceNotFoundError('secret', ['a']), 400],
+      [new e.NetworkNotFoundError('n'), 404],
+      [new e.IngressAttachError('ingress'), 400],
       [new e.InUseError('secret', 'a', ['b']), 409],
       [new e.NotImplementedError('x'), 501],
     ];

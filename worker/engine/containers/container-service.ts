@@ -43,6 +43,7 @@ import { buildOciSpec, mergeEnv, processArgs, processEnv, resolveUser, type OciM
 import { restartDelayMs, shouldRestart } from './restart-policy';
 import { PendingRemovals } from './pending-removals';
 import { StdinPipe } from './stdin-pipe';
+import { SHIM_GROUP_ANNOTATION, ShimGroups } from './shim-groups';
 import { processStartTime, signalInit } from './init-signal';
 
 const run = promisify(execFile);
@@ -185,6 +186,8 @@ export class ContainerService {
   private readonly live = new Map<string, Live>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly removals: PendingRemovals;
+  /** Which runc shim each container's task joins. */
+  private readonly shims = new ShimGroups();
   private readonly root: string;
   private readonly cgroupParent: string;
   private readonly runtime: string;
@@ -251,6 +254,7 @@ export class ContainerService {
   private readonly onReconnect = () => {
     this.log.info('containerd is back; reconciling containers');
     this.subscribe();
+    this.removals.retryNow();
     this.reconcile().catch((err) => this.log.error('reconcile failed', { err }));
   };
 
@@ -262,6 +266,7 @@ export class ContainerService {
     if (this.stopped) return;
     this.stopped = true;
     this.o.client.off('reconnect', this.onReconnect);
+    this.removals.stop();
     await this.removals.settled(5000);
     this.abort?.abort();
     this.health.close();
@@ -617,6 +622,7 @@ export class ContainerService {
         netnsPath: sandbox.netnsPath,
         mounts: this.ociMounts(r),
         cgroupsPath: `/${this.cgroupParent}/${r.Id}`,
+        annotations: { [SHIM_GROUP_ANNOTATION]: this.shims.join(r.Id) },
         memoryBytes: hc.Memory || undefined,
         nanoCpus: hc.NanoCpus || undefined,
         cpuShares: hc.CpuShares || undefined,
@@ -646,12 +652,14 @@ export class ContainerService {
       const opening = this.attachFifos(r, l.log);
       let task: { pid: number };
       try {
-        task = await client.tasks.create(r.Id, rootfs, {
+        const creating = client.tasks.create(r.Id, rootfs, {
           stdin: l.stdin?.file ?? '',
           stdout: fifos.stdout,
           stderr: r.Config.Tty ? '' : fifos.stderr,
           terminal: !!r.Config.Tty,
         });
+        this.shims.creating(r.Id, creating);
+        task = await creating;
       } catch (err) {
         unblockFifoReaders(fifos);
         throw err;
@@ -664,6 +672,7 @@ export class ContainerService {
       this.persist(r);
       l.stdin?.started();
     } catch (err) {
+      await this.shims.leave(r.Id);
       if (taskCreated) await client.tasks.delete(r.Id).catch(() => undefined);
       if (containerCreated) await client.containers.delete(r.Id).catch(() => undefined);
       if (sandbox) await this.o.network.releaseSandbox(r.Id).catch(() => undefined);
@@ -779,10 +788,13 @@ export class ContainerService {
     const client = this.o.client;
     const l = this.liveOf(r);
     l.cleaned = false;
-    const taskDeleted = client.tasks.delete(id).then(
-      () => true,
-      () => false, // already deleted (a second exit event, or a reconcile)
-    );
+    const taskDeleted = this.shims
+      .leave(id)
+      .then(() => client.tasks.delete(id))
+      .then(
+        () => true,
+        () => false, // already deleted (a second exit event, or a reconcile)
+      );
     const released = this.o.network
       .releaseSandbox(id)
       .then(() => true)
@@ -987,6 +999,7 @@ export class ContainerService {
   private async finishRemoval(r: ContainerRecord, taskLeft: boolean): Promise<void> {
     const client = this.o.client;
     if (taskLeft) {
+      await this.shims.leave(r.Id);
       await client.tasks.delete(r.Id).catch(() => undefined);
       await Promise.all([
         client.containers.delete(r.Id).catch(() => undefined),

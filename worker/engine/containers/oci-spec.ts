@@ -71,6 +71,8 @@ export interface SpecInput {
   capDrop?: string[];
   privileged?: boolean;
   readonlyRootfs?: boolean;
+  /** OCI annotations (the runc shim reads its grouping from them). */
+  annotations?: Record<string, string>;
 }
 
 function normalizeCap(c: string): string {
@@ -132,6 +134,7 @@ export function buildOciSpec(s: SpecInput): Record<string, unknown> {
     },
     root: { path: 'rootfs', readonly: s.readonlyRootfs ?? false },
     hostname: s.hostname,
+    ...(s.annotations ? { annotations: s.annotations } : {}),
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       {

@@ -1,32 +1,62 @@
 import type { Logger } from '../../../src/util';
 
+/** First wait before a failed cleanup runs again; it doubles up to RETRY_MAX_MS. */
+export const RETRY_FIRST_MS = 1000;
+export const RETRY_MAX_MS = 30_000;
+
+interface Failed {
+  readonly cleanup: () => Promise<void>;
+  readonly waitMs: number;
+  readonly timer: NodeJS.Timeout;
+}
+
 /**
  * The containerd side of removed containers, still being cleaned up. DELETE /containers/{id}
  * answers once the container is durably marked removed (a tombstone in its record) and gone
  * from the service's maps; the task delete, container delete and snapshot removal that follow
- * take 100 ms or more and need no one waiting. A daemon that stops in between finds the
- * tombstone on its next start and finishes the job (ContainerService.restore).
+ * take 100 ms or more and need no one waiting. A cleanup that fails (containerd down) runs
+ * again after a growing wait, and at once when containerd is back (retryNow). A daemon that
+ * stops in between finds the tombstone on its next start and finishes the job
+ * (ContainerService.restore).
  */
 export class PendingRemovals {
   private readonly pending = new Map<string, Promise<void>>();
+  private readonly failed = new Map<string, Failed>();
+  private stopped = false;
 
   constructor(private readonly log: Logger) {}
 
-  /** Runs `cleanup` for container `id` in the background; a failure is logged, the tombstone stays. */
-  add(id: string, cleanup: () => Promise<void>): void {
+  /** Runs `cleanup` for container `id` in the background; a failure is logged and retried. */
+  add(id: string, cleanup: () => Promise<void>, waitMs = RETRY_FIRST_MS): void {
+    this.dropFailed(id);
     const p = cleanup()
-      .catch((err) => this.log.warn('cleanup of a removed container failed; the next start retries it', { id, err }))
+      .then(
+        () => undefined,
+        (err) => {
+          this.log.warn('cleanup of a removed container failed; it is retried', { id, err, inMs: waitMs });
+          if (this.stopped) return;
+          const timer = setTimeout(() => this.add(id, cleanup, Math.min(waitMs * 2, RETRY_MAX_MS)), waitMs);
+          timer.unref();
+          this.failed.set(id, { cleanup, waitMs, timer });
+        },
+      )
       .finally(() => {
         if (this.pending.get(id) === p) this.pending.delete(id);
       });
     this.pending.set(id, p);
   }
 
-  get size(): number {
-    return this.pending.size;
+  /** Runs every failed cleanup again now (containerd is back). */
+  retryNow(): void {
+    for (const [id, f] of [...this.failed]) this.add(id, f.cleanup, f.waitMs);
   }
 
-  /** Resolves once every cleanup under way now has ended (or after `timeoutMs`). */
+  /** Cleanups running or waiting to run again. */
+  get size(): number {
+    return new Set([...this.pending.keys(), ...this.failed.keys()]).size;
+  }
+
+  /** Resolves once every cleanup running now has ended (or after `timeoutMs`); waiting retries are not waited for. */
   async settled(timeoutMs = 2 ** 31 - 1): Promise<void> {
     if (!this.pending.size) return;
     let timer: NodeJS.Timeout | undefined;
@@ -37,5 +67,18 @@ export class PendingRemovals {
       }),
     ]);
     clearTimeout(timer);
+  }
+
+  /** No more retries: the next start finishes what is left. */
+  stop(): void {
+    this.stopped = true;
+    for (const id of [...this.failed.keys()]) this.dropFailed(id);
+  }
+
+  private dropFailed(id: string): void {
+    const f = this.failed.get(id);
+    if (!f) return;
+    clearTimeout(f.timer);
+    this.failed.delete(id);
   }
 }

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { createLogger } from '../../../src/util';
+import { PendingRemovals, RETRY_FIRST_MS } from '../../../worker/engine/containers/pending-removals';
+
+const quiet = () => createLogger('test', () => undefined);
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('pending removals', () => {
+  it('runs a failed cleanup again, at once when asked and later by itself', async () => {
+    const p = new PendingRemovals(quiet());
+    let runs = 0;
+    p.add('c1', async () => {
+      runs++;
+      if (runs < 3) throw new Error('containerd is down');
+    });
+    await p.settled();
+    assert.equal(runs, 1);
+    assert.equal(p.size, 1, 'the failed cleanup waits to run again');
+    p.retryNow();
+    await p.settled();
+    assert.equal(runs, 2);
+    await new Promise((r) => setTimeout(r, RETRY_FIRST_MS * 2 + 200));
+    await p.settled();
+    assert.equal(runs, 3);
+    assert.equal(p.size, 0);
+    p.stop();
+  });
+
+  it('settles without waiting for retries, and stops retrying when stopped', async () => {
+    const p = new PendingRemovals(quiet());
+    let runs = 0;
+    p.add('c1', async () => {
+      runs++;
+      throw new Error('still down');
+    });
+    await p.settled(1000);
+    await tick();
+    p.stop();
+    p.retryNow();
+    await p.settled();
+    assert.equal(runs, 1);
+    assert.equal(p.size, 0);
+  });
+});
