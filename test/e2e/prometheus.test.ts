@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { requireContainerd } from '../support/containerd';
-import { eventually, startSwarmDaemon, type SwarmDaemon } from '../integration/swarm/swarm-daemons';
+import { eventually, startSwarmDaemon, teardownSwarm, type SwarmDaemon } from '../integration/swarm/swarm-daemons';
 
 const METRICS_ADDR = '127.0.0.1:29323';
 const PROMETHEUS_ADDR = '127.0.0.1:29090';
@@ -96,16 +96,11 @@ describe('e2e: Prometheus against tsswarmd', function () {
       prom.kill('SIGTERM');
       await exited;
     }
-    if (d) {
-      await d.api('DELETE', '/v1.44/services/prom-web').catch(() => undefined);
-      await d.api('DELETE', '/v1.44/networks/prom-net').catch(() => undefined);
-      await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
-      const cs = ((await d.api('GET', '/v1.44/containers/json?all=1').catch(() => undefined))?.json ?? []) as {
-        Id: string;
-      }[];
-      for (const c of cs) await d.api('DELETE', `/v1.44/containers/${c.Id}?force=1`).catch(() => undefined);
-      await d.destroy();
-    }
+    if (d)
+      await teardownSwarm([d], async (m) => {
+        await m.api('DELETE', '/v1.44/services/prom-web');
+        await m.api('DELETE', '/v1.44/networks/prom-net');
+      });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

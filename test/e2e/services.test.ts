@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { requireContainerd } from '../support/containerd';
-import { eventually, startSwarmDaemon, type SwarmDaemon } from '../integration/swarm/swarm-daemons';
+import { eventually, startTwoNodeSwarm, teardownSwarm, type SwarmDaemon } from '../integration/swarm/swarm-daemons';
 import { dockerBinary, runCli, TSSWARM, type Out } from './cli-runner';
 
 interface Task {
@@ -17,46 +17,16 @@ interface Task {
 
 /** A manager and a worker daemon (numbers n, n+1; cluster ports 24100 + n), joined. */
 async function twoNodeSwarm(n: number): Promise<[SwarmDaemon, SwarmDaemon]> {
-  const mgr = await startSwarmDaemon(n, 24100);
-  const wkr = await startSwarmDaemon(n + 1, 24100);
-  const init = await mgr.api('POST', '/v1.44/swarm/init', {
-    ListenAddr: mgr.clusterAddr,
-    AdvertiseAddr: mgr.clusterAddr,
-  });
-  assert.equal(init.status, 200, init.body);
-  const token = (await mgr.api('GET', '/v1.44/swarm')).json.JoinTokens.Worker;
-  const join = await wkr.api('POST', '/v1.44/swarm/join', {
-    RemoteAddrs: [mgr.clusterAddr],
-    JoinToken: token,
-    ListenAddr: wkr.clusterAddr,
-    AdvertiseAddr: wkr.clusterAddr,
-  });
-  assert.equal(join.status, 200, join.body);
-  await eventually(
-    async () => {
-      const nodes = (await mgr.api('GET', '/v1.44/nodes')).json as { Status: { State: string } }[];
-      return nodes.length === 2 && nodes.every((x) => x.Status.State === 'ready');
-    },
-    20_000,
-    'two ready nodes',
-  );
+  const { mgr, wkr } = await startTwoNodeSwarm(n, 24100);
   return [mgr, wkr];
 }
 
-async function teardown(ds: SwarmDaemon[]): Promise<void> {
-  const [mgr] = ds;
-  if (mgr) {
-    for (const s of ((await mgr.api('GET', '/v1.44/services').catch(() => undefined))?.json ?? []) as { ID: string }[])
+/** Removes every service, then leaves and destroys the daemons. */
+function teardown(ds: SwarmDaemon[]): Promise<void> {
+  return teardownSwarm(ds, async (mgr) => {
+    for (const s of ((await mgr.api('GET', '/v1.44/services')).json ?? []) as { ID: string }[])
       await mgr.api('DELETE', `/v1.44/services/${s.ID}`).catch(() => undefined);
-  }
-  for (const d of [...ds].reverse()) await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
-  for (const d of ds) {
-    const cs = ((await d.api('GET', '/v1.44/containers/json?all=1').catch(() => undefined))?.json ?? []) as {
-      Id: string;
-    }[];
-    for (const c of cs) await d.api('DELETE', `/v1.44/containers/${c.Id}?force=1`).catch(() => undefined);
-    await d.destroy();
-  }
+  });
 }
 
 describe('e2e: docker service/secret/stack commands against tsswarmd (a manager and a worker)', function () {

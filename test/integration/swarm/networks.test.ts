@@ -5,7 +5,7 @@ import { runCli } from '../../e2e/cli-runner';
 import type { NetworkView } from '../../../src/rpc';
 import { assignmentSet } from '../../../manager/dispatcher/assignment-set';
 import type { Manager } from '../../../manager/manager';
-import { eventually, startSwarmDaemon, type SwarmDaemon } from './swarm-daemons';
+import { eventually, startTwoNodeSwarm, teardownSwarm, type SwarmDaemon } from './swarm-daemons';
 
 const CLI = path.join(__dirname, '../../../cli/main.js');
 const VXLAN = 'com.docker.network.driver.overlay.vxlanid_list';
@@ -44,43 +44,16 @@ describe('swarm networks: overlay networks, VIPs and the network views (real dae
   before(async function () {
     requireContainerd(this);
     this.timeout(60_000);
-    for (const n of [47, 48]) ds.push(await startSwarmDaemon(n, 24200));
-    [mgr, wkr] = ds as [SwarmDaemon, SwarmDaemon];
-    const init = await mgr.api('POST', '/v1.44/swarm/init', {
-      ListenAddr: mgr.clusterAddr,
-      AdvertiseAddr: mgr.clusterAddr,
-    });
-    assert.equal(init.status, 200, init.body);
-    const token = (await mgr.api('GET', '/v1.44/swarm')).json.JoinTokens.Worker;
-    const join = await wkr.api('POST', '/v1.44/swarm/join', {
-      RemoteAddrs: [mgr.clusterAddr],
-      JoinToken: token,
-      ListenAddr: wkr.clusterAddr,
-      AdvertiseAddr: wkr.clusterAddr,
-    });
-    assert.equal(join.status, 200, join.body);
-    await eventually(
-      async () => {
-        const nodes = (await mgr.api('GET', '/v1.44/nodes')).json as { Status: { State: string } }[];
-        return nodes.length === 2 && nodes.every((n) => n.Status.State === 'ready');
-      },
-      20_000,
-      'two ready nodes',
-    );
+    ({ mgr, wkr } = await startTwoNodeSwarm(47, 24200));
+    ds.push(mgr, wkr);
   });
 
   after(async function () {
     this.timeout(60_000);
     if (!mgr) return;
-    if (serviceId) await mgr.api('DELETE', `/v1.44/services/${serviceId}`).catch(() => undefined);
-    for (const d of [wkr, mgr]) await d?.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
-    for (const d of ds) {
-      const cs = ((await d.api('GET', '/v1.44/containers/json?all=1').catch(() => undefined))?.json ?? []) as {
-        Id: string;
-      }[];
-      for (const c of cs) await d.api('DELETE', `/v1.44/containers/${c.Id}?force=1`).catch(() => undefined);
-      await d.destroy();
-    }
+    await teardownSwarm(ds, async (m) => {
+      if (serviceId) await m.api('DELETE', `/v1.44/services/${serviceId}`);
+    });
   });
 
   it("swarm init creates Docker's ingress network (10.0.0.0/24, VNI 4096)", async () => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import { parseStdcopy } from '../../../worker/engine/containers/stdcopy';
 import { requireContainerd } from '../../support/containerd';
-import { eventually, startSwarmDaemon, type SwarmDaemon } from './swarm-daemons';
+import { eventually, startTwoNodeSwarm, teardownSwarm, type SwarmDaemon } from './swarm-daemons';
 
 interface Task {
   ID: string;
@@ -80,31 +80,10 @@ describe('swarm service logs: GET /services/{id}/logs and /tasks/{id}/logs from 
   before(async function () {
     requireContainerd(this);
     this.timeout(45_000);
-    for (const n of [51, 52]) ds.push(await startSwarmDaemon(n, 24100));
-    [mgr, wkr] = ds as [SwarmDaemon, SwarmDaemon];
-    const init = await mgr.api('POST', '/v1.44/swarm/init', {
-      ListenAddr: mgr.clusterAddr,
-      AdvertiseAddr: mgr.clusterAddr,
-    });
-    assert.equal(init.status, 200, init.body);
-    nodeIds.push(init.json as string);
-    const token = (await mgr.api('GET', '/v1.44/swarm')).json.JoinTokens.Worker;
-    const join = await wkr.api('POST', '/v1.44/swarm/join', {
-      RemoteAddrs: [mgr.clusterAddr],
-      JoinToken: token,
-      ListenAddr: wkr.clusterAddr,
-      AdvertiseAddr: wkr.clusterAddr,
-    });
-    assert.equal(join.status, 200, join.body);
-    nodeIds.push((await wkr.api('GET', '/info')).json.Swarm.NodeID);
-    await eventually(
-      async () => {
-        const nodes = (await mgr.api('GET', '/v1.44/nodes')).json as { Status: { State: string } }[];
-        return nodes.length === 2 && nodes.every((n) => n.Status.State === 'ready');
-      },
-      20_000,
-      'two ready nodes',
-    );
+    const swarm = await startTwoNodeSwarm(51, 24100);
+    ({ mgr, wkr } = swarm);
+    ds.push(mgr, wkr);
+    nodeIds.push(swarm.mgrId, swarm.wkrId);
     for (const s of [
       spec(WEB, 'echo hello-$HOSTNAME; sleep 3600', 2),
       spec(TICKER, 'i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.5; done', 1),
@@ -125,9 +104,9 @@ describe('swarm service logs: GET /services/{id}/logs and /tasks/{id}/logs from 
   after(async function () {
     this.timeout(30_000);
     if (!mgr) return;
-    for (const s of [WEB, TICKER]) await mgr.api('DELETE', `/v1.44/services/${s}`).catch(() => undefined);
-    for (const d of [wkr, mgr]) await d?.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
-    for (const d of ds) await d.destroy();
+    await teardownSwarm(ds, async (m) => {
+      for (const s of [WEB, TICKER]) await m.api('DELETE', `/v1.44/services/${s}`).catch(() => undefined);
+    });
   });
 
   it("service logs: every task's line, from both nodes, with the swarm details, framed with stdcopy", async () => {

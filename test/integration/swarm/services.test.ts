@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { requireContainerd } from '../../support/containerd';
-import { eventually, startSwarmDaemon, type SwarmDaemon } from './swarm-daemons';
+import { eventually, startTwoNodeSwarm, teardownSwarm, type SwarmDaemon } from './swarm-daemons';
 
 interface Task {
   ID: string;
@@ -57,48 +57,22 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
   before(async function () {
     requireContainerd(this);
     this.timeout(60_000);
-    for (const n of [35, 36]) ds.push(await startSwarmDaemon(n));
-    [mgr, wkr] = ds as [SwarmDaemon, SwarmDaemon];
-    const init = await mgr.api('POST', '/v1.44/swarm/init', {
-      ListenAddr: mgr.clusterAddr,
-      AdvertiseAddr: mgr.clusterAddr,
-      // Swarm's default period: a daemon restart stays within the grace of three periods.
-      Spec: { Dispatcher: { HeartbeatPeriod: 5_000_000_000 } },
-    });
-    assert.equal(init.status, 200, init.body);
-    nodeOf.set(init.json as string, mgr);
-    const token = (await mgr.api('GET', '/v1.44/swarm')).json.JoinTokens.Worker;
-    const join = await wkr.api('POST', '/v1.44/swarm/join', {
-      RemoteAddrs: [mgr.clusterAddr],
-      JoinToken: token,
-      ListenAddr: wkr.clusterAddr,
-      AdvertiseAddr: wkr.clusterAddr,
-    });
-    assert.equal(join.status, 200, join.body);
-    nodeOf.set((await wkr.api('GET', '/info')).json.Swarm.NodeID, wkr);
-    await eventually(
-      async () => {
-        const nodes = (await mgr.api('GET', '/v1.44/nodes')).json as { Status: { State: string } }[];
-        return nodes.length === 2 && nodes.every((n) => n.Status.State === 'ready');
-      },
-      20_000,
-      'two ready nodes',
-    );
+    // Swarm's default heartbeat period: a daemon restart stays within the grace of three periods.
+    const swarm = await startTwoNodeSwarm(35, 24000, { Dispatcher: { HeartbeatPeriod: 5_000_000_000 } });
+    ({ mgr, wkr } = swarm);
+    ds.push(mgr, wkr);
+    nodeOf.set(swarm.mgrId, mgr);
+    nodeOf.set(swarm.wkrId, wkr);
   });
 
   after(async function () {
     this.timeout(60_000);
     if (!mgr) return;
-    await mgr.api('DELETE', `/v1.44/services/${SERVICE}`).catch(() => undefined);
-    await mgr.api('DELETE', `/v1.44/services/${SERVICE}-global`).catch(() => undefined);
-    await mgr.api('DELETE', `/v1.44/services/${SERVICE}-hc`).catch(() => undefined);
-    await mgr.api('DELETE', `/v1.44/secrets/${SECRET}`).catch(() => undefined);
-    for (const d of [wkr, mgr]) await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
-    for (const d of ds) {
-      for (const c of await containers(d, true).catch(() => []))
-        await d.api('DELETE', `/v1.44/containers/${c.Id}?force=1`).catch(() => undefined);
-      await d.destroy();
-    }
+    await teardownSwarm(ds, async (m) => {
+      for (const s of [SERVICE, `${SERVICE}-global`, `${SERVICE}-hc`])
+        await m.api('DELETE', `/v1.44/services/${s}`).catch(() => undefined);
+      await m.api('DELETE', `/v1.44/secrets/${SECRET}`);
+    });
   });
 
   it('4 replicas run 2 and 2, as containers named <service>.<slot>.<task id> on their nodes, with their secret', async () => {

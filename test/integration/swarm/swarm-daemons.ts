@@ -120,3 +120,63 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A manager (daemon `n`) and a worker (`n + 1`), joined, both ready. `initSpec` goes into the
+ * swarm init request's Spec. Returns them with their node IDs.
+ */
+export async function startTwoNodeSwarm(
+  n: number,
+  clusterPortBase = 24000,
+  initSpec?: Record<string, unknown>,
+): Promise<{ mgr: SwarmDaemon; wkr: SwarmDaemon; mgrId: string; wkrId: string }> {
+  const mgr = await startSwarmDaemon(n, clusterPortBase);
+  const wkr = await startSwarmDaemon(n + 1, clusterPortBase).catch(async (err) => {
+    await mgr.destroy();
+    throw err;
+  });
+  const expect = (r: Reply, what: string) => {
+    if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.body}`);
+  };
+  const init = await mgr.api('POST', '/v1.44/swarm/init', {
+    ListenAddr: mgr.clusterAddr,
+    AdvertiseAddr: mgr.clusterAddr,
+    ...(initSpec ? { Spec: initSpec } : {}),
+  });
+  expect(init, 'swarm init');
+  const token = (await mgr.api('GET', '/v1.44/swarm')).json.JoinTokens.Worker;
+  const join = await wkr.api('POST', '/v1.44/swarm/join', {
+    RemoteAddrs: [mgr.clusterAddr],
+    JoinToken: token,
+    ListenAddr: wkr.clusterAddr,
+    AdvertiseAddr: wkr.clusterAddr,
+  });
+  expect(join, 'swarm join');
+  await eventually(
+    async () => {
+      const nodes = (await mgr.api('GET', '/v1.44/nodes')).json as { Status: { State: string } }[];
+      return nodes.length === 2 && nodes.every((x) => x.Status.State === 'ready');
+    },
+    20_000,
+    'two ready nodes',
+  );
+  const wkrId = (await wkr.api('GET', '/v1.44/info')).json.Swarm.NodeID as string;
+  return { mgr, wkr, mgrId: init.json as string, wkrId };
+}
+
+/**
+ * Leaves the swarm on every daemon (the last first), force-removes their containers and
+ * destroys them. `before` runs first, against the manager (removing services, secrets, ...).
+ */
+export async function teardownSwarm(ds: SwarmDaemon[], before?: (mgr: SwarmDaemon) => Promise<void>): Promise<void> {
+  const [mgr] = ds;
+  if (mgr && before) await before(mgr).catch(() => undefined);
+  for (const d of [...ds].reverse()) await d.api('POST', '/v1.44/swarm/leave?force=1').catch(() => undefined);
+  for (const d of ds) {
+    const cs = ((await d.api('GET', '/v1.44/containers/json?all=1').catch(() => undefined))?.json ?? []) as {
+      Id: string;
+    }[];
+    for (const c of cs) await d.api('DELETE', `/v1.44/containers/${c.Id}?force=1`).catch(() => undefined);
+    await d.destroy();
+  }
+}
