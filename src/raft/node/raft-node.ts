@@ -2,7 +2,9 @@
  * RaftNode: the driver that joins the pure core (RawNode), the WAL (WalStorage), the
  * transport and timers. It processes Ready in a loop with group commit: while one batch is
  * being fsync'd, new proposals and messages accumulate in the core and go out in the next
- * Ready, so one fdatasync covers many proposals.
+ * Ready, so one fdatasync covers many proposals. A leader does not wait for its own fsync:
+ * it sends, writes, and syncs in the background (syncs queued meanwhile share one), and its
+ * copy counts toward a commit once synced.
  *
  * Proposals carry an 8-byte header (proposer id, sequence) so that whichever node proposed
  * can settle its promise when the entry is applied; the application never sees the header.

@@ -24,7 +24,7 @@ export interface WalOptions {
   /**
    * fdatasync on the calling thread instead of libuv's pool. Saves a thread hand-off per
    * batch (lower latency when the CPU is contended); the event loop waits during the sync.
-   * Default false.
+   * Applies to append(); flush() always syncs on the pool. Default false.
    */
   blockingFsync?: boolean;
 }
