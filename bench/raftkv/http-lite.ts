@@ -6,6 +6,7 @@
  * leader, and the benchmark client needs none of what it offers beyond this.
  */
 import * as net from 'node:net';
+import { traceStage as stage } from '../../src/raft/node';
 
 export interface LiteRequest {
   readonly method: string;
@@ -48,6 +49,7 @@ class Connection {
   ) {
     sock.setNoDelay(true);
     sock.on('data', (c: Buffer) => {
+      stage('sock_in');
       this.buf = this.buf ? Buffer.concat([this.buf, c]) : c;
       this.parse();
     });

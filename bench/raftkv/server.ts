@@ -12,6 +12,7 @@ import { NotLeaderError, RaftNode, TimeoutError } from '../../src/raft/node';
 import { parseFlags } from './flags';
 import { createLiteServer, type Respond } from './http-lite';
 import { KvState, encodePut } from './kv-state';
+import { traceStage as stage } from '../../src/raft/node';
 
 const TRACE = process.env.RAFTKV_TRACE === '1';
 const lat: number[] = [];
@@ -134,9 +135,11 @@ function main(): void {
           return respond(400, '{"error":"key: a non-empty base64 string is required","code":3}');
         const value = typeof body.value === 'string' ? body.value : '';
         const t0 = TRACE ? performance.now() : 0;
+        stage('http_in');
         node.propose(encodePut(body.key, value)).then(
           () => {
             if (TRACE) trace(performance.now() - t0);
+            stage('http_out');
             respond(200, `{"header":${header()}}`);
           },
           (err) => fail(respond, err),

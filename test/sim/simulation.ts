@@ -4,6 +4,7 @@ import {
   MessageType,
   StateRole,
   type Entry,
+  type HardState,
   type Message,
   type NodeId,
 } from '../../src/raft';
@@ -72,6 +73,11 @@ interface SimNode {
   reads: Map<string, number>;
   snapEvery: number;
   compactLag: number;
+  /** Writes since the last sync (async leader writes): what a crash would keep instead of the storage. */
+  durable: { last: number; hs: HardState; writes: number } | null;
+  /** Background syncs in flight: when each completes, what it covers, and the write count it saw. */
+  syncs: { at: number; index: number; term: number; last: number; hs: HardState; writes: number }[];
+  writes: number;
 }
 
 interface Pending {
@@ -130,6 +136,13 @@ export class Simulation {
   private readonly earlySend: boolean;
   /** Leaders hold back commit-only Apps until the next App or tick. */
   private readonly lazyCommit: boolean;
+  /**
+   * The leader's own copy counts toward commit only once reported durable; with earlySend its
+   * writes are synced in the background, and a crash before the sync loses them.
+   */
+  private readonly persistReports: boolean;
+  /** Longest time a background sync takes. */
+  private readonly maxSyncDelay: number;
   private faulty = true;
   private readonly keys: string[];
   private readonly clients: Client[] = [];
@@ -161,6 +174,8 @@ export class Simulation {
     this.checkQuorum = this.rng.chance(0.7);
     this.earlySend = this.rng.chance(0.5);
     this.lazyCommit = this.rng.chance(0.5);
+    this.persistReports = this.rng.chance(0.5);
+    this.maxSyncDelay = this.rng.pick([2, 20, 100]);
     this.keys = ['a', 'b', 'c', 'd'].slice(0, this.rng.int(1, 4));
     this.stats = {
       seed: opts.seed,
@@ -183,7 +198,7 @@ export class Simulation {
     for (let c = 1; c <= nClients; c++) this.clients.push({ id: c, seq: 0, busy: false, nextAt: this.rng.int(0, 50) });
     this.log(
       () =>
-        `start: ${opts.nodes} nodes, preVote ${this.preVote}, checkQuorum ${this.checkQuorum}, earlySend ${this.earlySend}, lazyCommit ${this.lazyCommit}, crash ${this.crashRate}, partition ${this.partitionRate}, drop ${this.dropRate.toFixed(3)}, dup ${this.dupRate.toFixed(3)}, delay <= ${this.maxDelay}, keys ${this.keys.length}, clients ${nClients}`,
+        `start: ${opts.nodes} nodes, preVote ${this.preVote}, checkQuorum ${this.checkQuorum}, earlySend ${this.earlySend}, lazyCommit ${this.lazyCommit}, persistReports ${this.persistReports}, crash ${this.crashRate}, partition ${this.partitionRate}, drop ${this.dropRate.toFixed(3)}, dup ${this.dupRate.toFixed(3)}, delay <= ${this.maxDelay}, keys ${this.keys.length}, clients ${nClients}`,
     );
   }
 
@@ -208,6 +223,9 @@ export class Simulation {
       reads: new Map(),
       snapEvery: this.rng.int(5, 60),
       compactLag: this.rng.int(0, 10),
+      durable: null,
+      syncs: [],
+      writes: 0,
     };
     this.nodes.set(id, n);
     this.boot(n, peers);
@@ -232,6 +250,7 @@ export class Simulation {
       preVote: this.preVote,
       checkQuorum: this.checkQuorum,
       lazyCommitBroadcast: this.lazyCommit,
+      leaderPersistReports: this.persistReports,
       logger: trace
         ? { debug: () => undefined, info: (m) => this.log(() => m), warn: (m) => this.log(() => m) }
         : undefined,
@@ -245,8 +264,36 @@ export class Simulation {
     this.stats.crashes++;
     n.node = null;
     n.reads.clear();
+    this.loseUnsynced(n);
     n.restartAt = this.faulty ? this.t + this.rng.int(50, 500) : this.t + 1;
     this.abandonOpsOn(n.id);
+  }
+
+  /** A crash keeps only what was synced: the log up to the last sync and the hard state then. */
+  private loseUnsynced(n: SimNode): void {
+    n.syncs = [];
+    const d = n.durable;
+    n.durable = null;
+    if (!d) return;
+    const old = n.storage;
+    const snap = old.snapshot();
+    const st = new MemoryStorage();
+    st.applySnapshot(snap);
+    if (d.last > snap.metadata.index) st.append(old.entries(snap.metadata.index + 1, d.last + 1, Infinity));
+    st.setHardState(d.hs);
+    n.storage = st;
+    this.log(() => `${n.id}: lost unsynced writes after ${d.last}`);
+  }
+
+  /** Background syncs that complete now make what they cover durable and report it. */
+  private completeSyncs(n: SimNode): void {
+    while (n.syncs.length > 0 && n.syncs[0].at <= this.t) {
+      const s = n.syncs.shift()!;
+      const d = n.durable;
+      if (d && s.writes === n.writes) n.durable = null;
+      else if (d && s.writes > d.writes) n.durable = { last: s.last, hs: s.hs, writes: s.writes };
+      n.node?.persisted(s.index, s.term);
+    }
   }
 
   private abandonOpsOn(id: NodeId): void {
@@ -370,26 +417,48 @@ export class Simulation {
       n.sm = KvStateMachine.restore(rd.snapshot.data, md.index, md.confState);
       this.log(() => `${n.id}: installed snapshot at ${md.index} (term ${md.term})`);
       this.checkSnapshot(n, md.index, md.term);
+      // Synced, and after every earlier write.
+      n.durable = null;
       // A crash after the snapshot is on disk but before the rest of the Ready is.
       if (this.faulty && this.rng.chance(0.05)) {
         this.crash(n);
         return;
       }
     }
-    if (rd.entries.length > 0) {
-      n.storage.append(rd.entries);
-      this.checkLogMatching(n, rd.entries);
-      // A torn write: the entries made it, the hard state did not.
-      if (rd.hardState && this.faulty && this.rng.chance(0.0005)) {
+    const last = rd.entries.length > 0 ? rd.entries[rd.entries.length - 1] : undefined;
+    if (early && this.persistReports) {
+      // Written, synced later: a crash before the sync keeps what the last one covered.
+      if ((last || rd.hardState) && !n.durable)
+        n.durable = { last: n.storage.lastIndex(), hs: n.storage.hardStateNow(), writes: n.writes };
+      if (last) n.storage.append(rd.entries);
+      if (rd.hardState) n.storage.setHardState(rd.hardState);
+      n.writes++;
+      if (last) {
+        this.checkLogMatching(n, rd.entries);
+        const at = Math.max(this.t + this.rng.int(0, this.maxSyncDelay), n.syncs.at(-1)?.at ?? 0);
+        const hs = n.storage.hardStateNow();
+        n.syncs.push({ at, index: last.index, term: last.term, last: n.storage.lastIndex(), hs, writes: n.writes });
+      }
+    } else {
+      if (rd.entries.length > 0) {
+        n.storage.append(rd.entries);
+        this.checkLogMatching(n, rd.entries);
+        // A torn write: the entries made it, the hard state did not.
+        if (rd.hardState && this.faulty && this.rng.chance(0.0005)) {
+          n.durable = null;
+          this.crash(n);
+          return;
+        }
+      }
+      if (rd.hardState) n.storage.setHardState(rd.hardState);
+      // A synced write covers every earlier one.
+      n.durable = null;
+      // A crash after the fsync but before anything else happened.
+      if (this.faulty && this.rng.chance(0.0005)) {
         this.crash(n);
         return;
       }
-    }
-    if (rd.hardState) n.storage.setHardState(rd.hardState);
-    // A crash after the fsync but before anything else happened.
-    if (this.faulty && this.rng.chance(0.0005)) {
-      this.crash(n);
-      return;
+      if (last) rn.persisted(last.index, last.term);
     }
     if (!early) for (const m of rd.messages) this.send(m);
     for (const e of rd.committedEntries) this.apply(n, e);
@@ -671,6 +740,7 @@ export class Simulation {
     for (const n of this.nodes.values()) {
       if (n.node && (this.t + n.phase) % TICK === 0) n.node.tick();
     }
+    for (const n of this.nodes.values()) if (n.node) this.completeSyncs(n);
     if (faults) this.faultStep();
     this.clientStep(newOps);
     for (const n of this.nodes.values()) if (n.node) this.processReady(n);

@@ -35,6 +35,14 @@ export interface RaftConfig {
    * arrive one at a time.
    */
   lazyCommitBroadcast?: boolean;
+  /**
+   * The leader's own log counts toward a commit only once the driver reports it durable with
+   * RawNode.persisted() (default false: it counts from the moment it is appended, and the
+   * driver must then persist a Ready before taking the next). Lets a leader hand its entries
+   * to storage without waiting for the fsync and commit on any majority of durable copies,
+   * which may exclude its own (Raft thesis §10.2.1).
+   */
+  leaderPersistReports?: boolean;
   /** Randomness in [0,1) for election timeouts; the core has no other source. */
   random: () => number;
   /** Only for a brand-new cluster: the initial voters. Ignored when storage holds state. */
@@ -82,6 +90,7 @@ export function resolveConfig(cfg: RaftConfig): ResolvedRaftConfig {
     preVote: cfg.preVote ?? true,
     checkQuorum: cfg.checkQuorum ?? true,
     lazyCommitBroadcast: cfg.lazyCommitBroadcast ?? false,
+    leaderPersistReports: cfg.leaderPersistReports ?? false,
     random: cfg.random,
     peers,
     logger: cfg.logger ?? NOP_LOGGER,

@@ -269,7 +269,8 @@ export class Raft {
     const last = this.raftLog.lastIndex();
     for (const [id, pr] of this.tracker.progress) {
       pr.becomeProbe();
-      pr.match = id === this.id ? last : 0;
+      // A leader that reports its writes learns its own match from the reports alone.
+      pr.match = id === this.id && !this.cfg.leaderPersistReports ? last : 0;
       pr.next = last + 1;
       pr.recentActive = id === this.id;
     }
@@ -608,10 +609,23 @@ export class Raft {
       e.index = li + 1 + k;
     }
     const last = this.raftLog.append(ents);
-    this.tracker.progress.get(this.id)?.maybeUpdate(last);
-    this.maybeCommit();
+    if (!this.cfg.leaderPersistReports) {
+      this.tracker.progress.get(this.id)?.maybeUpdate(last);
+      this.maybeCommit();
+    }
     this.bcastPending = true;
     return true;
+  }
+
+  /**
+   * With leaderPersistReports: the entries up to `index` (whose term was `term` when written)
+   * are durable here. A leader counts them toward commit; anything else ignores the report,
+   * as does a leader whose log no longer holds that entry.
+   */
+  persisted(index: number, term: number): void {
+    if (this.state !== StateRole.Leader || index <= 0 || this.raftLog.termOrNone(index) !== term) return;
+    const self = this.tracker.progress.get(this.id);
+    if (self && self.maybeUpdate(index)) this.maybeCommit();
   }
 
   /** Raft §5.3/§5.4.2: commit the quorum's match index if it is from our term. */

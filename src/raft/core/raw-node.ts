@@ -119,6 +119,14 @@ export class RawNode {
     this.raft.step(this.local(MessageType.Hup, NONE, {}));
   }
 
+  /**
+   * With leaderPersistReports: this node's log up to `index` (of `term`) is durable. Call it
+   * whenever written entries become durable, in every role; only a leader uses it.
+   */
+  persisted(index: number, term: number): void {
+    this.raft.persisted(index, term);
+  }
+
   /** The transport could not reach `id`: the leader stops pipelining to it. */
   reportUnreachable(id: NodeId): void {
     this.raft.step(this.local(MessageType.Unreachable, NONE, {}, id));

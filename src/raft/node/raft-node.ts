@@ -2,7 +2,9 @@
  * RaftNode: the driver that joins the pure core (RawNode), the WAL (WalStorage), the
  * transport and timers. It processes Ready in a loop with group commit: while one batch is
  * being fsync'd, new proposals and messages accumulate in the core and go out in the next
- * Ready, so one fdatasync covers many proposals.
+ * Ready, so one fdatasync covers many proposals. A leader does not wait for its own fsync:
+ * it sends, writes, and syncs in the background (syncs queued meanwhile share one), and its
+ * copy counts toward a commit once synced.
  *
  * Proposals carry an 8-byte header (proposer id, sequence) so that whichever node proposed
  * can settle its promise when the entry is applied; the application never sees the header.
@@ -26,6 +28,7 @@ import {
 import { ConfChangeType } from '../types';
 import { NotLeaderError, StoppedError, TimeoutError } from './errors';
 import { RaftMetrics } from './raft-metrics';
+import { stage } from './stage-trace';
 
 /** The application's state machine. */
 export interface StateMachine {
@@ -165,6 +168,7 @@ export class RaftNode {
       preVote: true,
       checkQuorum: true,
       lazyCommitBroadcast: o.lazyCommitBroadcast ?? false,
+      leaderPersistReports: true,
       random: (
         (r: () => number, j: number) => () =>
           r() * j
@@ -349,6 +353,7 @@ export class RaftNode {
 
   private onMessage(m: Message): void {
     if (!this.running) return;
+    stage('in', m.type);
     try {
       this.rn.step(m);
     } catch {
@@ -365,6 +370,7 @@ export class RaftNode {
     // first and share the next Ready (and its fsync).
     setImmediate(() => {
       this.loopScheduled = false;
+      stage('loop');
       if (!this.loopBusy && this.running) this.loopDone = this.loop();
     });
   }
@@ -392,23 +398,38 @@ export class RaftNode {
     }
     // Persist before sending anything that depends on it (Raft §5, Figure 2). The exception
     // is a leader whose term and vote are already on disk (Raft thesis §10.2.1): its messages
-    // carry entries and a commit index, and it writes its own log in parallel with the
-    // followers. That is safe because this loop takes the next Ready (the only place a new
-    // commit index reaches a client or a follower) only after this save has completed, so an
-    // entry is never acknowledged before the leader's own copy is durable.
+    // carry entries and a commit index, and it only writes its own copy here, syncing it in
+    // the background. The core counts that copy toward a commit only once the sync reports it
+    // durable (leaderPersistReports), so a commit needs a majority of durable copies, which
+    // may be the followers' alone, and the loop goes on without waiting for the disk.
     const hs = rd.hardState;
     const persisted = this.storage.hardState();
     const early =
       this.role === StateRole.Leader &&
       !rd.snapshot &&
       (!hs || (hs.term === persisted.term && hs.vote === persisted.vote));
-    if (early && rd.messages.length > 0) this.transport.send(rd.messages);
-    if (rd.entries.length > 0 || hs || rd.snapshot) {
-      await this.storage.save(rd);
-      this.metrics?.readyBatches.inc();
+    const last = rd.entries.length > 0 ? rd.entries[rd.entries.length - 1] : undefined;
+    stage('ready', rd.committedEntries.length);
+    if (early) {
+      if (rd.messages.length > 0) this.transport.send(rd.messages);
+      stage('sent');
+      if (rd.entries.length > 0 || hs) {
+        await this.storage.write(rd);
+        this.metrics?.readyBatches.inc();
+      }
+      if (last) this.persistInBackground(last.index, last.term);
+    } else {
+      if (rd.entries.length > 0 || hs || rd.snapshot) {
+        await this.storage.save(rd);
+        this.metrics?.readyBatches.inc();
+        stage('saved');
+      }
+      if (last) this.rn.persisted(last.index, last.term);
+      if (!this.running) return;
+      if (rd.messages.length > 0) this.transport.send(rd.messages);
+      stage('sent');
     }
     if (!this.running) return;
-    if (!early && rd.messages.length > 0) this.transport.send(rd.messages);
     if (rd.snapshot && rd.snapshot.metadata.index > this.applied) {
       this.o.stateMachine.restore(rd.snapshot.data, rd.snapshot.metadata.index);
       this.applied = rd.snapshot.metadata.index;
@@ -429,7 +450,21 @@ export class RaftNode {
     }
     this.releaseReads();
     this.rn.advance(rd);
+    stage('advanced');
     if (!this.compacting && this.applied - this.lastSnapshotIndex >= (this.o.snapshotEntries ?? 100000)) this.compact();
+  }
+
+  /** Syncs what the leader wrote; once durable, its copy up to `index` counts toward commit. */
+  private persistInBackground(index: number, term: number): void {
+    this.storage.flush().then(
+      () => {
+        if (!this.running) return;
+        stage('flushed');
+        this.rn.persisted(index, term);
+        this.schedule();
+      },
+      (err) => this.fail(err as Error),
+    );
   }
 
   private applyEntries(ents: readonly Entry[]): void {

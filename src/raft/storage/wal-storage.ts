@@ -251,13 +251,38 @@ export class WalStorage implements LogStorage {
    * fdatasync, then makes them visible to reads. Calls must not overlap. A failure is fatal:
    * the returned promise rejects with FatalStorageError and so does every later call.
    */
-  async save(b: PersistBatch): Promise<void> {
+  save(b: PersistBatch): Promise<void> {
+    return this.persist(b, this.mustSync(b));
+  }
+
+  /**
+   * Like save() but without the fdatasync: the batch is written and visible to reads, and
+   * durable once a later flush() (or save()) resolves. Only for entries and commit indexes:
+   * a batch with a snapshot or a new term or vote must go through save().
+   */
+  write(b: PersistBatch): Promise<void> {
+    if (b.snapshot || (b.hardState && (b.hardState.term !== this.hs.term || b.hardState.vote !== this.hs.vote)))
+      return Promise.reject(new Error('raft: WalStorage.write takes neither snapshots nor term or vote changes'));
+    return this.persist(b, false);
+  }
+
+  /** Makes everything written so far durable (an fdatasync off the event loop's thread). */
+  async flush(): Promise<void> {
+    this.check();
+    try {
+      await this.wal.flush();
+    } catch (err) {
+      this.failed ??= err instanceof FatalStorageError ? err : new FatalStorageError('flush', { cause: err });
+      throw this.failed;
+    }
+  }
+
+  private async persist(b: PersistBatch, sync: boolean): Promise<void> {
     this.check();
     if (this.saving) throw new Error('raft: WalStorage.save called while a save is in flight');
     this.saving = true;
     try {
-      const sync = this.mustSync(b);
-      if (!sync && b.hardState && b.entries.length === 0 && !this.markerDue) {
+      if (!sync && !b.snapshot && b.hardState && b.entries.length === 0 && !this.markerDue) {
         this.hs = b.hardState;
         this.hsDirty = true;
         this.cool();

@@ -132,6 +132,25 @@ describe('raft storage: WalStorage', () => {
     await re.close();
   });
 
+  it('write() makes entries readable at once and flush() durable, across segment cuts while a flush is in flight', async () => {
+    const st = WalStorage.open(dir, { segmentBytes: SEG });
+    await st.save({ hardState: { term: 1, vote: 1, commit: 0 }, entries: [] });
+    const flushes: Promise<void>[] = [];
+    for (let i = 1; i <= 2000; i++) {
+      await st.write({ entries: [ent(i, 1)], hardState: { term: 1, vote: 1, commit: i - 1 } });
+      assert.equal(st.lastIndex(), i);
+      flushes.push(st.flush());
+    }
+    await Promise.all(flushes);
+    assert.ok(st.segmentCount() > 2, `segments ${st.segmentCount()}`);
+    await assert.rejects(st.write({ entries: [], hardState: { term: 2, vote: 0, commit: 0 } }), /term or vote/);
+    await st.close();
+    const re = WalStorage.open(dir, { segmentBytes: SEG });
+    assert.equal(re.lastIndex(), 2000);
+    assert.equal(re.initialState().hardState.commit, 1999);
+    await re.close();
+  });
+
   it('cuts a torn tail (a half-written last record) on recovery and keeps appending', async () => {
     const st = await fill(20);
     await st.close();

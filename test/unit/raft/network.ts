@@ -155,8 +155,11 @@ export function mk(p: Partial<Message> & { type: MessageType; from: NodeId; to: 
 
 /** Runs one Ready cycle on a node (persist, apply, advance); returns its outgoing messages. */
 export function runReady(n: TestNode): Message[] {
-  if (!n.node.hasReady()) return [];
-  const rd: Ready = n.node.ready();
+  return n.node.hasReady() ? handleReadyOf(n, n.node.ready()) : [];
+}
+
+/** Persists, applies and advances a Ready taken from n; returns its outgoing messages. */
+export function handleReadyOf(n: TestNode, rd: Ready): Message[] {
   if (rd.snapshot) n.storage.applySnapshot(rd.snapshot);
   n.storage.append(rd.entries);
   if (rd.hardState) n.storage.setHardState(rd.hardState);
