@@ -226,22 +226,27 @@ export class ImageService {
     },
   ): Promise<void> {
     const diffIds = o.config.rootfs?.diff_ids ?? [];
+    // The manifest and index are written while the layers unpack: the lease keeps them until
+    // the image record names them.
+    const documents = (async () => {
+      await writeContent(
+        leased,
+        { digest: o.manifestDesc.digest, size: o.manifestDesc.size },
+        o.manifestBlob,
+        manifestGcLabels(o.manifest),
+      );
+      if (o.index) {
+        const labels: Record<string, string> = {};
+        o.index.doc.manifests.forEach((m, i) => {
+          if (m.digest === o.manifestDesc.digest) labels[`containerd.io/gc.ref.content.m.${i}`] = m.digest;
+        });
+        await writeContent(leased, { digest: o.target.digest, size: o.target.size }, o.index.blob, labels);
+      }
+    })();
+    documents.catch(() => undefined); // awaited below; a failed unpack is the error reported
     const top = await unpackLayers(leased, this.snapshotter, o.manifest.layers, diffIds, o.onLayer, o.layerReady);
     const snapLabel = { [`containerd.io/gc.ref.snapshot.${this.snapshotter}`]: top };
-    if (top) await leased.content.updateLabels(o.manifest.config.digest, snapLabel);
-    await writeContent(
-      leased,
-      { digest: o.manifestDesc.digest, size: o.manifestDesc.size },
-      o.manifestBlob,
-      manifestGcLabels(o.manifest),
-    );
-    if (o.index) {
-      const labels: Record<string, string> = {};
-      o.index.doc.manifests.forEach((m, i) => {
-        if (m.digest === o.manifestDesc.digest) labels[`containerd.io/gc.ref.content.m.${i}`] = m.digest;
-      });
-      await writeContent(leased, { digest: o.target.digest, size: o.target.size }, o.index.blob, labels);
-    }
+    await Promise.all([top ? leased.content.updateLabels(o.manifest.config.digest, snapLabel) : undefined, documents]);
     for (const name of o.names)
       await this.client.images.upsert({
         name,
@@ -285,17 +290,17 @@ export class ImageService {
     const before = await this.client.images.get(name).catch(() => undefined);
     let id = manifest.config.digest;
     await this.client.withLease(async (leased) => {
-      let configBlob: Buffer;
-      if (await leased.content.exists(manifest.config.digest))
-        configBlob = await leased.content.readAll(manifest.config.digest);
-      else {
+      // The config is fetched while the layers download: only their unpacking needs it.
+      const configFetched = (async () => {
+        if (await leased.content.exists(manifest.config.digest)) return leased.content.readAll(manifest.config.digest);
         const { stream } = await repo.getBlob(manifest.config.digest, manifest.config.size);
         const parts: Buffer[] = [];
         for await (const c of stream) parts.push(c as Buffer);
-        configBlob = Buffer.concat(parts);
-        await writeContent(leased, { digest: manifest.config.digest, size: manifest.config.size }, configBlob);
-      }
-      const config = parseImageConfig(configBlob, familiar);
+        const blob = Buffer.concat(parts);
+        await writeContent(leased, { digest: manifest.config.digest, size: manifest.config.size }, blob);
+        return blob;
+      })();
+      configFetched.catch(() => undefined); // awaited below, after the downloads have started
       id = manifest.config.digest;
       // Layers already in the content store need no download ("Already exists"). The blob is
       // kept even when its snapshot exists, so that push and save of this image work.
@@ -357,6 +362,14 @@ export class ImageService {
           throw err;
         },
       );
+      let config: ReturnType<typeof parseImageConfig>;
+      try {
+        config = parseImageConfig(await configFetched, familiar);
+      } catch (err) {
+        // Nothing of a failed pull goes on after its error is reported.
+        await downloads.catch(() => undefined);
+        throw err;
+      }
       const neededSet = new Set(needed);
       // Unpacking starts with the bottom layer's download, as Docker's does, not after the last one.
       const unpacked = this.commitImage(leased, {
