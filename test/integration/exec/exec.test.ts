@@ -72,6 +72,30 @@ describe('exec (real containerd and runc)', function () {
     assert.equal(x.OpenStdin, false);
   });
 
+  it("sends Docker's exec_create, exec_start and exec_die events", async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const id = await createExec({ AttachStdout: true, Cmd: ['sh', '-c', 'exit 3'] });
+    await (
+      await startAttached(id)
+    ).ended;
+    await until(async () => (await inspectExec(id)).Running === false);
+    const f = encodeURIComponent(JSON.stringify({ type: ['container'], container: [cid] }));
+    const until_ = Math.ceil(Date.now() / 1000) + 1;
+    const r = await request(sock, 'GET', `/v1.44/events?since=${since}&until=${until_}&filters=${f}`);
+    const evs = r.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> } })
+      .filter((e) => e.Actor.Attributes.execID === id);
+    assert.deepEqual(
+      evs.map((e) => e.Action),
+      ['exec_create: sh -c exit 3', 'exec_start: sh -c exit 3', 'exec_die'],
+    );
+    assert.equal(evs[2]!.Actor.Attributes.exitCode, '3');
+    assert.equal(evs[0]!.Actor.ID, cid);
+    assert.equal(evs[0]!.Actor.Attributes.name, 'exec-target');
+  });
+
   it('forwards stdin and closes it at the half-close', async () => {
     const id = await createExec({ AttachStdin: true, AttachStdout: true, AttachStderr: true, Cmd: ['cat'] });
     const h = await startAttached(id);

@@ -212,6 +212,7 @@ export class ContainerService {
       root: this.root,
       lookup: (id) => this.get(id),
       logger: this.log.child('exec'),
+      events: this.events,
     });
     this.health = new ContainerHealth({
       execs: this.execs,

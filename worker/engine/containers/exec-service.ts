@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ConflictError, InvalidArgumentError, NotFoundError, TsswarmError } from '../../../src/api';
+import { ConflictError, InvalidArgumentError, NotFoundError, TsswarmError, type EventSink } from '../../../src/api';
 import { createLogger, type Logger } from '../../../src/util';
 import { ContainersClient, type ContainerdClient } from '../containerd';
 import type { ContainerRecord } from './container-record';
@@ -66,6 +66,8 @@ export interface ExecServiceOptions {
   /** The container service's lookup by id, name or prefix (throws NotFoundError). */
   lookup: (idOrName: string) => ContainerRecord;
   logger?: Logger;
+  /** Where Docker's exec_create, exec_start and exec_die container events go. */
+  events?: EventSink;
 }
 
 /**
@@ -109,7 +111,21 @@ export class ExecService {
       markLaunched,
       readers: [],
     });
+    this.publish(this.execs.get(id)!, `exec_create: ${config.Cmd.join(' ')}`);
     return { Id: id };
+  }
+
+  /** A container event about exec `x`, with the container's name and image as Docker gives them. */
+  private publish(x: ExecInstance, action: string, extra: Record<string, string> = {}): void {
+    if (!this.o.events) return;
+    let attrs: Record<string, string> = { execID: x.id };
+    try {
+      const r = this.o.lookup(x.containerId);
+      attrs = { ...attrs, name: r.Name.slice(1), image: r.Config.Image };
+    } catch {
+      // the container went meanwhile: the event still names the exec
+    }
+    this.o.events.publish('container', action, x.containerId, { ...attrs, ...extra });
   }
 
   /** GET /exec/{id}/json in Docker's shape. */
@@ -215,6 +231,7 @@ export class ExecService {
         x.pid = started.pid;
       }
       x.markLaunched();
+      this.publish(x, `exec_start: ${x.config.Cmd.join(' ')}`);
       attach?.started?.();
       if (s.tty && s.consoleSize)
         await client.tasks.resizePty(r.Id, s.consoleSize.width, s.consoleSize.height, x.id).catch(() => undefined);
@@ -371,6 +388,7 @@ export class ExecService {
     x.finishedAt = Date.now();
     this.closeStdin(x);
     x.markExited();
+    this.publish(x, 'exec_die', { exitCode: String(exitStatus) });
     this.o.client.tasks.deleteProcess(x.containerId, x.id).catch(() => undefined);
     const dir = path.join(this.o.root, x.containerId, 'execs', x.id);
     // Readers hold open fds, not paths: the files can go now.
