@@ -9,6 +9,7 @@ import { SequenceConflictError, type NewObject } from '../../src/store';
 import { endpointFor, planServiceUpdate, withRegistryAuth } from './plan-service-update';
 import { serveLogs } from './logs-routes';
 import { publicService } from './public-objects';
+import { checkPortConflicts } from './port-conflicts';
 import { resolveReferences } from './resolve-references';
 import { param, requiredVersion, withNameCheck, wrap } from './route-wrap';
 import { secretConfigRoutes } from './secret-config-routes';
@@ -50,6 +51,7 @@ export function serviceRoutes(sc: SwarmControl, opts: ServiceRoutesOptions = {})
       const created = await withNameCheck(() =>
         store.update((tx) => {
           const s = withRegistryAuth(resolveReferences(tx, spec), auth);
+          checkPortConflicts(tx, s);
           const svc: NewObject<'service'> = { Spec: s, Endpoint: endpointFor(s.EndpointSpec, undefined) };
           // A job's first iteration; the global-job orchestrator runs it on the nodes there now.
           if (isJobSpec(s)) svc.JobStatus = { JobIteration: { Index: 0 }, LastExecution: now().toISOString() };
@@ -118,6 +120,7 @@ export function serviceRoutes(sc: SwarmControl, opts: ServiceRoutesOptions = {})
             registryAuth,
             now: now().toISOString(),
           });
+          checkPortConflicts(tx, next.Spec, cur.ID);
           tx.update('service', next);
         }),
       );
