@@ -8,13 +8,15 @@ import type { LogsAgentMessage, TaskStatusMessage } from '../../src/rpc';
 import { createLogger, type Logger } from '../../src/util';
 import { LogsStreamer, type LogContainers } from './logs-streamer';
 import { TaskSession } from './task-session';
-import { TaskManager, type EngineEventSource, type TaskContainers, type TaskImages } from './tasks';
+import { TaskManager, type EngineEventSource, type TaskContainers, type TaskImages, type TaskNetworks } from './tasks';
 
 export interface AgentTasksOptions {
   containers: TaskContainers;
   images: TaskImages;
   /** The engine's event stream: the tasks' health checks are heard there. */
   events?: EngineEventSource;
+  /** The overlay networks of the tasks' containers; without it NetworksAttachments are not wired. */
+  networks?: TaskNetworks;
   /** This node's swarm ID. */
   nodeId: string;
   dataRoot: string;
@@ -47,6 +49,7 @@ export class AgentTasks {
       dataRoot: o.dataRoot,
       batchMs: o.batchMs,
       events: o.events,
+      networks: o.networks,
       logger: this.log,
     });
     this.session = new TaskSession({ tasks: this.manager, send: (m) => o.send(m), logger: this.log });

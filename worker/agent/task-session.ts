@@ -8,6 +8,7 @@ import type { ConfigObject, SecretObject } from '../../src/api';
 import type {
   AssignmentChange,
   AssignmentsMessage,
+  NetworkView,
   TaskAssignment,
   TaskStatusMessage,
   TaskStatusReport,
@@ -23,6 +24,8 @@ export interface SessionTasks {
   ): void;
   onStatus(cb: (updates: TaskStatusReport[]) => void): () => void;
   statuses(): TaskStatusReport[];
+  /** The latest view of each overlay network the node's tasks attach to (after every assignments message). */
+  setNetworks?(views: readonly NetworkView[]): void;
 }
 
 export interface TaskSessionOptions {
@@ -36,6 +39,7 @@ export class TaskSession {
   private readonly tasks = new Map<string, TaskAssignment>();
   private readonly secrets = new Map<string, SecretObject>();
   private readonly configs = new Map<string, ConfigObject>();
+  private readonly networks = new Map<string, NetworkView>();
   private unsubscribe: (() => void) | undefined;
   private up = false;
   private readonly log: Logger;
@@ -82,9 +86,12 @@ export class TaskSession {
       this.tasks.clear();
       this.secrets.clear();
       this.configs.clear();
+      this.networks.clear();
     }
     for (const c of m.changes ?? []) this.applyChange(c);
     try {
+      // Views first: a task that starts now finds its network's peers and names already there.
+      this.o.tasks.setNetworks?.([...this.networks.values()]);
       this.o.tasks.setAssignments([...this.tasks.values()], [...this.secrets.values()], [...this.configs.values()]);
     } catch (err) {
       // The task manager is not started (the daemon is stopping): the next session resends the set.
@@ -95,8 +102,8 @@ export class TaskSession {
 
   private applyChange(c: AssignmentChange): void {
     const a = c.assignment;
-    // Network views have no taker on this node yet.
-    if (!a || a.kind === 'network') return;
+    if (!a) return;
+    if (a.kind === 'network') return this.applyView(c.action, a.network);
     const [map, item] =
       a.kind === 'task'
         ? [this.tasks as Map<string, unknown>, a.task]
@@ -106,5 +113,17 @@ export class TaskSession {
     if (!item?.ID) return;
     if (c.action === 'remove') map.delete(item.ID);
     else map.set(item.ID, item);
+  }
+
+  /** A view replaces the last of its network unless it is older (a lower Version). */
+  private applyView(action: AssignmentChange['action'], view: NetworkView): void {
+    if (!view?.ID) return;
+    if (action === 'remove') {
+      this.networks.delete(view.ID);
+      return;
+    }
+    const last = this.networks.get(view.ID);
+    if (last && last.Version > view.Version) return;
+    this.networks.set(view.ID, view);
   }
 }

@@ -8,7 +8,7 @@ import { ApiServer, createApiApp, parseListen, type ImageBackend } from '../api'
 import { ContainerdClient, ContainerdSupervisor } from '../engine/containerd';
 import { ContainerService, type ImageResolver } from '../engine/containers';
 import { EventBus } from '../events';
-import { NetworkManager } from '../network';
+import { NetworkManager, OverlayDriver, OverlaySandboxes, overlayNameServer, resolvConfNameservers } from '../network';
 import type { DaemonOptions } from './options';
 import { claimPidfile } from './pidfile';
 import { serviceRoutes, swarmRoutes, SwarmNetworks } from '../../manager';
@@ -31,6 +31,8 @@ export class Daemon {
   private supervisor?: ContainerdSupervisor;
   private client?: ContainerdClient;
   private network?: NetworkManager;
+  private overlay?: OverlaySandboxes;
+  private overlayDriver?: OverlayDriver;
   private containers?: ContainerService;
   private api?: ApiServer;
   private metricsServer?: http.Server;
@@ -68,6 +70,24 @@ export class Daemon {
         events: this.events,
         logger: this.log.child('network') as never,
       });
+      // Overlay networks of swarm tasks: their namespaces take the bridge's name as prefix (unique
+      // per daemon on a machine), 127.0.0.11 of their containers goes to a name server on the
+      // bridge's gateway, which every task container reaches through its eth0.
+      const driver = (this.overlayDriver = new OverlayDriver({
+        prefix: this.network.bridgeName,
+        dns: { address: this.network.gateway, port: 53 },
+        logger: this.log.child('overlay') as never,
+      }));
+      const overlay = (this.overlay = new OverlaySandboxes({
+        network: this.network,
+        driver,
+        nameServer: overlayNameServer(driver, {
+          address: this.network.gateway,
+          port: 53,
+          upstreams: hostNameservers(),
+        }),
+        logger: this.log.child('overlay') as never,
+      }));
       const holder: { containers?: ContainerService } = {};
       const images = this.imagesFactory({
         client: this.client,
@@ -79,7 +99,7 @@ export class Daemon {
       const containers = new ContainerService({
         client: this.client,
         images,
-        network: this.network,
+        network: overlay,
         dataRoot: o.dataRoot,
         cgroupParent: o.cgroupParent,
         events: this.events,
@@ -87,6 +107,7 @@ export class Daemon {
       });
       this.containers = holder.containers = containers;
       await this.network.start();
+      await overlay.start();
       await containers.restore();
       const reqs = new Counter({
         name: 'tsswarm_api_requests_total',
@@ -111,7 +132,7 @@ export class Daemon {
         dataRoot: o.dataRoot,
         logger: this.log.child('swarm'),
         raftTickMs: o.raftTickMs,
-        tasks: { containers, images, events: this.events },
+        tasks: { containers, images, events: this.events, networks: overlay },
       }));
       await swarm.start();
       const app = createApiApp({
@@ -238,6 +259,8 @@ export class Daemon {
     await new Promise<void>((r) => (this.metricsServer ? this.metricsServer.close(() => r()) : r()));
     this.metricsServer = undefined;
     await this.containers?.close();
+    await this.overlay?.stop();
+    if (opts.teardown) await this.overlayDriver?.sweep(true).catch(() => undefined);
     if (opts.teardown) await this.network?.teardown().catch((err) => this.log.warn('network teardown failed', { err }));
     await this.network?.stop();
     this.client?.close();
@@ -247,6 +270,15 @@ export class Daemon {
     this.supervisor = undefined;
     this.releasePidfile?.();
     this.releasePidfile = undefined;
+  }
+}
+
+/** The host's resolvers, for the names the overlay name server does not know. */
+function hostNameservers(): string[] {
+  try {
+    return resolvConfNameservers(readFileSync('/etc/resolv.conf', 'utf8'));
+  } catch {
+    return [];
   }
 }
 

@@ -47,7 +47,7 @@ import {
   type SwarmControl,
 } from '../../manager';
 import { Agent, AgentTasks, localNodeDescription } from '../agent';
-import type { EngineEventSource, TaskContainers, TaskImages } from '../agent/tasks';
+import type { EngineEventSource, TaskContainers, TaskImages, TaskNetworks } from '../agent/tasks';
 import { resolveAdvertiseAddr, resolveListenAddr, withClusterPort } from './swarm-addresses';
 import { loadSwarmState, removeSwarmState, saveSwarmState, swarmPaths, type SwarmState } from './swarm-state';
 
@@ -60,7 +60,7 @@ export interface SwarmNodeOptions {
   /** How often the certificate is checked for renewal, ms. Default 10 minutes. */
   renewCheckMs?: number;
   /** The daemon's container and image services, to run the node's tasks (none: tasks are not run). */
-  tasks?: { containers: TaskContainers; images: TaskImages; events?: EngineEventSource };
+  tasks?: { containers: TaskContainers; images: TaskImages; events?: EngineEventSource; networks?: TaskNetworks };
 }
 
 /** How long join waits for a new manager to catch up with the cluster. */

@@ -12,13 +12,15 @@ const FALLBACK_NAMESERVERS = ['nameserver 8.8.8.8', 'nameserver 8.8.4.4'];
  */
 export function containerResolvConf(
   hostResolvConf: string,
-  info: Pick<SandboxInfo, 'NetworkName'> & Partial<Pick<SandboxInfo, 'DnsServers'>>,
+  info: Pick<SandboxInfo, 'NetworkName'> & Partial<Pick<SandboxInfo, 'DnsServers' | 'DnsOptions'>>,
 ): string {
   if (info.NetworkName === 'host') return hostResolvConf;
   if (info.DnsServers?.length) {
     // The network's own server answers container names and relays the rest to the host's resolvers.
-    const kept = hostResolvConf.split('\n').filter((l) => l.trim() !== '' && !/^\s*nameserver\s/.test(l));
-    return [...info.DnsServers.map((d) => `nameserver ${d}`), ...kept, ''].join('\n');
+    const own = info.DnsOptions?.length ? /^\s*(nameserver|options)\s/ : /^\s*nameserver\s/;
+    const kept = hostResolvConf.split('\n').filter((l) => l.trim() !== '' && !own.test(l));
+    const options = info.DnsOptions?.length ? [`options ${info.DnsOptions.join(' ')}`] : [];
+    return [...info.DnsServers.map((d) => `nameserver ${d}`), ...kept, ...options, ''].join('\n');
   }
   const lines = hostResolvConf.split('\n').filter((l) => !LOOPBACK_NAMESERVER.test(l));
   if (!lines.some((l) => /^\s*nameserver\s/.test(l))) {

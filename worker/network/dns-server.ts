@@ -2,8 +2,8 @@ import dgram from 'node:dgram';
 import { parseIpv4, subnetContains, type Ipv4Subnet } from './subnet';
 import { buildDnsAnswer, buildDnsServfail, DNS_CLASS_IN, DNS_TYPE_A, parseDnsQuery } from './dns-message';
 
-/** Answers container names on one network; null means "not ours" (ask upstream). */
-export type DnsLookup = (name: string) => string[] | null;
+/** Answers container names on one network (for the client asking); null means "not ours" (ask upstream). */
+export type DnsLookup = (name: string, client: string) => string[] | null;
 
 export interface DnsServerOptions {
   /** Address to serve on: the network's gateway on its bridge. */
@@ -13,8 +13,11 @@ export interface DnsServerOptions {
   /** Resolvers for other names (the host's); none means other names fail (internal networks). */
   upstreams: string[];
   upstreamTimeoutMs?: number;
-  /** Only clients in this network are answered, so the gateway is no open resolver for anyone routed to it. */
-  clients: Ipv4Subnet;
+  /**
+   * Only clients in this network (or those the function accepts) are answered, so the server is
+   * no open resolver for anyone routed to it.
+   */
+  clients: Ipv4Subnet | ((addr: string) => boolean);
 }
 
 /**
@@ -49,15 +52,21 @@ export class NetworkDnsServer {
   }
 
   private async handle(msg: Buffer, host: string, port: number): Promise<void> {
-    const from = parseIpv4(host);
-    if (from === null || !subnetContains(this.o.clients, from)) return;
+    if (!this.accepts(host)) return;
     const q = parseDnsQuery(msg);
     if (!q || !this.socket) return;
-    const local = q.qclass === DNS_CLASS_IN ? this.o.lookup(q.name) : null;
+    const local = q.qclass === DNS_CLASS_IN ? this.o.lookup(q.name, host) : null;
     let reply: Buffer;
     if (local) reply = buildDnsAnswer(msg, q, q.type === DNS_TYPE_A ? local : []);
     else reply = (await this.relay(msg)) ?? buildDnsServfail(msg, q);
     this.socket?.send(reply, port, host);
+  }
+
+  private accepts(host: string): boolean {
+    const c = this.o.clients;
+    if (typeof c === 'function') return c(host);
+    const from = parseIpv4(host);
+    return from !== null && subnetContains(c, from);
   }
 
   private async relay(msg: Buffer): Promise<Buffer | null> {

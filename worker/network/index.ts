@@ -21,3 +21,14 @@ export { CniPluginError } from './cni-runner';
 export { containerHostsFile, containerResolvConf } from './container-files';
 export { filterNetworks, type NetworkFilters } from './network-filters';
 export type { NetworkCreateRequest } from './network-def';
+export {
+  OverlayDriver,
+  OverlaySandboxes,
+  overlayAttachments,
+  overlayNameServer,
+  type LocalEndpoint,
+  type OverlayAttachment,
+  type OverlayDriverOptions,
+  type SandboxNetwork,
+} from './overlay';
+export { resolvConfNameservers } from './dns-server';

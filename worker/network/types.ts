@@ -60,6 +60,8 @@ export interface SandboxInfo {
   SandboxKey: string;
   /** Name servers the network serves for its containers (user-defined networks: the gateway); put them in resolv.conf. */
   DnsServers: string[];
+  /** resolv.conf options that go with DnsServers, replacing the host's (overlay networks: ndots:0). */
+  DnsOptions?: string[];
 }
 
 /** `Containers[id]` of a network inspect. */

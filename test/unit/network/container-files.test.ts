@@ -22,6 +22,14 @@ describe('network container files', () => {
       }),
       'nameserver 10.198.0.1\nsearch lan\noptions edns0\n',
     );
+    assert.equal(
+      containerResolvConf('search lan\nnameserver 127.0.0.53\noptions edns0\n', {
+        NetworkName: 'bridge',
+        DnsServers: ['127.0.0.11'],
+        DnsOptions: ['ndots:0'],
+      }),
+      'nameserver 127.0.0.11\nsearch lan\noptions ndots:0\n',
+    );
   });
   it('writes /etc/hosts with the container address under its hostname', () => {
     const hosts = containerHostsFile({ NetworkName: 'bridge', IPAddress: '10.197.0.2' }, 'abc123', '');

@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ConfigObject, SecretObject } from '../../../src/api';
-import type { AssignmentsMessage, TaskAssignment, TaskStatusMessage, TaskStatusReport } from '../../../src/rpc';
+import type {
+  AssignmentsMessage,
+  NetworkView,
+  TaskAssignment,
+  TaskStatusMessage,
+  TaskStatusReport,
+} from '../../../src/rpc';
 import { TaskSession, type SessionTasks } from '../../../worker/agent/task-session';
 import { TaskManager, type TaskContainers } from '../../../worker/agent/tasks';
 import { FakeContainers } from '../../support/fake-containers';
@@ -34,6 +40,25 @@ class FakeTasks implements SessionTasks {
   statuses() {
     return this.current;
   }
+  views: Array<Array<[string, number]>> = [];
+  setNetworks(views: readonly NetworkView[]) {
+    this.views.push(views.map((v) => [v.ID, v.Version]));
+  }
+}
+
+function netView(id: string, version: number): NetworkView {
+  return {
+    ID: id,
+    Name: id,
+    VNI: 4097,
+    Subnet: '10.0.1.0/24',
+    Gateway: '10.0.1.1',
+    Internal: false,
+    Ingress: false,
+    Version: version,
+    Endpoints: [],
+    Services: [],
+  };
 }
 
 function t(id: string, o: Partial<TaskAssignment> = {}): TaskAssignment {
@@ -147,6 +172,30 @@ describe('TaskSession (agent side)', () => {
       sent[2]!.updates.map((u) => u.taskId),
       ['a', 'b'],
     );
+  });
+
+  it('keeps the latest view of each network: a newer one replaces it, an older one is ignored, remove drops it', () => {
+    const change = (action: 'update' | 'remove', network: NetworkView, full = false): AssignmentsMessage => ({
+      type: 'assignments',
+      full,
+      changes: [{ action, assignment: { kind: 'network' as const, network } }],
+    });
+    s.onMessage(change('update', netView('n1', 5), true));
+    s.onMessage(change('update', netView('n1', 7)));
+    s.onMessage(change('update', netView('n1', 6)));
+    s.onMessage(change('update', netView('n2', 1)));
+    s.onMessage(change('remove', netView('n1', 0)));
+    assert.deepEqual(tasks.views, [
+      [['n1', 5]],
+      [['n1', 7]],
+      [['n1', 7]],
+      [
+        ['n1', 7],
+        ['n2', 1],
+      ],
+      [['n2', 1]],
+    ]);
+    assert.deepEqual(tasks.sets.at(-1), { tasks: [], secrets: [], configs: [] });
   });
 
   it('stop unsubscribes', () => {

@@ -35,3 +35,4 @@ export {
   type SteppableTask,
   type TaskAction,
 } from './task-step';
+export type { TaskNetworks } from './task-networks';

@@ -1,4 +1,5 @@
 import type { PortConfig } from '../../../src/api';
+import { overlayAttachments } from '../../network';
 import { hasHealthcheck, type ContainerRecord, type ContainerService } from '../../engine/containers';
 import type { AssignedTask } from './assigned-task';
 import type { Controller } from './controller';
@@ -8,6 +9,7 @@ import { taskContainerName } from './task-container-name';
 import { TaskFiles, type TaskDependencies } from './task-files';
 import { TaskHealthWatch } from './task-health-watch';
 import type { TaskHealthEvents } from './task-health-events';
+import type { TaskNetworks } from './task-networks';
 import { TASK_ID_LABEL } from './task-labels';
 import type { ObservedContainer, ObservedTask } from './task-step';
 
@@ -34,6 +36,8 @@ export interface TaskControllerDeps {
    * once its container has started.
    */
   health?: TaskHealthEvents;
+  /** Overlay networks; without it a task's NetworksAttachments are not wired. */
+  networks?: TaskNetworks;
 }
 
 /**
@@ -89,6 +93,8 @@ export class TaskController implements Controller {
       const { body } = taskContainerConfig(this.task, { nodeId: this.d.nodeId, files });
       const { Id } = await this.d.containers.create(body, taskContainerName(this.task));
       this.containerId = Id;
+      // Wired when the engine has made the container's namespace, before its process starts.
+      this.d.networks?.bind(Id, this.task.ID, overlayAttachments(this.task.NetworksAttachments));
     } catch (err) {
       this.prepareError = (err as Error).message;
       await this.files.remove().catch(() => undefined);
@@ -166,6 +172,15 @@ export class TaskController implements Controller {
     this.containerId = undefined;
     this.health?.close();
     await this.files.remove();
+  }
+
+  /** After a restart: a running container of this task gets its overlay networks checked and re-wired. */
+  async adoptNetworks(): Promise<void> {
+    const r = this.record();
+    const attachments = overlayAttachments(this.task.NetworksAttachments);
+    if (!r || !this.d.networks || !attachments.length) return;
+    if (r.State.Running && r.Sandbox) await this.d.networks.adopt(r.Id, this.task.ID, attachments, r.Sandbox);
+    else this.d.networks.bind(r.Id, this.task.ID, attachments);
   }
 
   /** Stops listening for the container's health events (the runner is done with the task). */

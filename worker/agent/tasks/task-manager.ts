@@ -1,9 +1,11 @@
 import { UnavailableError, type ConfigObject, type SecretObject, type TaskStatus } from '../../../src/api';
+import type { NetworkView } from '../../../src/rpc';
 import { createLogger, type Logger } from '../../../src/util';
 import type { AssignedTask } from './assigned-task';
 import { TaskController, type TaskContainers, type TaskImages } from './task-controller';
 import { TaskFiles, type TaskDependencies } from './task-files';
 import { TaskHealthEvents, type EngineEventSource } from './task-health-events';
+import type { TaskNetworks } from './task-networks';
 import { TASK_ID_LABEL } from './task-labels';
 import { TaskRunner } from './task-runner';
 
@@ -28,6 +30,8 @@ export interface TaskManagerOptions {
    * healthchecks are not waited on.
    */
   events?: EngineEventSource;
+  /** Overlay networks (the daemon's OverlaySandboxes); without it NetworksAttachments are not wired. */
+  networks?: TaskNetworks;
   logger?: Logger;
 }
 
@@ -47,6 +51,8 @@ export class TaskManager {
   private deps: TaskDependencies = { secrets: new Map(), configs: new Map() };
   /** Task ids of containers found at start that no assignment has claimed yet. */
   private adoptable = new Set<string>();
+  /** Re-wiring of the running containers found at start, until the first assignments' is done. */
+  private adopting: Promise<void>[] | undefined;
   private flushTimer?: NodeJS.Timeout;
   private started = false;
   private readonly log: Logger;
@@ -63,6 +69,12 @@ export class TaskManager {
     this.started = true;
     const found = this.o.containers.list({ all: true, filters: { label: [TASK_ID_LABEL] } });
     this.adoptable = new Set(found.map((c) => (c.Labels as Record<string, string>)[TASK_ID_LABEL]));
+    this.adopting = this.o.networks ? [] : undefined;
+  }
+
+  /** The latest view of each overlay network the node's tasks attach to. */
+  setNetworks(views: readonly NetworkView[]): void {
+    this.o.networks?.setViews(views);
   }
 
   /**
@@ -93,6 +105,13 @@ export class TaskManager {
       this.track(id, this.removeOrphan(id));
     }
     this.adoptable.clear();
+    const adopting = this.adopting;
+    this.adopting = undefined;
+    // What an earlier run wired for containers that are gone goes once the survivors are re-wired.
+    if (adopting && this.o.networks)
+      void Promise.all(adopting)
+        .then(() => this.o.networks!.sweep())
+        .catch((err) => this.log.warn('overlay sweep failed', { err }));
   }
 
   /** Calls cb with each batch of status changes; returns the function that unsubscribes. */
@@ -138,7 +157,12 @@ export class TaskManager {
       dataRoot: this.o.dataRoot,
       dependencies: () => this.deps,
       health: this.health,
+      networks: this.o.networks,
     });
+    const adopt = ctlr
+      .adoptNetworks()
+      .catch((err) => this.log.warn('overlay re-wiring failed', { task: task.ID, err }));
+    this.adopting?.push(adopt);
     const runner = new TaskRunner(task, ctlr, (s) => this.queue(task.ID, s), this.log);
     this.runners.set(task.ID, runner);
     runner.run();

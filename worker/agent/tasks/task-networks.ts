@@ -1,0 +1,15 @@
+import type { NetworkView } from '../../../src/rpc';
+import type { OverlayAttachment, SandboxInfo } from '../../network';
+
+/**
+ * The overlay side of a node's tasks (worker/network's OverlaySandboxes): which overlay
+ * networks a task's container joins when it starts, re-wiring of running containers after a
+ * restart, and the views of the networks with their peers, names and VIPs.
+ */
+export interface TaskNetworks {
+  bind(containerId: string, taskId: string, attachments: OverlayAttachment[]): void;
+  adopt(containerId: string, taskId: string, attachments: OverlayAttachment[], sandbox: SandboxInfo): Promise<void>;
+  setViews(views: readonly NetworkView[]): void;
+  /** Removes what no adopted or bound task needs any more (after a restart's first assignments). */
+  sweep(): Promise<void>;
+}
