@@ -198,7 +198,7 @@ export function composeToStack(doc: Obj, stack: string): StackPlan {
     }));
     const rp = deploy.restart_policy as Obj | undefined;
     const pl = deploy.placement as Obj | undefined;
-    const global = deploy.mode === 'global';
+    const mode = deployMode(deploy.mode, deploy.replicas);
     const env: string[] | undefined = Array.isArray(s.environment)
       ? s.environment.map(String)
       : s.environment
@@ -247,9 +247,7 @@ export function composeToStack(doc: Obj, stack: string): StackPlan {
         Networks: nets.map(([n, o]) => ({ Target: netName(n), Aliases: [name, ...((o.aliases as string[]) ?? [])] })),
         ForceUpdate: 0,
       },
-      Mode: global
-        ? { Global: {} }
-        : { Replicated: { Replicas: deploy.replicas === undefined ? 1 : Number(deploy.replicas) } },
+      Mode: mode,
       ...(deploy.update_config ? { UpdateConfig: updateConfig(deploy.update_config) } : {}),
       ...(deploy.rollback_config ? { RollbackConfig: updateConfig(deploy.rollback_config) } : {}),
       EndpointSpec: {
@@ -270,4 +268,24 @@ export function composeToStack(doc: Obj, stack: string): StackPlan {
     };
   });
   return { networks, secrets, configs, services: specs };
+}
+
+/**
+ * deploy.mode and deploy.replicas as docker's stack deploy reads them: a replicated job runs
+ * `replicas` completions, `replicas` at a time; global modes take no replicas.
+ */
+function deployMode(mode: unknown, replicas: unknown): ServiceSpec['Mode'] {
+  const n = replicas === undefined ? undefined : Number(replicas);
+  switch (mode ?? 'replicated') {
+    case 'replicated':
+      return { Replicated: { Replicas: n ?? 1 } };
+    case 'replicated-job':
+      return { ReplicatedJob: n === undefined ? {} : { MaxConcurrent: n, TotalCompletions: n } };
+    case 'global':
+    case 'global-job':
+      if (n !== undefined) throw new Error('replicas can only be used with replicated or replicated-job mode');
+      return mode === 'global' ? { Global: {} } : { GlobalJob: {} };
+    default:
+      throw new Error(`Unknown mode: ${String(mode)}`);
+  }
 }

@@ -2,10 +2,12 @@
  * The progress display of `service create/update/scale/rollback` without -d, as the docker
  * CLI draws it: "overall progress: 2 out of 3 tasks", one bar per slot (per node for global
  * services), then "verify: Service converged" once every slot has run for the monitor period.
- * It polls as docker does (service, up-to-date tasks, nodes every 200 ms).
+ * It polls as docker does (service, up-to-date tasks, nodes every 200 ms). A job service shows
+ * its completions instead (job-progress.ts) and ends with "job complete", with no verify wait.
  */
 import type { NodeObject, ServiceObject, TaskObject, TaskState } from '../src/api';
 import type { ApiClient } from './api-client';
+import { jobProgressView } from './job-progress';
 
 const BAR_STATES: TaskState[] = ['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running'];
 const BAR_WIDTH = 50;
@@ -82,6 +84,16 @@ export async function waitForService(c: ApiClient, id: string, o: WaitOptions = 
     const us = svc.UpdateStatus;
     if (us?.State === 'paused' || us?.State === 'rollback_paused')
       throw new Error(`${us.State === 'paused' ? 'update' : 'rollback'} paused: ${us.Message ?? ''}`);
+    if (svc.JobStatus) {
+      const job = jobProgressView(svc, tasks);
+      draw(job.lines);
+      if (job.done) {
+        if (!o.quiet) out.write('job complete\n');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, interval));
+      continue;
+    }
     const view = progressView(svc, tasks, nodes);
     const rolling = us?.State === 'rollback_started';
     const monitorMs = Math.min(5000, (svc.Spec.UpdateConfig?.Monitor ?? 5e9) / 1e6);

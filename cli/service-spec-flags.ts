@@ -3,6 +3,9 @@
  * it: create starts from the body docker sends (Labels {}, Resources {Limits, Reservations},
  * Placement {}, Runtime "container", EndpointSpec vip); update edits the spec read back from
  * the daemon with the -add/-rm flags and the scalar ones, and bumps ForceUpdate on --force.
+ * Job modes as docker has them: --replicas is a replicated job's TotalCompletions,
+ * --max-concurrent its MaxConcurrent (default: --replicas), and jobs get no update or
+ * rollback config.
  */
 import type { ServiceSpec, TaskSpec, UpdateConfig } from '../src/api';
 import { parseDuration } from './commands/swarm';
@@ -21,6 +24,7 @@ import {
 /** Flags both commands take (commander's camelCase names). */
 export interface CommonServiceFlags extends HealthFlags {
   replicas?: string;
+  maxConcurrent?: string;
   restartCondition?: string;
   restartDelay?: string;
   restartMaxAttempts?: string;
@@ -115,9 +119,16 @@ function applyUpdateConfig(cur: UpdateConfig | undefined, f: CommonServiceFlags,
 function applyCommon(s: ServiceSpec, f: CommonServiceFlags): void {
   const t = s.TaskTemplate;
   const c = (t.ContainerSpec ??= {});
+  const m = s.Mode ?? {};
   if (f.replicas !== undefined) {
-    if (!s.Mode?.Replicated) throw new Error('replicas can only be used with replicated mode');
-    s.Mode.Replicated.Replicas = uint(f.replicas, 'replicas');
+    const n = uint(f.replicas, 'replicas');
+    if (m.Replicated) m.Replicated.Replicas = n;
+    else if (m.ReplicatedJob) m.ReplicatedJob.TotalCompletions = n;
+    else throw new Error('replicas can only be used with replicated or replicated-job mode');
+  }
+  if (f.maxConcurrent !== undefined) {
+    if (!m.ReplicatedJob) throw new Error('max-concurrent can only be used with replicated-job mode');
+    m.ReplicatedJob.MaxConcurrent = uint(f.maxConcurrent, 'max-concurrent');
   }
   if (f.restartCondition || f.restartDelay || f.restartMaxAttempts || f.restartWindow) {
     const rp = (t.RestartPolicy = { ...(t.RestartPolicy ?? {}) });
@@ -126,10 +137,13 @@ function applyCommon(s: ServiceSpec, f: CommonServiceFlags): void {
     if (f.restartMaxAttempts) rp.MaxAttempts = uint(f.restartMaxAttempts, 'restart-max-attempts');
     if (f.restartWindow) rp.Window = parseDuration(f.restartWindow);
   }
-  const uc = applyUpdateConfig(s.UpdateConfig, f, 'update');
-  if (uc) s.UpdateConfig = uc;
-  const rc = applyUpdateConfig(s.RollbackConfig, f, 'rollback');
-  if (rc) s.RollbackConfig = rc;
+  // A job's new spec is a new run, never a rolling update: docker leaves these out for jobs.
+  if (!m.ReplicatedJob && !m.GlobalJob) {
+    const uc = applyUpdateConfig(s.UpdateConfig, f, 'update');
+    if (uc) s.UpdateConfig = uc;
+    const rc = applyUpdateConfig(s.RollbackConfig, f, 'rollback');
+    if (rc) s.RollbackConfig = rc;
+  }
   const res = (t.Resources ??= {});
   res.Limits ??= {};
   res.Reservations ??= {};
@@ -151,8 +165,19 @@ function applyCommon(s: ServiceSpec, f: CommonServiceFlags): void {
 /** The body of POST /services/create for `service create [flags] IMAGE [ARG...]`. */
 export function buildServiceSpec(image: string, args: string[], f: CreateServiceFlags): ServiceSpec {
   const mode = f.mode ?? 'replicated';
-  if (mode !== 'replicated' && mode !== 'global') throw new Error(`invalid mode: ${mode}`);
-  if (mode === 'global' && f.replicas !== undefined) throw new Error('replicas can only be used with replicated mode');
+  const modes: Record<string, ServiceSpec['Mode']> = {
+    replicated: { Replicated: { Replicas: 1 } },
+    global: { Global: {} },
+    // MaxConcurrent defaults to --replicas, as docker's; both left out get the daemon's 1.
+    'replicated-job': {
+      ReplicatedJob:
+        f.maxConcurrent === undefined && f.replicas !== undefined
+          ? { MaxConcurrent: uint(f.replicas, 'replicas') }
+          : {},
+    },
+    'global-job': { GlobalJob: {} },
+  };
+  if (!Object.hasOwn(modes, mode)) throw new Error(`invalid mode: ${mode}`);
   const task: TaskSpec = {
     ContainerSpec: {
       Image: image,
@@ -178,7 +203,7 @@ export function buildServiceSpec(image: string, args: string[], f: CreateService
     Name: f.name ?? '',
     Labels: toLabels(f.label),
     TaskTemplate: task,
-    Mode: mode === 'global' ? { Global: {} } : { Replicated: { Replicas: 1 } },
+    Mode: modes[mode],
     EndpointSpec: { Mode: 'vip', ...(f.publish?.length ? { Ports: f.publish.map(parsePublish) } : {}) },
   };
   applyCommon(s, f);

@@ -38,7 +38,13 @@ export function serviceLsRows(services: ServiceWithStatus[]): string[][] {
       const st = s.ServiceStatus;
       let replicas = st ? `${st.RunningTasks}/${st.DesiredTasks}` : '';
       const max = s.Spec.TaskTemplate.Placement?.MaxReplicas;
-      if (max && s.Spec.Mode?.Replicated) replicas += ` (max ${max} per node)`;
+      const m = s.Spec.Mode ?? {};
+      const done = st?.CompletedTasks ?? 0;
+      // Jobs show their progress instead of the per-node maximum, as docker's ls does; a global
+      // job's total is what it still wants plus what completed.
+      if (st && m.ReplicatedJob) replicas += ` (${done}/${m.ReplicatedJob.TotalCompletions ?? 1} completed)`;
+      else if (st && m.GlobalJob) replicas += ` (${done}/${st.DesiredTasks + done} completed)`;
+      else if (max && m.Replicated) replicas += ` (max ${max} per node)`;
       return [
         s.ID.slice(0, 12),
         s.Spec.Name,

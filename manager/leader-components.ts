@@ -1,6 +1,6 @@
 /**
- * The reconcile loops only the leader runs over the store: the replicated and global
- * orchestrators, the task allocator (new -> pending), the scheduler, the task reaper and the
+ * The reconcile loops only the leader runs over the store: the replicated, global,
+ * replicated-job and global-job orchestrators, the task allocator (new -> pending), the scheduler, the task reaper and the
  * constraint enforcer. Leadership starts them
  * and stops them (swarmkit's becomeLeader / the leadership-lost path). Stopping waits for
  * each loop's pass in flight, so a new leader's loops never race the old one's on this node.
@@ -8,7 +8,15 @@
 import type { MemoryStore } from '../src/store';
 import { createLogger, type Logger } from '../src/util';
 import { TaskAllocator } from './allocator';
-import { ConstraintEnforcer, GlobalOrchestrator, ReplicatedOrchestrator, TaskReaper, type Clock } from './orchestrator';
+import {
+  ConstraintEnforcer,
+  GlobalJobOrchestrator,
+  GlobalOrchestrator,
+  ReplicatedJobOrchestrator,
+  ReplicatedOrchestrator,
+  TaskReaper,
+  type Clock,
+} from './orchestrator';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 
 export interface LeaderComponentsOptions {
@@ -51,6 +59,8 @@ export class LeaderComponents {
     this.running = [
       new ReplicatedOrchestrator({ store, clock, logger: child('replicated') }),
       new GlobalOrchestrator({ store, clock, logger: child('global') }),
+      new ReplicatedJobOrchestrator({ store, clock, logger: child('replicated-job') }),
+      new GlobalJobOrchestrator({ store, clock, logger: child('global-job') }),
       new TaskAllocator({ store, clock, logger: child('allocator') }),
       new Scheduler({ ...this.o.scheduler, store, logger: child('scheduler') }),
       new TaskReaper({ store, clock, logger: child('reaper') }),

@@ -17,7 +17,8 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** The flags create and update share, with docker's names. */
 function commonOptions(c: Command): Command {
-  c.option('--replicas <n>', 'Number of tasks')
+  c.option('--replicas <n>', 'Number of tasks (of completions, for a replicated job)')
+    .option('--max-concurrent <n>', 'Number of job tasks to run concurrently (default equal to --replicas)')
     .option('--restart-condition <c>', 'Restart when condition is met ("none", "on-failure", "any")')
     .option('--restart-delay <d>', 'Delay between restart attempts (ns|us|ms|s|m|h)')
     .option('--restart-max-attempts <n>', 'Maximum number of restarts before giving up')
@@ -134,6 +135,11 @@ export async function printServices(
   else process.stdout.write(table(['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE', 'PORTS'], serviceLsRows(list)));
 }
 
+function prettyMode(sp: ServiceSpec): string {
+  const m = sp.Mode ?? {};
+  return m.Global ? 'Global' : m.ReplicatedJob ? 'Replicated Job' : m.GlobalJob ? 'Global Job' : 'Replicated';
+}
+
 function prettyService(s: ServiceObject): string {
   const sp = s.Spec;
   const c = sp.TaskTemplate.ContainerSpec ?? {};
@@ -143,8 +149,14 @@ function prettyService(s: ServiceObject): string {
     ...(Object.keys(sp.Labels ?? {}).length
       ? ['Labels:', ...Object.entries(sp.Labels!).map(([k, v]) => ` ${k}=${v}`)]
       : []),
-    `Service Mode:\t${sp.Mode?.Global ? 'Global' : 'Replicated'}`,
+    `Service Mode:\t${prettyMode(sp)}`,
     ...(sp.Mode?.Replicated ? [` Replicas:\t${sp.Mode.Replicated.Replicas ?? 1}`] : []),
+    ...(sp.Mode?.ReplicatedJob
+      ? [
+          ` Max Concurrent:\t${sp.Mode.ReplicatedJob.MaxConcurrent ?? 1}`,
+          ` Total Completions:\t${sp.Mode.ReplicatedJob.TotalCompletions ?? 1}`,
+        ]
+      : []),
     ...(s.UpdateStatus
       ? [`UpdateStatus:`, ` State:\t\t${s.UpdateStatus.State}`, ` Message:\t${s.UpdateStatus.Message ?? ''}`]
       : []),
@@ -222,7 +234,7 @@ export function registerServiceCommands(program: Command, client: ClientFn): voi
       .command('create <image> [command...]')
       .description('Create a new service')
       .option('--name <name>', 'Service name')
-      .option('--mode <mode>', 'Service mode ("replicated" or "global")', 'replicated')
+      .option('--mode <mode>', 'Service mode ("replicated", "global", "replicated-job" or "global-job")', 'replicated')
       .option('-e, --env <var>', 'Set environment variables', collect)
       .option('-l, --label <label>', 'Service labels', collect)
       .option('--container-label <label>', 'Container labels', collect)
@@ -291,9 +303,11 @@ export function registerServiceCommands(program: Command, client: ClientFn): voi
         if (eq < 0 || !Number.isInteger(n) || n < 0) throw new Error(`invalid scale specifier '${p}'.`);
         const name = p.slice(0, eq);
         const svc = await getService(c, name);
-        if (!svc.Spec.Mode?.Replicated) throw new Error(`scale can only be used with replicated mode`);
         const spec = structuredClone(svc.Spec);
-        spec.Mode = { Replicated: { Replicas: n } };
+        // A replicated job scales its completions (a new iteration), as docker's scale does.
+        if (spec.Mode?.Replicated) spec.Mode = { Replicated: { Replicas: n } };
+        else if (spec.Mode?.ReplicatedJob) spec.Mode.ReplicatedJob.TotalCompletions = n;
+        else throw new Error(`scale can only be used with replicated or replicated-job mode`);
         await sendUpdate(c, svc, spec, {}, o, `${name} scaled to ${n}`);
       }
     });

@@ -5,10 +5,11 @@
  * each new task an address on each of its service's networks (NetworksAttachments, ingress
  * first), and only then moves the task from `new` to `pending` ("pending task scheduling"),
  * which is what the scheduler waits for. Tasks no longer wanted (DesiredState past running)
- * are left as they are. A deleted task gives its addresses back, a deleted service its VIPs
- * and ports. Every node gets a load-balancer address on the ingress network (the routing
- * mesh's, Docker's ingress-sbox endpoint), kept in its Internal fields and given back when the
- * node is removed. What is taken is rebuilt from the store whenever the loop starts (a new leader).
+ * are left as they are (past complete for a job's tasks). A deleted task gives its addresses
+ * back, a deleted service its VIPs and ports. Every node gets a load-balancer address on the
+ * ingress network (the routing mesh's, Docker's ingress-sbox endpoint), kept in its Internal
+ * fields and given back when the node is removed. What is taken is rebuilt from the store
+ * whenever the loop starts (a new leader).
  */
 import { TASK_STATES, type TaskObject } from '../../src/api';
 import type { ObjectEvent, ReadTx, WatchFilter, WriteTx } from '../../src/store';
@@ -21,13 +22,13 @@ export type TaskAllocatorOptions = ReconcileLoopOptions;
 /** swarmkit's message for a task the allocator let through. */
 export const PENDING_MESSAGE = 'pending task scheduling';
 
-const RUNNING = TASK_STATES.indexOf('running');
+const COMPLETE = TASK_STATES.indexOf('complete');
 /** Tasks per store.update. */
 const BATCH = 500;
 
 /** Whether the allocator has a task to move on. */
 export function needsAllocation(t: TaskObject): boolean {
-  return t.Status.State === 'new' && TASK_STATES.indexOf(t.DesiredState) <= RUNNING;
+  return t.Status.State === 'new' && TASK_STATES.indexOf(t.DesiredState) <= COMPLETE;
 }
 
 export class TaskAllocator extends ReconcileLoop {

@@ -1,7 +1,9 @@
 /**
  * What POST /services/{id}/update writes, as swarmkit's UpdateService: the old Spec goes to
  * PreviousSpec and UpdateStatus is cleared (a paused update resumes only with a new spec);
- * `rollback=previous` swaps Spec and PreviousSpec and starts a rollback. The image's registry
+ * `rollback=previous` swaps Spec and PreviousSpec and starts a rollback. A job (a service with
+ * JobStatus) starts its next iteration on any update: JobIteration.Index + 1, LastExecution
+ * now. The image's registry
  * auth is the header's, else kept from the spec `registryAuthFrom` names.
  */
 import {
@@ -83,6 +85,8 @@ export function planServiceUpdate(cur: ServiceObject, req: ServiceUpdateRequest)
     next.Spec = withRegistryAuth(structuredClone(req.spec), auth);
     delete next.UpdateStatus;
   }
+  if (cur.JobStatus)
+    next.JobStatus = { JobIteration: { Index: cur.JobStatus.JobIteration.Index + 1 }, LastExecution: req.now };
   // swarmkit's spec_version: the service version the new spec was written over.
   next.SpecVersion = { Index: cur.Version.Index };
   next.Endpoint = endpointFor(next.Spec.EndpointSpec, cur.Endpoint);

@@ -38,8 +38,11 @@ export function withServiceDefaults(spec: ServiceSpec): ServiceSpec {
   t.RestartPolicy = { Condition: 'any', Delay: 5 * SECOND_NS, MaxAttempts: 0, ...(t.RestartPolicy ?? {}) };
   t.Placement ??= {};
   t.ForceUpdate ??= 0;
-  s.UpdateConfig = withUpdateDefaults(s.UpdateConfig);
-  s.RollbackConfig = withUpdateDefaults(s.RollbackConfig);
+  // A job has no rolling update: an UpdateConfig shown here would be refused when sent back.
+  if (!s.Mode?.ReplicatedJob && !s.Mode?.GlobalJob) {
+    s.UpdateConfig = withUpdateDefaults(s.UpdateConfig);
+    s.RollbackConfig = withUpdateDefaults(s.RollbackConfig);
+  }
   s.EndpointSpec = { Mode: 'vip', ...(s.EndpointSpec ?? {}) };
   return s;
 }

@@ -5,7 +5,7 @@
  */
 import { json, Router } from 'express';
 import { parseBool, parseFilters, type ServiceObject } from '../../src/api';
-import { SequenceConflictError } from '../../src/store';
+import { SequenceConflictError, type NewObject } from '../../src/store';
 import { endpointFor, planServiceUpdate, withRegistryAuth } from './plan-service-update';
 import { serveLogs } from './logs-routes';
 import { publicService } from './public-objects';
@@ -15,7 +15,7 @@ import { secretConfigRoutes } from './secret-config-routes';
 import { withServiceDefaults } from './service-defaults';
 import { SERVICE_FILTERS, serviceMatches } from './service-filters';
 import { parseServiceSpec } from './service-schemas';
-import { checkServiceChange, checkServiceSpec, normalizeServiceSpec } from './service-spec-rules';
+import { checkServiceChange, checkServiceSpec, isJobSpec, normalizeServiceSpec } from './service-spec-rules';
 import { serviceStatus } from './service-status';
 import type { SwarmControl } from './swarm-control';
 import { taskRoutes } from './task-routes';
@@ -50,7 +50,10 @@ export function serviceRoutes(sc: SwarmControl, opts: ServiceRoutesOptions = {})
       const created = await withNameCheck(() =>
         store.update((tx) => {
           const s = withRegistryAuth(resolveReferences(tx, spec), auth);
-          return tx.create('service', { Spec: s, Endpoint: endpointFor(s.EndpointSpec, undefined) });
+          const svc: NewObject<'service'> = { Spec: s, Endpoint: endpointFor(s.EndpointSpec, undefined) };
+          // A job's first iteration; the global-job orchestrator runs it on the nodes there now.
+          if (isJobSpec(s)) svc.JobStatus = { JobIteration: { Index: 0 }, LastExecution: now().toISOString() };
+          return tx.create('service', svc);
         }),
       );
       res.status(201).json({ ID: created.ID, Warnings: null });

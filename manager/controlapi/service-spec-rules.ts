@@ -1,7 +1,8 @@
 /**
  * What Docker does with a decoded ServiceSpec before storing it: the daemon's conversion fills
- * the values its enums read as zero (Replicated 1, vip, tcp, ingress, pause, stop-first,
- * Runtime "container", Isolation "default", Labels {}), then swarmkit's validateServiceSpec
+ * the values its enums read as zero (Replicated 1, ReplicatedJob MaxConcurrent 1 and
+ * TotalCompletions = MaxConcurrent, vip, tcp, ingress, pause, stop-first, Runtime
+ * "container", Isolation "default", Labels {}), then swarmkit's validateServiceSpec
  * refuses what cannot run, with swarmkit's words.
  */
 import type { ServiceSpec, UpdateConfig } from '../../src/api';
@@ -28,6 +29,10 @@ export function normalizeServiceSpec(d: DecodedServiceSpec): ServiceSpec {
   const m = s.Mode;
   if (!m || (!m.Replicated && !m.Global && !m.ReplicatedJob && !m.GlobalJob)) s.Mode = { Replicated: { Replicas: 1 } };
   else if (m.Replicated) m.Replicated.Replicas ??= 1;
+  else if (m.ReplicatedJob) {
+    m.ReplicatedJob.MaxConcurrent ??= 1;
+    m.ReplicatedJob.TotalCompletions ??= m.ReplicatedJob.MaxConcurrent;
+  }
   if (s.UpdateConfig) s.UpdateConfig = normalizeUpdateConfig(s.UpdateConfig);
   if (s.RollbackConfig) s.RollbackConfig = normalizeUpdateConfig(s.RollbackConfig);
   if (s.EndpointSpec) {
@@ -78,9 +83,6 @@ export function checkServiceSpec(s: ServiceSpec): void {
   if (!name) throw new InvalidSpecError('meta: name must be provided');
   if (name.length > 63) throw new InvalidSpecError('name must be 63 characters or fewer');
   if (!DNS_LABEL.test(name)) throw new InvalidSpecError('name must be valid as a DNS name component');
-  if (s.Mode?.ReplicatedJob || s.Mode?.GlobalJob)
-    // Refused rather than stored: no orchestrator here runs jobs, so one would sit with no tasks.
-    throw new InvalidSpecError('job services (replicated-job, global-job) are not supported by tsswarm yet');
   const t = s.TaskTemplate;
   const c = t.ContainerSpec;
   if (!c && !t.PluginSpec && !t.NetworkAttachmentSpec) throw new InvalidSpecError('TaskSpec: missing runtime');
@@ -116,7 +118,10 @@ export function checkServiceSpec(s: ServiceSpec): void {
   const rp = t.RestartPolicy;
   if ((rp?.Delay ?? 0) < 0) throw new InvalidSpecError('TaskSpec: restart-delay cannot be negative');
   if ((rp?.Window ?? 0) < 0) throw new InvalidSpecError('TaskSpec: restart-window cannot be negative');
-  checkUpdateConfig(s.UpdateConfig);
+  // swarmkit's validateJob: a job's new spec is a new run, never a rolling update.
+  if (isJobSpec(s)) {
+    if (s.UpdateConfig) throw new InvalidSpecError('Jobs may not have an update config');
+  } else checkUpdateConfig(s.UpdateConfig);
   checkUpdateConfig(s.RollbackConfig);
   const e = s.EndpointSpec;
   if (e?.Ports) {
@@ -130,6 +135,11 @@ export function checkServiceSpec(s: ServiceSpec): void {
       seen.add(key);
     }
   }
+}
+
+/** Mode.ReplicatedJob or Mode.GlobalJob. */
+export function isJobSpec(s: ServiceSpec): boolean {
+  return s.Mode?.ReplicatedJob !== undefined || s.Mode?.GlobalJob !== undefined;
 }
 
 /** What swarmkit refuses to change on an existing service. */

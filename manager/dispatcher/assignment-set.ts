@@ -26,19 +26,20 @@ export interface NodeAssignmentSet {
 
 const rank = (s: TaskState) => TASK_STATES.indexOf(s);
 const ASSIGNED = rank('assigned');
-const RUNNING = rank('running');
 const COMPLETE = rank('complete');
 
 /**
  * Whether the agent of the task's node must know the task. It must once the scheduler has
- * assigned it (state assigned or beyond) while the managers want it up to running, and, when
- * they want it stopped (shutdown, remove), until its state is terminal: that is how the agent
- * learns to stop it. A task that left the set is shut down and removed by the agent.
+ * assigned it (state assigned or beyond) while the managers want it up to running (or to
+ * complete: a job's task, whose finished container stays with its logs until the job's next
+ * iteration or its removal), and, when they want it stopped (shutdown, remove), until its state
+ * is terminal: that is how the agent learns to stop it. A task that left the set is shut down
+ * and removed by the agent.
  */
 export function isAgentTask(t: TaskObject): boolean {
   const state = rank(t.Status.State);
   if (state < ASSIGNED) return false;
-  return rank(t.DesiredState) <= RUNNING || state < COMPLETE;
+  return rank(t.DesiredState) <= COMPLETE || state < COMPLETE;
 }
 
 type PullOptions = { RegistryAuth?: string };

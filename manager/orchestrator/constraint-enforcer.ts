@@ -2,13 +2,13 @@
  * ConstraintEnforcer: when a node changes, its live tasks whose Placement.Constraints it no
  * longer meets (a label removed, a role changed), or all of them if it is drained, get
  * DesiredState shutdown; the service's orchestrator then fills the slot elsewhere. Paused
- * nodes keep their tasks.
+ * nodes keep their tasks. Job tasks count while they have not ended.
  */
 import type { NodeObject, TaskObject } from '../../src/api';
 import type { ObjectEvent, ReadTx, WatchFilter } from '../../src/store';
 import { matchConstraints } from './constraint-match';
 import { ReconcileLoop, type ReconcileLoopOptions } from './reconcile-loop';
-import { isDesiredLive } from './task-state';
+import { isDesiredActive, isDesiredLive, isTerminal } from './task-state';
 
 export type ConstraintEnforcerOptions = ReconcileLoopOptions;
 
@@ -41,7 +41,10 @@ export class ConstraintEnforcer extends ReconcileLoop {
           const node = tx.get('node', id);
           if (!node) continue;
           for (const t of tx.find('task', { nodeId: id })) {
-            if (!isDesiredLive(t.DesiredState) || ConstraintEnforcer.fits(t, node)) continue;
+            // Job tasks (desired complete) that still run move too; finished ones stay as they are.
+            const wanted =
+              isDesiredLive(t.DesiredState) || (isDesiredActive(t.DesiredState) && !isTerminal(t.Status.State));
+            if (!wanted || ConstraintEnforcer.fits(t, node)) continue;
             const next = structuredClone(t);
             next.DesiredState = 'shutdown';
             tx.update('task', next);

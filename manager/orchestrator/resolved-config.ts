@@ -62,3 +62,14 @@ export function updateConfigOf(service: ServiceObject): ResolvedUpdateConfig {
 export function taskHistoryLimit(cluster: ClusterObject | undefined): number {
   return cluster?.Spec.Orchestration?.TaskHistoryRetentionLimit ?? DEFAULT_TASK_HISTORY;
 }
+
+export interface ResolvedReplicatedJob {
+  maxConcurrent: number;
+  totalCompletions: number;
+}
+
+/** Mode.ReplicatedJob with Docker's defaults: MaxConcurrent 1, TotalCompletions = MaxConcurrent. */
+export function resolveReplicatedJob(j: { MaxConcurrent?: number; TotalCompletions?: number }): ResolvedReplicatedJob {
+  const maxConcurrent = j.MaxConcurrent ?? 1;
+  return { maxConcurrent, totalCompletions: j.TotalCompletions ?? maxConcurrent };
+}

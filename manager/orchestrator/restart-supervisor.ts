@@ -9,15 +9,20 @@
  * is drained), and once the old task has stopped (unless it already has, never reached a
  * node, or its node is down), the replacement goes to running. Attempts are counted per slot
  * (per node for global services) within the policy's Window, in memory, for the service's
- * current spec.
+ * current spec (and job iteration).
+ *
+ * Job tasks (DesiredState complete) are handled alike: a completed one is never replaced,
+ * condition any reads as on-failure, and a delayed replacement is started with DesiredState
+ * complete.
  */
 import type { NodeObject, ServiceObject, TaskObject } from '../../src/api';
 import type { WriteTx } from '../../src/store';
 import { canonicalJson } from './canonical-json';
 import { isTaskDirty } from './is-task-dirty';
+import { isJob, jobIteration, runState } from './job-mode';
 import { instanceKey, newTask } from './new-task';
 import { resolveRestartPolicy } from './resolved-config';
-import { isDesiredLive, isTerminal, stateBefore } from './task-state';
+import { isDesiredActive, isTerminal, stateBefore } from './task-state';
 
 interface PendingStart {
   readonly serviceId: string;
@@ -58,14 +63,14 @@ export class RestartSupervisor {
     allowReplacement = true,
   ): TaskObject | undefined {
     const cur = tx.get('task', task.ID);
-    if (!cur || !isDesiredLive(cur.DesiredState)) return undefined;
+    if (!cur || !isDesiredActive(cur.DesiredState)) return undefined;
     const down = structuredClone(cur);
     down.DesiredState = 'shutdown';
     tx.update('task', down);
     if (!allowReplacement || !this.shouldRestart(cur, service)) return undefined;
 
     const now = this.opts.now();
-    const global = !cur.Slot;
+    const global = cur.Slot === undefined;
     const fresh = newTask(service, global ? { nodeId: cur.NodeID } : { slot: cur.Slot }, now, 'ready');
     const created = tx.create('task', fresh);
     this.record(cur, service, now);
@@ -96,7 +101,8 @@ export class RestartSupervisor {
   shouldRestart(task: TaskObject, service: ServiceObject): boolean {
     const p = resolveRestartPolicy(task.Spec.RestartPolicy);
     if (p.condition === 'none') return false;
-    if (p.condition === 'on-failure' && task.Status.State === 'complete') return false;
+    // A job's completed task is what the job is for: swarmkit never runs it again.
+    if ((p.condition === 'on-failure' || isJob(service)) && task.Status.State === 'complete') return false;
     if (p.maxAttempts === 0) return true;
     return this.attemptsWithin(task, service, p.windowMs) < p.maxAttempts;
   }
@@ -134,7 +140,7 @@ export class RestartSupervisor {
       this.pending.delete(t.ID);
       if (!cur || !stateBefore(cur.DesiredState, 'running')) continue;
       const up = structuredClone(cur);
-      up.DesiredState = 'running';
+      up.DesiredState = runState(service);
       tx.update('task', up);
     }
   }
@@ -155,7 +161,7 @@ export class RestartSupervisor {
     const delay = resolveRestartPolicy(t.Spec.RestartPolicy).delayMs;
     const key = instanceKey(t);
     const old = tasks.find(
-      (o) => o.ID !== t.ID && instanceKey(o) === key && !isDesiredLive(o.DesiredState) && !isTerminal(o.Status.State),
+      (o) => o.ID !== t.ID && instanceKey(o) === key && !isDesiredActive(o.DesiredState) && !isTerminal(o.Status.State),
     );
     const p: PendingStart = {
       serviceId: t.ServiceID,
@@ -170,7 +176,7 @@ export class RestartSupervisor {
 
   private record(task: TaskObject, service: ServiceObject, now: number): void {
     const key = instanceKey(task);
-    const spec = canonicalJson(service.Spec.TaskTemplate);
+    const spec = attemptsSpec(service);
     let a = this.attempts.get(key);
     if (!a || a.spec !== spec) this.attempts.set(key, (a = { spec, timesMs: [] }));
     a.timesMs.push(now);
@@ -178,12 +184,18 @@ export class RestartSupervisor {
 
   private attemptsWithin(task: TaskObject, service: ServiceObject, windowMs: number): number {
     const a = this.attempts.get(instanceKey(task));
-    if (!a || a.spec !== canonicalJson(service.Spec.TaskTemplate)) return 0;
+    if (!a || a.spec !== attemptsSpec(service)) return 0;
     if (windowMs === 0) return a.timesMs.length;
     const since = this.opts.now() - windowMs;
     a.timesMs = a.timesMs.filter((x) => x >= since);
     return a.timesMs.length;
   }
+}
+
+/** What attempts are counted for: the TaskTemplate, and for jobs the iteration too. */
+function attemptsSpec(service: ServiceObject): string {
+  const spec = canonicalJson(service.Spec.TaskTemplate);
+  return isJob(service) ? `${spec}#${jobIteration(service)}` : spec;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { NodeObject, ServiceObject, TaskObject } from '../../src/api';
 import type { ObjectEvent, ReadTx, WatchFilter, WriteTx } from '../../src/store';
 import { ReconcileLoop, type ReconcileLoopOptions } from './reconcile-loop';
 import { RestartSupervisor } from './restart-supervisor';
-import { isDesiredLive } from './task-state';
+import { isDesiredActive, isDesiredLive } from './task-state';
 import { UpdateSupervisor } from './update-supervisor';
 
 export type OrchestratorOptions = ReconcileLoopOptions;
@@ -40,7 +40,7 @@ export abstract class ServiceOrchestrator extends ReconcileLoop {
   protected override init(tx: ReadTx): void {
     for (const s of tx.find('service')) this.dirty.add(s.ID);
     // Tasks left behind by a service deleted while no orchestrator ran.
-    for (const t of tx.find('task', { where: (t) => isDesiredLive(t.DesiredState) }))
+    for (const t of tx.find('task', { where: (t) => isDesiredActive(t.DesiredState) }))
       if (!tx.get('service', t.ServiceID)) this.dirty.add(t.ServiceID);
   }
 
@@ -93,7 +93,7 @@ export abstract class ServiceOrchestrator extends ReconcileLoop {
   /** Live tasks of a deleted service: DesiredState remove (shut down, then reaped). */
   private removeTasksOf(tx: WriteTx, serviceId: string): void {
     for (const t of tx.find('task', { serviceId })) {
-      if (!isDesiredLive(t.DesiredState)) continue;
+      if (!isDesiredActive(t.DesiredState)) continue;
       const next = structuredClone(t);
       next.DesiredState = 'remove';
       tx.update('task', next);

@@ -10,14 +10,17 @@
  *   The limit counts every task of the slot, the live one included, as swarmkit does; with
  *   RestartPolicy.MaxAttempts > 0 the slot keeps MaxAttempts + 1. Only tasks that are stopped
  *   and not desired running (or never reached a node) are deleted.
+ * A job's completed tasks of its current iteration are never deleted: they are what says the
+ * job is done (its orchestrator would run them again).
  */
 import type { ServiceObject, TaskObject } from '../../src/api';
 import type { ObjectEvent, ReadTx, WatchFilter, WriteTx } from '../../src/store';
+import { inIteration, isJob } from './job-mode';
 import { instanceKey } from './new-task';
 import { ReconcileLoop, type ReconcileLoopOptions } from './reconcile-loop';
 import { resolveRestartPolicy, taskHistoryLimit } from './resolved-config';
 import { byTimestamp } from './slot';
-import { isDesiredLive, isTerminal, stateBefore } from './task-state';
+import { isDesiredActive, isTerminal, stateBefore } from './task-state';
 
 export type TaskReaperOptions = ReconcileLoopOptions;
 
@@ -71,13 +74,15 @@ export class TaskReaper extends ReconcileLoop {
       tx.delete('task', t.ID);
     };
     const stopped = (t: TaskObject) =>
-      !isDesiredLive(t.DesiredState) && (isTerminal(t.Status.State) || stateBefore(t.Status.State, 'assigned'));
+      !isDesiredActive(t.DesiredState) && (isTerminal(t.Status.State) || stateBefore(t.Status.State, 'assigned'));
     for (const t of tasks) {
       if (t.DesiredState === 'remove' && stopped(t)) del(t);
       else if (!service && isTerminal(t.Status.State)) del(t);
     }
     if (!service) return;
-    const replicas = service.Spec.Mode?.Global ? undefined : (service.Spec.Mode?.Replicated?.Replicas ?? 1);
+    const job = isJob(service);
+    const replicas = service.Spec.Mode?.Global || job ? undefined : (service.Spec.Mode?.Replicated?.Replicas ?? 1);
+    const keeps = (t: TaskObject) => job && t.Status.State === 'complete' && inIteration(t, service);
     const bySlot = new Map<string, TaskObject[]>();
     for (const t of tasks) {
       if (gone.has(t.ID)) continue;
@@ -97,7 +102,7 @@ export class TaskReaper extends ReconcileLoop {
       if (extra <= 0) continue;
       for (const t of slot.sort(byTimestamp)) {
         if (extra <= 0) break;
-        if (!stopped(t)) continue;
+        if (!stopped(t) || keeps(t)) continue;
         del(t);
         extra--;
       }

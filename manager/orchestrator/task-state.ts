@@ -25,3 +25,8 @@ export function isTerminal(s: TaskState): boolean {
 export function isDesiredLive(s: TaskState): boolean {
   return stateRank(s) <= stateRank('running');
 }
+
+/** A desired state that keeps the task wanted: live, or complete (a job's task, run to its end). */
+export function isDesiredActive(s: TaskState): boolean {
+  return stateRank(s) <= stateRank('complete');
+}

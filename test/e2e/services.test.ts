@@ -315,6 +315,43 @@ describe('e2e: docker service/secret/stack commands against tsswarmd (a manager 
     }
   });
 
+  it('service create --mode replicated-job|global-job waits for the job; ls shows the completions', async () => {
+    const c = await docker(
+      'service',
+      'create',
+      '--name',
+      'batch',
+      '--mode',
+      'replicated-job',
+      '--replicas',
+      '3',
+      '--max-concurrent',
+      '2',
+      'busybox',
+      'true',
+    );
+    ok(c, 'create replicated-job');
+    // Without a terminal docker prints the lines that carry no bar: the active tasks, then the end.
+    assert.match(c.stdout, /active tasks: 0 out of 0 tasks\s+job complete/);
+    const done = (await tasks('batch')).filter((t) => t.Status.State === 'complete');
+    assert.equal(done.length, 3);
+    // An update (here only --force) is the job's next iteration: it runs to 3 completions again.
+    const u = await docker('service', 'update', '--force', 'batch');
+    ok(u, 'update --force');
+    assert.match(u.stdout, /job complete/);
+    const again = JSON.parse((await docker('service', 'inspect', 'batch')).stdout)[0];
+    assert.equal(again.JobStatus.JobIteration.Index, 1);
+    assert.equal((await tasks('batch')).filter((t) => t.Status.State === 'complete').length, 6);
+    const g = await docker('service', 'create', '--name', 'once', '--mode', 'global-job', 'busybox', 'true');
+    ok(g, 'create global-job');
+    assert.match(g.stdout, /job complete/);
+    const ls = await docker('service', 'ls');
+    ok(ls, 'ls');
+    assert.match(ls.stdout, /\bbatch\s+replicated job\s+0\/2 \(3\/3 completed\)\s+busybox:latest/);
+    assert.match(ls.stdout, /\bonce\s+global job\s+0\/0 \(2\/2 completed\)\s+busybox:latest/);
+    for (const name of ['batch', 'once']) ok(await docker('service', 'rm', name), `rm ${name}`);
+  });
+
   it('service rm web removes the service and its tasks', async () => {
     const r = await docker('service', 'rm', 'web');
     ok(r, 'service rm');
@@ -375,5 +412,28 @@ describe('e2e: the tsswarm CLI service commands against tsswarmd (a manager and 
     );
     ok(await cli('service', 'rm', 'web'), 'rm');
     assert.doesNotMatch((await cli('service', 'ls')).stdout, /\bweb\b/);
+  });
+
+  it('service create --mode replicated-job waits until the job completed; ls shows its completions', async () => {
+    const c = await cli(
+      'service',
+      'create',
+      '--name',
+      'batch',
+      '--mode',
+      'replicated-job',
+      '--replicas',
+      '3',
+      '--max-concurrent',
+      '2',
+      'busybox',
+      'true',
+    );
+    ok(c, 'create');
+    assert.match(c.stdout, /job progress: 3 out of 3 complete/);
+    assert.match(c.stdout, /job complete/);
+    const ls = await cli('service', 'ls');
+    assert.match(ls.stdout, /\bbatch\s+replicated job\s+0\/2 \(3\/3 completed\)/);
+    ok(await cli('service', 'rm', 'batch'), 'rm');
   });
 });

@@ -4,7 +4,8 @@ import type { NetworkAttachment, TaskState, TaskStatus } from '../../../src/api'
 import type { NetworkView } from '../../../src/rpc';
 import { TaskManager, type AssignedTask, type TaskImages } from '../../../worker/agent/tasks';
 import type { ContainerService } from '../../../worker/engine/containers';
-import type { OverlaySandboxes } from '../../../worker/network';
+import { OverlayDriver, OverlaySandboxes, type NetworkManager } from '../../../worker/network';
+import { OVERLAY_TABLE } from '../../../worker/network/overlay';
 import { runChecked, runCommand } from '../../../worker/network/run-command';
 import { requireContainerd } from '../../support/containerd';
 import { startTestDaemon, type TestDaemon } from '../../support/daemon';
@@ -78,6 +79,31 @@ describe('tasks on an overlay network (real daemon, containerd, runc, nftables)'
     await td?.stop();
   });
 
+  /** The VIP's answer from a task's namespace, retried while the backend comes up. */
+  async function fetchVip(ns: string): Promise<string> {
+    let got = '';
+    for (let i = 0; i < 30 && !got.includes('web-ok'); i++) {
+      const w = await runCommand(
+        'ip',
+        ['netns', 'exec', ns, '/bin/busybox', 'wget', '-q', '-O', '-', `http://${VIP}/`],
+        {
+          timeoutMs: 5000,
+        },
+      );
+      got = w.stdout;
+      if (!got.includes('web-ok')) await new Promise((res) => setTimeout(res, 100));
+    }
+    return got;
+  }
+
+  async function eventually(fn: () => Promise<boolean>, ms = 10_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await fn())) {
+      if (Date.now() > end) assert.fail('timed out');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+
   async function running(id: string, ms = 30_000): Promise<TaskStatus> {
     const end = Date.now() + ms;
     for (;;) {
@@ -149,23 +175,32 @@ describe('tasks on an overlay network (real daemon, containerd, runc, nftables)'
       new RegExp(`Address: ${VIP.replace(/\./g, '\\.')}`),
       nslookup.stdout + nslookup.stderr,
     );
-    let got = '';
-    for (let i = 0; i < 30 && !got.includes('web-ok'); i++) {
-      const w = await runCommand(
-        'ip',
-        ['netns', 'exec', ns, '/bin/busybox', 'wget', '-q', '-O', '-', `http://${VIP}/`],
-        {
-          timeoutMs: 5000,
-        },
-      );
-      got = w.stdout;
-      if (!got.includes('web-ok')) await new Promise((res) => setTimeout(res, 100));
-    }
-    assert.match(got, /web-ok/);
+    assert.match(await fetchVip(ns), /web-ok/);
     const plainRec = containers.get(mgr.statusOf(plain.ID)!.ContainerStatus!.ContainerID!);
     assert.doesNotMatch(readFileSync(plainRec.ResolvConfPath, 'utf8'), /127\.0\.0\.11/);
     const plainNs = plainRec.Sandbox!.netnsPath!.split('/').pop()!;
     assert.doesNotMatch(await runChecked('ip', ['-n', plainNs, 'link', 'show']), /eth1/);
+
+    // A restarted daemon (a new driver and task manager over the running containers) re-wires
+    // what is missing, here the table taken out meanwhile, and adds no second interface.
+    await runChecked('ip', ['netns', 'exec', ns, 'nft', 'delete', 'table', 'ip', OVERLAY_TABLE]);
+    await mgr.stop();
+    const d = td.daemon as unknown as { network: NetworkManager };
+    const again = new OverlaySandboxes({
+      network: d.network,
+      driver: new OverlayDriver({ prefix: 'tswd23', dns: { address: d.network.gateway, port: 53 } }),
+    });
+    const images = (containers as unknown as { o: { images: TaskImages } }).o.images;
+    mgr = new TaskManager({ containers, images, nodeId: NODE, dataRoot: td.dataRoot, networks: again });
+    await mgr.start();
+    mgr.setNetworks([view]);
+    mgr.setAssignments(wanted);
+    await eventually(async () =>
+      /numgen/.test(await runChecked('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset'])),
+    );
+    const links = JSON.parse(await runChecked('ip', ['-n', ns, '-j', 'link', 'show'])) as Array<{ ifname: string }>;
+    assert.deepEqual(links.map((l) => l.ifname).sort(), ['eth0', 'eth1', 'lo']);
+    assert.match(await fetchVip(ns), /web-ok/);
 
     // Removing the tasks takes their endpoints, and the network's namespace with the last.
     mgr.setAssignments([warm, plain]);

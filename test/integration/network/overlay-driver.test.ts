@@ -18,6 +18,7 @@ const UNDER_B = '192.168.250.2';
 const C1 = 'tswovc-c1';
 const B1 = 'tswovc-b1';
 const B2 = 'tswovc-b2';
+const C3 = 'tswovc-c3';
 const DNS = { address: '10.251.1.1', port: 5399 };
 const NET = { ID: 'n1', Name: 'ovl', VNI: 4097, Subnet: '10.0.9.0/24', Gateway: '10.0.9.1' };
 const ADDR = { c1: '10.0.9.3', b1: '10.0.9.4', b2: '10.0.9.5', vip: '10.0.9.2' };
@@ -142,7 +143,7 @@ describe('overlay driver: two hosts over VXLAN (real netns, iproute2, nftables)'
 
   async function cleanup(): Promise<void> {
     await runCommand('ip', ['link', 'del', 'tswovh1']);
-    for (const ns of [C1, B1, B2, HOST_A, HOST_B, `${HOST_A}-ov4097`, `${HOST_B}-ov4097`])
+    for (const ns of [C1, B1, B2, C3, HOST_A, HOST_B, `${HOST_A}-ov4097`, `${HOST_B}-ov4097`, 'tswovX-ov4097'])
       if (await netnsExists(ns)) await deleteNetns(ns);
   }
 
@@ -221,6 +222,22 @@ describe('overlay driver: two hosts over VXLAN (real netns, iproute2, nftables)'
     assert.deepEqual(links.map((l) => l.ifname).sort(), ['eth0', 'eth1', 'lo']);
     await inNetns(C1, [BUSYBOX, 'ping', '-c', '1', '-W', '2', ADDR.b1]);
     a = again;
+  });
+
+  it('keeps the network local for a second daemon in the same namespace (the kernel allows one VTEP per VNI)', async () => {
+    const other = new OverlayDriver({ prefix: 'tswovX', underlayAddr: UNDER_A, underlayNetns: HOST_A });
+    await runChecked('ip', ['netns', 'add', C3]);
+    try {
+      await other.setView(view(2, ['b1']));
+      await other.attach({ ...endpoint('b2', C3), fresh: true });
+      const links = await runChecked('ip', ['-n', 'tswovX-ov4097', 'link', 'show']);
+      assert.match(links, /br0/);
+      assert.doesNotMatch(links, /vxlan0/);
+      await other.detach('b2');
+      assert.equal(await netnsExists('tswovX-ov4097'), false);
+    } finally {
+      await deleteNetns(C3);
+    }
   });
 
   it('removes a network namespace with its last local container', async () => {

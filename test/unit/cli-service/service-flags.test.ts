@@ -70,7 +70,10 @@ describe('cli: service flags to spec', () => {
       Constraints: ['node.role==manager'],
       Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }],
     });
-    assert.throws(() => buildServiceSpec('i', [], { mode: 'global', replicas: '2' }), /replicated mode/);
+    assert.throws(
+      () => buildServiceSpec('i', [], { mode: 'global', replicas: '2' }),
+      /replicas can only be used with replicated or replicated-job mode/,
+    );
     assert.deepEqual(buildServiceSpec('i', [], { noHealthcheck: true }).TaskTemplate.ContainerSpec?.Healthcheck, {
       Test: ['NONE'],
     });

@@ -7,14 +7,16 @@ import type { NodeObject, ServiceObject, ServiceSpec, TaskObject, TaskState } fr
 import { MemoryStore } from '../../../src/store';
 import {
   ConstraintEnforcer,
+  GlobalJobOrchestrator,
   GlobalOrchestrator,
+  ReplicatedJobOrchestrator,
   ReplicatedOrchestrator,
   TaskReaper,
   type ReconcileLoop,
 } from '../../../manager/orchestrator';
 import { FakeClock } from './fake-clock';
 
-export type Component = 'replicated' | 'global' | 'reaper' | 'enforcer';
+export type Component = 'replicated' | 'global' | 'replicated-job' | 'global-job' | 'reaper' | 'enforcer';
 
 const quiet = {
   debug() {},
@@ -42,6 +44,10 @@ export class Harness {
           return new ReplicatedOrchestrator(opts);
         case 'global':
           return new GlobalOrchestrator(opts);
+        case 'replicated-job':
+          return new ReplicatedJobOrchestrator(opts);
+        case 'global-job':
+          return new GlobalJobOrchestrator(opts);
         case 'reaper':
           return new TaskReaper(opts);
         case 'enforcer':
@@ -109,18 +115,30 @@ export class Harness {
       Mode: { Replicated: { Replicas: 1 } },
       ...spec,
     };
-    await this.store.update((tx) => tx.create('service', { ID: id, Spec: full }));
+    const job = full.Mode?.ReplicatedJob || full.Mode?.GlobalJob;
+    const JobStatus = job
+      ? { JobIteration: { Index: 0 }, LastExecution: new Date(this.clock.now()).toISOString() }
+      : undefined;
+    await this.store.update((tx) => tx.create('service', { ID: id, Spec: full, ...(JobStatus ? { JobStatus } : {}) }));
     await this.settle();
     return id;
   }
 
-  /** Changes the spec as the control API does: PreviousSpec keeps the old one, UpdateStatus is cleared. */
+  /**
+   * Changes the spec as the control API does: PreviousSpec keeps the old one, UpdateStatus is
+   * cleared, a job's JobIteration moves on.
+   */
   async updateService(id: string, fn: (s: ServiceSpec) => void): Promise<void> {
     await this.store.update((tx) => {
       const s = structuredClone(tx.get('service', id)!);
       s.PreviousSpec = structuredClone(s.Spec);
       fn(s.Spec);
       delete s.UpdateStatus;
+      if (s.JobStatus)
+        s.JobStatus = {
+          JobIteration: { Index: s.JobStatus.JobIteration.Index + 1 },
+          LastExecution: new Date(this.clock.now()).toISOString(),
+        };
       tx.update('service', s);
     });
     await this.settle();
@@ -145,6 +163,22 @@ export class Harness {
       .sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0) || (a.NodeID ?? '').localeCompare(b.NodeID ?? ''));
   }
 
+  /** Reports every running task of `serviceId` as ended: complete, or failed where `fail` says. */
+  async finish(serviceId: string, fail: (t: TaskObject) => boolean = () => false): Promise<void> {
+    await this.store.update((tx) => {
+      for (const t0 of tx.find('task', { serviceId })) {
+        if (t0.Status.State !== 'running') continue;
+        const t = structuredClone(t0);
+        const ts = new Date(this.clock.now()).toISOString();
+        t.Status = fail(t)
+          ? { State: 'failed', Timestamp: ts, Message: 'started', Err: 'task: non-zero exit (1)' }
+          : { State: 'complete', Timestamp: ts, Message: 'finished' };
+        tx.update('task', t);
+      }
+    });
+    await this.settle();
+  }
+
   /** Sets a task's observed state, as its agent would report it. */
   async setState(taskId: string, state: TaskState): Promise<void> {
     await this.store.update((tx) => {
@@ -157,8 +191,8 @@ export class Harness {
 
   /**
    * One round of scheduler and agents: unassigned live tasks get a node (round robin over
-   * ready active nodes); tasks desired running become running (or `fail` says failed); tasks
-   * desired stopped that still run report shutdown.
+   * ready active nodes); tasks desired running (or complete: a job's) become running (or
+   * `fail` says failed); tasks desired stopped that still run report shutdown.
    */
   async agents(
     opts: { fail?: (t: TaskObject) => boolean; nodes?: string[]; stopOnly?: boolean; runOnly?: boolean } = {},
@@ -175,19 +209,21 @@ export class Harness {
         let changed = false;
         const ts = new Date(this.clock.now()).toISOString();
         const live = ['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running'];
-        if (!t.NodeID && live.includes(t.DesiredState) && nodes.length > 0) {
+        const wanted = [...live, 'complete'];
+        if (!t.NodeID && wanted.includes(t.DesiredState) && nodes.length > 0) {
           t.NodeID = nodes[this.rr++ % nodes.length];
           t.Status = { State: 'assigned', Timestamp: ts, Message: 'scheduler assigned task to node' };
           changed = true;
         }
         const st = t.Status.State;
         const running = live.includes(st);
-        if (!opts.stopOnly && t.DesiredState === 'running' && t.NodeID && st !== 'running' && running) {
+        const up = t.DesiredState === 'running' || t.DesiredState === 'complete';
+        if (!opts.stopOnly && up && t.NodeID && st !== 'running' && running) {
           t.Status = opts.fail?.(t)
             ? { State: 'failed', Timestamp: ts, Message: 'started', Err: 'exit 1' }
             : { State: 'running', Timestamp: ts, Message: 'started' };
           changed = true;
-        } else if (!opts.runOnly && !live.includes(t.DesiredState) && running) {
+        } else if (!opts.runOnly && !wanted.includes(t.DesiredState) && running) {
           t.Status = { State: 'shutdown', Timestamp: ts, Message: 'shutdown' };
           changed = true;
         }

@@ -29,6 +29,9 @@ describe('assignment set', () => {
     assert.equal(isAgentTask(task('shutdown', 'shutdown')), false, 'stopped: it leaves the set');
     assert.equal(isAgentTask(task('failed', 'shutdown')), false);
     assert.equal(isAgentTask(task('complete', 'remove')), false);
+    assert.equal(isAgentTask(task('running', 'complete')), true, "a job's task");
+    assert.equal(isAgentTask(task('complete', 'complete')), true, "a job's finished task keeps its container");
+    assert.equal(isAgentTask(task('complete', 'shutdown')), false, "the job's next iteration");
   });
 
   it('toTaskAssignment fills ServiceAnnotations, Endpoint and the registry auth from the service', () => {

@@ -57,6 +57,8 @@ interface NetworkState {
   view?: NetworkView;
   local: Map<string, LocalOnNetwork>;
   ready: boolean;
+  /** No vxlan port (its VNI is another daemon's in this namespace): local containers only. */
+  localOnly: boolean;
   mtu: number;
   tables?: PeerTables;
 }
@@ -125,6 +127,7 @@ export class OverlayDriver {
           local: new Map(),
           ready: false,
           mtu: 1450,
+          localOnly: false,
         };
         this.nets.set(view.ID, net);
       }
@@ -162,6 +165,7 @@ export class OverlayDriver {
             view: this.views.get(att.networkId),
             local: new Map(),
             ready: false,
+            localOnly: false,
             mtu: 1450,
           };
           this.nets.set(att.networkId, net);
@@ -265,14 +269,20 @@ export class OverlayDriver {
     }
   }
 
-  /** The namespace, bridge and vxlan port of a network; kept when a restart finds them whole. */
+  /**
+   * The namespace, bridge and vxlan port of a network; kept when a restart finds them whole.
+   * When the daemon's namespace already has a vxlan device for the VNI (another daemon sharing
+   * it, as several on one loopback do), the kernel allows no second: the network then stays
+   * local to this daemon's containers (bridge, names and VIPs, no VXLAN), with a warning.
+   */
   private async ensureNetwork(net: NetworkState): Promise<void> {
     if (net.ready) return;
     net.mtu = (await this.underlayMtu(this.localAddr(net))) - VXLAN_OVERHEAD;
     if (await netnsExists(net.netns)) {
       const links = await readJson<{ ifname: string }>('ip', net.netns, ['link', 'show']);
       const names = new Set(links.map((l) => l.ifname));
-      if (names.has(VXLAN_DEVICE) && names.has(OVERLAY_BRIDGE)) {
+      if (names.has(OVERLAY_BRIDGE)) {
+        net.localOnly = !names.has(VXLAN_DEVICE);
         net.ready = true;
         return;
       }
@@ -284,16 +294,36 @@ export class OverlayDriver {
     const prefixLen = ('Subnet' in b ? b.Subnet : b.subnet).split('/')[1];
     const mtu = String(net.mtu);
     await createNetns(net.netns);
-    const stage = vxlanStagingName(vni);
+    const stage = vxlanStagingName(this.o.prefix, vni);
     await batchIn('ip', this.underlay, [['link', 'del', stage]], true);
-    await batchIn('ip', this.underlay, [
-      ['link', 'add', stage, 'type', 'vxlan', 'id', String(vni), 'dstport', String(VXLAN_PORT), 'nolearning', 'proxy'],
-      ['link', 'set', stage, 'netns', net.netns, 'name', VXLAN_DEVICE],
-    ]);
+    try {
+      await batchIn('ip', this.underlay, [
+        [
+          'link',
+          'add',
+          stage,
+          'type',
+          'vxlan',
+          'id',
+          String(vni),
+          'dstport',
+          String(VXLAN_PORT),
+          'nolearning',
+          'proxy',
+        ],
+        ['link', 'set', stage, 'netns', net.netns, 'name', VXLAN_DEVICE],
+      ]);
+      net.localOnly = false;
+    } catch (err) {
+      if (!/VNI already exists/i.test((err as Error).message)) throw err;
+      this.log.warn('VXLAN id taken in this namespace by another daemon: the network stays local', { vni });
+      await batchIn('ip', this.underlay, [['link', 'del', stage]], true);
+      net.localOnly = true;
+    }
     await batchIn('ip', net.netns, [
       ['link', 'add', OVERLAY_BRIDGE, 'mtu', mtu, 'type', 'bridge'],
       ...(gateway ? [['addr', 'add', `${gateway}/${prefixLen}`, 'dev', OVERLAY_BRIDGE]] : []),
-      ['link', 'set', VXLAN_DEVICE, 'mtu', mtu, 'master', OVERLAY_BRIDGE, 'up'],
+      ...(net.localOnly ? [] : [['link', 'set', VXLAN_DEVICE, 'mtu', mtu, 'master', OVERLAY_BRIDGE, 'up']]),
       ['link', 'set', OVERLAY_BRIDGE, 'up'],
     ]);
     net.tables = { fdb: new Map(), neigh: new Map() };
@@ -339,6 +369,7 @@ export class OverlayDriver {
   }
 
   private async syncPeers(net: NetworkState): Promise<void> {
+    if (net.localOnly) return;
     net.tables ??= await this.readTables(net.netns);
     const local = new Set(net.local.keys());
     const lbs = (net.view?.LoadBalancers ?? []).map((l) => ({ ...l, TaskID: '', TaskName: '', ServiceID: '' }));

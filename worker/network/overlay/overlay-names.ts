@@ -18,10 +18,10 @@ export function overlayNetnsName(prefix: string, vni: number): string {
 
 /**
  * The vxlan device's name in the daemon's namespace, for the moment between its creation and
- * its move into the network's namespace (15 characters at most).
+ * its move into the network's namespace: per daemon (its prefix) and VNI, 15 characters at most.
  */
-export function vxlanStagingName(vni: number): string {
-  return `tsv${vni}`.slice(0, 15);
+export function vxlanStagingName(prefix: string, vni: number): string {
+  return `tsv${createHash('sha256').update(prefix).digest('hex').slice(0, 4)}${vni}`.slice(0, 15);
 }
 
 /** The bridge-side end of a container's veth, in the network's namespace: short and stable per task and network. */
