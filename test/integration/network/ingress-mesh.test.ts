@@ -153,6 +153,8 @@ describe('ingress routing mesh: a published port on a host with no task (real ne
     await meshB.setView(view(1, ['b1']), 'B');
     assert.equal(await eventually(() => get(UNDER_A)), 'b1', 'through the host with no task');
     assert.equal(await eventually(() => get(UNDER_B)), 'b1', 'through the host with the task');
+    const local = await netnsGet(HOST_A, 'http://127.0.0.1:8080/');
+    assert.equal(local.trim(), 'b1', 'localhost:8080 on the host with no task');
 
     await drvB.attach(endpoint('b2', B2));
     servers.push(startHttpd(B2, 80, path.join(www, 'b2')));

@@ -110,13 +110,14 @@ export class IngressMesh {
       act.meshRules = '';
     }
 
-    const hostRules = hostRuleset(this.table, ports, this.link.nsAddr);
+    const hostRules = hostRuleset(this.table, ports, this.link.nsAddr, this.link.hostDev);
     if (fresh || hostRules !== act.hostRules) {
       const shell = fresh
         ? [
             `ip addr replace ${this.link.hostAddr}/30 dev ${this.link.hostDev}`,
             `ip link set ${this.link.hostDev} up`,
             'echo 1 > /proc/sys/net/ipv4/ip_forward',
+            `echo 1 > /proc/sys/net/ipv4/conf/${this.link.hostDev}/route_localnet`,
           ]
         : [];
       await this.inHost(shell, hostRules);

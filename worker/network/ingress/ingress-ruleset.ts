@@ -51,12 +51,12 @@ const replace = (table: string, body: string[]) =>
 
 /**
  * The host namespace's table: connections to a published port on any of the host's own
- * addresses (loopback aside), arriving or made here, go to the ingress namespace's link address.
+ * addresses, arriving or made here, go to the ingress namespace's link address. Those made
+ * from loopback (localhost:8080, as Docker allows) leave over the link masqueraded to the
+ * host's end of it, which needs route_localnet on that device.
  */
-export function hostRuleset(table: string, ports: readonly IngressPort[], nsAddr: string): string {
-  const rules = ports.map(
-    (p) => `fib daddr type local ip daddr != 127.0.0.0/8 ${p.Protocol} dport ${p.PublishedPort} dnat to ${nsAddr}`,
-  );
+export function hostRuleset(table: string, ports: readonly IngressPort[], nsAddr: string, hostDev: string): string {
+  const rules = ports.map((p) => `fib daddr type local ${p.Protocol} dport ${p.PublishedPort} dnat to ${nsAddr}`);
   const chain = (name: string, hook: string) => [
     `  chain ${name} {`,
     `    type nat hook ${hook} priority -100; policy accept;`,
@@ -67,6 +67,10 @@ export function hostRuleset(table: string, ports: readonly IngressPort[], nsAddr
     `table ip ${table} {`,
     ...chain('prerouting', 'prerouting'),
     ...chain('output', 'output'),
+    '  chain postrouting {',
+    '    type nat hook postrouting priority 100; policy accept;',
+    `    oifname "${hostDev}" ip saddr 127.0.0.0/8 masquerade`,
+    '  }',
     '}',
   ]);
 }
