@@ -18,10 +18,20 @@ export interface NodeInternal {
   readonly raftId?: number;
   /** Serial of the node's newest certificate. */
   readonly certSerial?: string;
+  /**
+   * The node's load-balancer address on the ingress network ("10.0.0.2/24"), Docker's
+   * ingress-sbox endpoint: the routing mesh's source address for what it forwards.
+   */
+  readonly ingressAddr?: string;
 }
 
 export type StoredCluster = ClusterObject & { Internal?: ClusterInternal };
 export type StoredNode = NodeObject & { Internal?: NodeInternal };
+
+/** A node's ingress load-balancer address, if the allocator gave it one. */
+export function nodeIngressAddr(n: NodeObject): string | undefined {
+  return (n as StoredNode).Internal?.ingressAddr;
+}
 
 /** The cluster as GET /swarm shows it; JoinTokens only when `withTokens` (a manager asks). */
 export function publicCluster(c: StoredCluster, withTokens: boolean): ClusterObject {

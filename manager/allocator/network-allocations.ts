@@ -8,12 +8,14 @@ import type {
   Endpoint,
   NetworkAttachment,
   NetworkObject,
+  NodeObject,
   PortConfig,
   ServiceObject,
   TaskObject,
   VirtualIp,
 } from '../../src/api';
 import type { ReadTx } from '../../src/store';
+import { nodeIngressAddr } from '../internal-fields';
 import { AddressPool } from './address-pool';
 import { networkGateway, networkSubnet } from './network-space';
 import { PortPool } from './port-pool';
@@ -44,6 +46,7 @@ export class NetworkAllocations {
     for (const n of tx.find('network')) a.addNetwork(n);
     for (const s of tx.find('service')) a.reserveService(s);
     for (const t of tx.find('task')) a.reserveTask(t);
+    for (const n of tx.find('node')) a.reserveNode(n);
     return a;
   }
 
@@ -174,6 +177,29 @@ export class NetworkAllocations {
       if (pool) out.push({ Network: structuredClone(n), Addresses: [pool.allocate()] });
     }
     return out;
+  }
+
+  private reserveNode(n: NodeObject): void {
+    const addr = nodeIngressAddr(n);
+    const ingress = this.ingress();
+    if (addr && ingress) this.pools.get(ingress.ID)?.reserve(addr);
+  }
+
+  /**
+   * A load-balancer address on the ingress network for a node that has none ("10.0.0.4/24"),
+   * or undefined when it has one already or the swarm has no ingress network.
+   */
+  allocateNode(n: NodeObject): string | undefined {
+    const ingress = this.ingress();
+    if (!ingress || nodeIngressAddr(n)) return undefined;
+    return this.pools.get(ingress.ID)?.allocate();
+  }
+
+  /** Gives back a node's load-balancer address (the node was removed). */
+  releaseNode(n: NodeObject): void {
+    const addr = nodeIngressAddr(n);
+    const ingress = this.ingress();
+    if (addr && ingress) this.pools.get(ingress.ID)?.release(addr);
   }
 
   /** Gives back the task's addresses (the task was deleted). */

@@ -5,11 +5,15 @@
  * each new task an address on each of its service's networks (NetworksAttachments, ingress
  * first), and only then moves the task from `new` to `pending` ("pending task scheduling"),
  * which is what the scheduler waits for. Tasks no longer wanted (DesiredState past running)
- * are left as they are (past complete for a job's tasks). A deleted task gives its addresses back, a deleted service its VIPs
- * and ports; what is taken is rebuilt from the store whenever the loop starts (a new leader).
+ * are left as they are (past complete for a job's tasks). A deleted task gives its addresses
+ * back, a deleted service its VIPs and ports. Every node gets a load-balancer address on the
+ * ingress network (the routing mesh's, Docker's ingress-sbox endpoint), kept in its Internal
+ * fields and given back when the node is removed. What is taken is rebuilt from the store
+ * whenever the loop starts (a new leader).
  */
 import { TASK_STATES, type TaskObject } from '../../src/api';
 import type { ObjectEvent, ReadTx, WatchFilter, WriteTx } from '../../src/store';
+import { nodeIngressAddr, type StoredNode } from '../internal-fields';
 import { ReconcileLoop, type ReconcileLoopOptions } from '../orchestrator';
 import { NetworkAllocations } from './network-allocations';
 
@@ -30,6 +34,9 @@ export function needsAllocation(t: TaskObject): boolean {
 export class TaskAllocator extends ReconcileLoop {
   private dirty = new Set<string>();
   private dirtyServices = new Set<string>();
+  private dirtyNodes = new Set<string>();
+  /** Every node lacking a load-balancer address needs one (the ingress network just came). */
+  private allNodes = false;
   private nets = new NetworkAllocations();
   /** Services whose Endpoint could not be allocated (a port another holds): their tasks wait. */
   private blocked = new Set<string>();
@@ -40,8 +47,11 @@ export class TaskAllocator extends ReconcileLoop {
 
   protected override watchFilter(): WatchFilter {
     return {
-      kinds: ['task', 'service', 'network'],
-      where: (ev) => ev.kind !== 'task' || ev.action === 'delete' || needsAllocation(ev.object),
+      kinds: ['task', 'service', 'network', 'node'],
+      where: (ev) => {
+        if (ev.kind === 'node') return ev.action === 'delete' || !nodeIngressAddr(ev.object);
+        return ev.kind !== 'task' || ev.action === 'delete' || needsAllocation(ev.object);
+      },
     };
   }
 
@@ -50,6 +60,7 @@ export class TaskAllocator extends ReconcileLoop {
     this.blocked.clear();
     for (const s of tx.find('service')) this.dirtyServices.add(s.ID);
     for (const t of tx.find('task', { where: needsAllocation })) this.dirty.add(t.ID);
+    for (const n of tx.find('node')) if (!nodeIngressAddr(n)) this.dirtyNodes.add(n.ID);
   }
 
   protected override onEvent(ev: ObjectEvent): void {
@@ -59,8 +70,17 @@ export class TaskAllocator extends ReconcileLoop {
         else {
           this.nets.addNetwork(ev.object);
           // A new ingress network changes what every publishing service should have.
-          if (ev.object.Spec.Ingress) for (const id of this.blocked) this.dirtyServices.add(id);
+          if (ev.object.Spec.Ingress) {
+            for (const id of this.blocked) this.dirtyServices.add(id);
+            this.allNodes = true;
+          }
         }
+        return;
+      case 'node':
+        if (ev.action === 'delete') {
+          this.nets.releaseNode(ev.object);
+          this.dirtyNodes.delete(ev.object.ID);
+        } else this.dirtyNodes.add(ev.object.ID);
         return;
       case 'service':
         if (ev.action === 'delete') {
@@ -79,12 +99,18 @@ export class TaskAllocator extends ReconcileLoop {
   }
 
   protected override async reconcile(): Promise<void> {
-    if (this.dirty.size === 0 && this.dirtyServices.size === 0) return;
+    if (this.dirty.size === 0 && this.dirtyServices.size === 0 && this.dirtyNodes.size === 0 && !this.allNodes) return;
     const services = [...this.dirtyServices];
     const ids = [...this.dirty];
+    const nodes = [...this.dirtyNodes];
+    const allNodes = this.allNodes;
+    this.allNodes = false;
     this.dirtyServices = new Set();
     this.dirty = new Set();
+    this.dirtyNodes = new Set();
     try {
+      if (nodes.length || allNodes)
+        await this.store.update((tx) => this.allocateNodes(tx, allNodes ? tx.find('node').map((n) => n.ID) : nodes));
       if (services.length) await this.store.update((tx) => this.allocateServices(tx, services));
       for (let i = 0; i < ids.length; i += BATCH) {
         const chunk = ids.slice(i, i + BATCH);
@@ -94,8 +120,23 @@ export class TaskAllocator extends ReconcileLoop {
       // What this pass took may not have been written: start again from the store's truth.
       for (const id of services) this.dirtyServices.add(id);
       for (const id of ids) this.dirty.add(id);
+      for (const id of nodes) this.dirtyNodes.add(id);
+      this.allNodes ||= allNodes;
       this.store.view((tx) => this.init(tx));
       throw err;
+    }
+  }
+
+  private allocateNodes(tx: WriteTx, ids: string[]): void {
+    for (const id of ids) {
+      const n = tx.get('node', id) as StoredNode | undefined;
+      if (!n) continue;
+      const addr = this.nets.allocateNode(n);
+      if (!addr) continue;
+      tx.update('node', {
+        ...structuredClone(n),
+        Internal: { ...(n.Internal ?? {}), ingressAddr: addr },
+      } as StoredNode);
     }
   }
 

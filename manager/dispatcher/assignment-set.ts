@@ -88,7 +88,11 @@ export function assignmentSet(tx: ReadTx, nodeId: string, views = new NetworkVie
   }
   const secrets = [...secretIds].flatMap((id) => tx.get('secret', id) ?? []);
   const configs = [...configIds].flatMap((id) => tx.get('config', id) ?? []);
-  const networks = networksOfTasks(tasks).flatMap((id) => views.view(tx, id) ?? []);
+  // The routing mesh listens on every node, so the ingress view goes to nodes without its tasks too.
+  const mesh = views.meshNetwork(tx);
+  const ids = networksOfTasks(tasks);
+  if (mesh && !ids.includes(mesh)) ids.push(mesh);
+  const networks = ids.sort().flatMap((id) => views.view(tx, id) ?? []);
   return {
     tasks: tasks.sort(byId),
     secrets: secrets.map((s) => structuredClone(s)).sort(byId),

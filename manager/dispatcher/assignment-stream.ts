@@ -10,6 +10,7 @@ import type { TaskObject } from '../../src/api';
 import type { MemoryStore, ObjectEvent, Watcher } from '../../src/store';
 import { createLogger, type Logger } from '../../src/util';
 import { assignmentSet, assignmentSetKey, fullAssignmentChanges, type NodeAssignmentSet } from './assignment-set';
+import { nodeIngressAddr } from '../internal-fields';
 import { NetworkViews } from './network-views';
 
 export interface AssignmentStreamOptions {
@@ -56,7 +57,12 @@ export class AssignmentStream {
 
   private relevant = (ev: ObjectEvent): boolean => {
     // A node's underlay address is in the network views; its heartbeats and status are not.
-    if (ev.kind === 'node') return ev.action !== 'update' || ev.object.Status?.Addr !== ev.oldObject?.Status?.Addr;
+    if (ev.kind === 'node')
+      return (
+        ev.action !== 'update' ||
+        ev.object.Status?.Addr !== ev.oldObject?.Status?.Addr ||
+        nodeIngressAddr(ev.object) !== (ev.oldObject && nodeIngressAddr(ev.oldObject))
+      );
     if (ev.kind !== 'task') return true; // services, secrets, configs, networks: rare, the key decides
     const node = this.o.nodeId;
     const old = ev.oldObject as TaskObject | undefined;

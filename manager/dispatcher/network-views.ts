@@ -7,9 +7,16 @@
  * (and Version) it had, so Version is the index at which its content last changed.
  */
 import { TASK_STATES, type NetworkObject, type NodeObject, type ServiceObject, type TaskObject } from '../../src/api';
-import type { NetworkEndpoint, NetworkServiceRecord, NetworkView } from '../../src/rpc';
+import type {
+  IngressPort,
+  LoadBalancerEndpoint,
+  NetworkEndpoint,
+  NetworkServiceRecord,
+  NetworkView,
+} from '../../src/rpc';
 import type { ReadTx } from '../../src/store';
 import { attachedNetworkIds, ingressPorts, networkGateway, networkSubnet, networkVni } from '../allocator';
+import { nodeIngressAddr } from '../internal-fields';
 
 const rank = (s: string) => TASK_STATES.indexOf(s as (typeof TASK_STATES)[number]);
 const ASSIGNED = rank('assigned');
@@ -43,9 +50,31 @@ export function serviceOnNetwork(s: ServiceObject, n: NetworkObject): boolean {
   return n.Spec.Ingress ? ingressPorts(s.Spec.EndpointSpec?.Ports).length > 0 : attachedNetworkIds(s).includes(n.ID);
 }
 
+/** The ingress ports the allocator has settled for a service (a PublishedPort given). */
+export function servicePublishedPorts(s: ServiceObject): IngressPort[] {
+  return ingressPorts(s.Endpoint?.Ports)
+    .filter((p) => p.PublishedPort && p.TargetPort)
+    .map((p) => ({ Protocol: p.Protocol ?? 'tcp', TargetPort: p.TargetPort!, PublishedPort: p.PublishedPort! }));
+}
+
+/** Whether any service publishes an ingress port: then every node serves the routing mesh. */
+export function meshActive(services: readonly ServiceObject[]): boolean {
+  return services.some((s) => servicePublishedPorts(s).length > 0);
+}
+
+/** The load-balancer endpoint of every node that has one and an underlay address, by node ID. */
+export function loadBalancers(nodes: readonly NodeObject[]): LoadBalancerEndpoint[] {
+  const out: LoadBalancerEndpoint[] = [];
+  for (const n of nodes) {
+    const addr = nodeIngressAddr(n);
+    if (addr && n.Status?.Addr) out.push({ NodeID: n.ID, NodeAddr: n.Status.Addr, Addr: bare(addr) });
+  }
+  return out.sort(byKey((l) => l.NodeID));
+}
+
 /**
  * The view of network `n` (pure). `tasks` are the tasks with an address on it; `nodeAddr`
- * gives a node's Status.Addr.
+ * gives a node's Status.Addr; `lbs` are the nodes' load-balancer endpoints (ingress only).
  */
 export function buildNetworkView(
   n: NetworkObject,
@@ -53,7 +82,9 @@ export function buildNetworkView(
   services: readonly ServiceObject[],
   nodeAddr: (id: string) => string | undefined,
   version: number,
+  lbs: readonly LoadBalancerEndpoint[] = [],
 ): NetworkView {
+  const ingress = n.Spec.Ingress ?? false;
   const endpoints: NetworkEndpoint[] = [];
   const backends = new Map<string, string[]>();
   for (const t of tasks) {
@@ -89,6 +120,7 @@ export function buildNetworkView(
         Mode: mode,
         ...(mode === 'vip' && vip ? { VIP: bare(vip) } : {}),
         Backends: (backends.get(s.ID) ?? []).sort(),
+        ...(ingress ? { Ports: servicePublishedPorts(s) } : {}),
       };
       return r;
     });
@@ -103,6 +135,7 @@ export function buildNetworkView(
     Version: version,
     Endpoints: endpoints.sort(byKey((e) => e.TaskID)),
     Services: records.sort(byKey((r) => r.ServiceID)),
+    ...(ingress ? { LoadBalancers: [...lbs] } : {}),
   };
 }
 
@@ -123,6 +156,7 @@ export class NetworkViews {
   private index = -1;
   private tasksByNetwork = new Map<string, TaskObject[]>();
   private built = new Map<string, NetworkView>();
+  private mesh: string | undefined;
   /** The last view of each network and its key: an unchanged view keeps its object and Version. */
   private last = new Map<string, { view: NetworkView; key: string }>();
   /** Views built since creation (tests, to see the sharing). */
@@ -144,7 +178,8 @@ export class NetworkViews {
       return nodes.get(nodeId)?.Status?.Addr;
     };
     this.builds++;
-    const fresh = buildNetworkView(n, this.tasksByNetwork.get(id) ?? [], tx.find('service'), nodeAddr, tx.index);
+    const lbs = n.Spec.Ingress ? loadBalancers(tx.find('node')) : [];
+    const fresh = buildNetworkView(n, this.tasksByNetwork.get(id) ?? [], tx.find('service'), nodeAddr, tx.index, lbs);
     const key = networkViewKey(fresh);
     const prev = this.last.get(id);
     const view = prev && prev.key === key ? prev.view : fresh;
@@ -153,7 +188,15 @@ export class NetworkViews {
     return view;
   }
 
+  /** The ingress network's ID when the routing mesh is in use (a service publishes an ingress port). */
+  meshNetwork(tx: ReadTx): string | undefined {
+    if (tx.index !== this.index) this.reset(tx);
+    return this.mesh;
+  }
+
   private reset(tx: ReadTx): void {
+    const services = tx.find('service');
+    this.mesh = meshActive(services) ? tx.find('network').find((n) => n.Spec.Ingress)?.ID : undefined;
     this.index = tx.index;
     this.built = new Map();
     this.tasksByNetwork = new Map();

@@ -30,6 +30,23 @@ export interface NetworkServiceRecord {
   readonly VIP?: string;
   /** The addresses of its tasks that are running (what the VIP balances over, what dnsrr returns). */
   readonly Backends: readonly string[];
+  /** On the ingress network only: the service's ingress-mode published ports (the routing mesh's). */
+  readonly Ports?: readonly IngressPort[];
+}
+
+export interface IngressPort {
+  readonly Protocol: 'tcp' | 'udp' | 'sctp';
+  readonly TargetPort: number;
+  readonly PublishedPort: number;
+}
+
+/** A node's load-balancer endpoint on the ingress network (Docker's ingress-sbox). */
+export interface LoadBalancerEndpoint {
+  readonly NodeID: string;
+  /** The node's underlay address (its Status.Addr). */
+  readonly NodeAddr: string;
+  /** Its address on the ingress network, without a prefix length. */
+  readonly Addr: string;
 }
 
 export interface NetworkView {
@@ -47,6 +64,8 @@ export interface NetworkView {
   readonly Version: number;
   readonly Endpoints: readonly NetworkEndpoint[];
   readonly Services: readonly NetworkServiceRecord[];
+  /** On the ingress network only: every node's load-balancer endpoint. */
+  readonly LoadBalancers?: readonly LoadBalancerEndpoint[];
 }
 
 /** Docker's overlay MAC for an address: 02:42 and the four bytes of the IPv4 address. */

@@ -8,6 +8,7 @@ import { ApiServer, createApiApp, parseListen, type ImageBackend } from '../api'
 import { ContainerdClient, ContainerdSupervisor } from '../engine/containerd';
 import { ContainerService, type ImageResolver } from '../engine/containers';
 import { EventBus } from '../events';
+import { IngressMesh } from '../network/ingress';
 import { NetworkManager, OverlayDriver, OverlaySandboxes, overlayNameServer, resolvConfNameservers } from '../network';
 import type { DaemonOptions } from './options';
 import { claimPidfile } from './pidfile';
@@ -78,9 +79,15 @@ export class Daemon {
         dns: { address: this.network.gateway, port: 53 },
         logger: this.log.child('overlay') as never,
       }));
+      const mesh = new IngressMesh({
+        prefix: this.network.bridgeName,
+        driver,
+        logger: this.log.child('ingress') as never,
+      });
       const overlay = (this.overlay = new OverlaySandboxes({
         network: this.network,
         driver,
+        mesh,
         nameServer: overlayNameServer(driver, {
           address: this.network.gateway,
           port: 53,

@@ -74,7 +74,7 @@ export class TaskManager {
 
   /** The latest view of each overlay network the node's tasks attach to. */
   setNetworks(views: readonly NetworkView[]): void {
-    this.o.networks?.setViews(views);
+    this.o.networks?.setViews(views, this.o.nodeId);
   }
 
   /**

@@ -9,7 +9,8 @@ import type { OverlayAttachment, SandboxInfo } from '../../network';
 export interface TaskNetworks {
   bind(containerId: string, taskId: string, attachments: OverlayAttachment[]): void;
   adopt(containerId: string, taskId: string, attachments: OverlayAttachment[], sandbox: SandboxInfo): Promise<void>;
-  setViews(views: readonly NetworkView[]): void;
+  /** `nodeId` is this node's: the routing mesh finds its own load balancer in the ingress view by it. */
+  setViews(views: readonly NetworkView[], nodeId?: string): void;
   /** Removes what no adopted or bound task needs any more (after a restart's first assignments). */
   sweep(): Promise<void>;
 }

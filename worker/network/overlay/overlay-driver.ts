@@ -83,6 +83,8 @@ export class OverlayDriver {
   /** The backends of each VIP per container namespace, as last loaded (for conntrack cleanup). */
   private readonly backends = new Map<string, Map<string, readonly string[]>>();
   private readonly conntrack = existsSync('/usr/sbin/conntrack');
+  /** Networks kept wired with no local container (the ingress network of the routing mesh), with this node's underlay address. */
+  private readonly held = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
   private readonly underlay: NsName;
@@ -105,9 +107,48 @@ export class OverlayDriver {
     });
   }
 
+  /**
+   * Keeps a network's namespace, bridge and peers (its endpoints and load balancers) whether or
+   * not a local container is on it, and returns the namespace's name; `localAddr` is this
+   * node's underlay address.
+   */
+  hold(view: NetworkView, localAddr: string): Promise<string> {
+    this.held.set(view.ID, localAddr);
+    const last = this.views.get(view.ID);
+    if (!last || last.Version <= view.Version) this.views.set(view.ID, view);
+    return this.serial(async () => {
+      let net = this.nets.get(view.ID);
+      if (!net) {
+        const base = this.views.get(view.ID)!;
+        net = {
+          id: view.ID,
+          netns: overlayNetnsName(this.o.prefix, base.VNI),
+          base,
+          local: new Map(),
+          ready: false,
+          mtu: 1450,
+          localOnly: false,
+        };
+        this.nets.set(view.ID, net);
+      }
+      net.view = this.views.get(view.ID);
+      await this.reconcile(net);
+      return net.netns;
+    });
+  }
+
+  /** Stops holding a network: it goes with its last local container (now, if none). */
+  unhold(id: string): Promise<void> {
+    this.held.delete(id);
+    return this.serial(async () => {
+      const net = this.nets.get(id);
+      if (net) await this.reconcile(net);
+    });
+  }
+
   /** Forgets the views of networks not in `ids` (no local task attaches to them any more). */
   retainViews(ids: ReadonlySet<string>): void {
-    for (const id of [...this.views.keys()]) if (!ids.has(id)) this.views.delete(id);
+    for (const id of [...this.views.keys()]) if (!ids.has(id) && !this.held.has(id)) this.views.delete(id);
   }
 
   /** Wires a local container into its overlay networks (idempotent: a restart re-attaches running ones). */
@@ -182,6 +223,7 @@ export class OverlayDriver {
       } catch {
         return;
       }
+      if (all) this.held.clear();
       const keep = new Set([...this.nets.values()].map((n) => n.netns));
       for (const n of names) {
         if (!n.startsWith(`${this.o.prefix}-ov`) || keep.has(n)) continue;
@@ -213,7 +255,7 @@ export class OverlayDriver {
   }
 
   private async reconcile(net: NetworkState): Promise<void> {
-    if (!net.local.size) {
+    if (!net.local.size && !this.held.has(net.id)) {
       this.nets.delete(net.id);
       await deleteNetns(net.netns);
       return;
@@ -330,7 +372,8 @@ export class OverlayDriver {
     if (net.localOnly) return;
     net.tables ??= await this.readTables(net.netns);
     const local = new Set(net.local.keys());
-    const wanted = remotePeers(net.view?.Endpoints ?? [], this.localAddr(net) ?? '', local);
+    const lbs = (net.view?.LoadBalancers ?? []).map((l) => ({ ...l, TaskID: '', TaskName: '', ServiceID: '' }));
+    const wanted = remotePeers([...(net.view?.Endpoints ?? []), ...lbs], this.localAddr(net) ?? '', local);
     const ch = peerChanges(wanted, net.tables, VXLAN_DEVICE);
     if (!ch.bridge.length && !ch.ip.length) return;
     try {
@@ -378,7 +421,7 @@ export class OverlayDriver {
   /** The address the other nodes reach this one at for this network. */
   private localAddr(net: NetworkState): string | undefined {
     const own = net.view?.Endpoints.find((e) => net.local.has(e.TaskID) && e.NodeAddr);
-    return own?.NodeAddr ?? this.o.underlayAddr;
+    return own?.NodeAddr ?? this.held.get(net.id) ?? this.o.underlayAddr;
   }
 
   /** The MTU of the device carrying the underlay address (else of the default route's, else 1500). */

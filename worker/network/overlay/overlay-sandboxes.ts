@@ -20,6 +20,8 @@ export interface OverlaySandboxesOptions {
   driver: OverlayDriver;
   /** The name server behind 127.0.0.11; without it containers keep the bridge network's resolv.conf. */
   nameServer?: NetworkDnsServer;
+  /** The routing mesh, given the ingress view (or none) after every set of views. */
+  mesh?: { setView(view: NetworkView | undefined, nodeId: string): Promise<void> };
   logger?: Logger;
 }
 
@@ -79,7 +81,14 @@ export class OverlaySandboxes implements SandboxNetwork {
   }
 
   /** The latest view of every network this node's tasks attach to. */
-  setViews(views: readonly NetworkView[]): void {
+  setViews(views: readonly NetworkView[], nodeId?: string): void {
+    if (nodeId && this.o.mesh)
+      void this.o.mesh
+        .setView(
+          views.find((v) => v.Ingress),
+          nodeId,
+        )
+        .catch((err) => this.log.warn('ingress view not applied', { err }));
     this.o.driver.retainViews(new Set(views.map((v) => v.ID)));
     for (const v of views)
       void this.o.driver.setView(v).catch((err) => this.log.warn('network view not applied', { network: v.ID, err }));

@@ -94,7 +94,7 @@ describe('overlay: peers, names and rules (pure)', () => {
     assert.notEqual(endpointVethName('n1', 't1'), endpointVethName('n2', 't1'));
   });
 
-  it("reads a task's overlay attachments as Docker gives them, leaving out ingress and unallocated ones", () => {
+  it("reads a task's overlay attachments as Docker gives them, ingress included, unallocated ones left out", () => {
     const net = (id: string, name: string, vni: string | undefined, ingress = false): NetworkObject => ({
       ID: id,
       Version: { Index: 1 },
@@ -114,6 +114,15 @@ describe('overlay: peers, names and rules (pure)', () => {
       { Network: net('n3', 'novni', undefined), Addresses: ['10.0.1.5/24'] },
     ];
     assert.deepEqual(overlayAttachments(list), [
+      {
+        networkId: 'i',
+        networkName: 'ingress',
+        vni: 4096,
+        subnet: '10.0.1.0/24',
+        gateway: '10.0.1.1',
+        addr: '10.0.0.4',
+        prefixLen: 24,
+      },
       {
         networkId: 'n1',
         networkName: 'appnet',
