@@ -29,6 +29,7 @@ import { ConfChangeType } from '../types';
 import { NotLeaderError, StoppedError, TimeoutError } from './errors';
 import { RaftMetrics } from './raft-metrics';
 import { stage } from './stage-trace';
+import { TickClock } from './tick-clock';
 
 /** The application's state machine. */
 export interface StateMachine {
@@ -104,8 +105,8 @@ interface PendingRead {
 }
 
 const HEADER = 8;
-/** Ticks replayed at most per timer callback when the timer ran late. */
-const MAX_CATCH_UP_TICKS = 3;
+/** Ticks replayed at least, when the timer ran late, whatever the heartbeat interval. */
+const MIN_CATCH_UP_TICKS = 3;
 
 export class RaftNode {
   private rn!: RawNode;
@@ -211,21 +212,14 @@ export class RaftNode {
     this.schedule();
   }
 
-  /**
-   * Ticks on the monotonic clock: a timer that fires late (timers re-arm from when they ran,
-   * so a 10 ms interval drifts by a few percent, more on a busy machine) is caught up, so that
-   * an election timeout of N ticks lasts N ticks of wall time. Only a few ticks are replayed at
-   * once: a long stall (the process was not scheduled) must not fire timeouts before the
-   * messages waiting in the sockets are read.
-   */
+  /** Ticks on the monotonic clock, catching up a late timer (see TickClock). */
   private startTicker(): void {
     const ms = this.tickMs;
-    let due = performance.now() + ms;
+    // Lag of up to a heartbeat interval (at least 3 ticks) is timer lateness, replayed in full.
+    const clock = new TickClock(ms, Math.max(MIN_CATCH_UP_TICKS, this.o.heartbeatTicks ?? 1), performance.now());
     this.ticker = setInterval(() => {
-      const now = performance.now();
-      let n = 0;
-      for (; due <= now && n < MAX_CATCH_UP_TICKS; n++, due += ms) this.rn.tick();
-      if (due <= now) due = now + ms;
+      const n = clock.take(performance.now());
+      for (let i = 0; i < n; i++) this.rn.tick();
       if (n > 0) this.schedule();
     }, ms);
   }
