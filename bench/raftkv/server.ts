@@ -93,6 +93,8 @@ function main(): void {
     // Commit indexes reach followers with the next App or tick: no message round per put.
     lazyCommitBroadcast: process.env.RAFTKV_LAZY_COMMIT !== '0',
     electionJitter: Number(process.env.RAFTKV_ELECTION_JITTER ?? 0.1),
+    // Like etcd, a put made during an election waits for the new leader instead of failing.
+    holdProposalsWithoutLeader: process.env.RAFTKV_HOLD_PROPOSALS !== '0',
     snapshotEntries: Number(process.env.RAFTKV_SNAPSHOT_ENTRIES ?? 100000),
     registry,
     onLeaderChange: TRACE

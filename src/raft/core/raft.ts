@@ -66,6 +66,14 @@ export class Raft {
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
+  /**
+   * A pre-vote that arrived while our leader lease still ran. Granting it had to wait, but
+   * only until the lease ends: the pre-candidate counts ticks from the same last heartbeat as
+   * we do, so it is often a tick ahead of us, and without an answer it would wait a whole new
+   * election timeout. It is answered at the tick that ends the lease, and forgotten if the
+   * leader is heard from again first (the lease is renewed) or our term changes.
+   */
+  private leasedPreVote: Message | undefined;
   /** Leader: App messages (new entries, commit index) are owed to the followers; sent at flush(). */
   private bcastPending = false;
   /** Leader with lazyCommitBroadcast: the commit index advanced since the followers were last sent it. */
@@ -263,6 +271,7 @@ export class Raft {
     this.lead = NONE;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
+    this.leasedPreVote = undefined;
     this.randomizedElectionTimeout = this.cfg.electionTick + Math.floor(this.cfg.random() * this.cfg.electionTick);
     this.leadTransferee = NONE;
     this.tracker.resetVotes();
@@ -329,6 +338,11 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
+    const pv = this.leasedPreVote;
+    if (pv && this.electionElapsed >= this.cfg.electionTick) {
+      this.leasedPreVote = undefined;
+      this.step(pv);
+    }
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.hup(this.cfg.preVote ? 'pre' : 'elect');
@@ -424,7 +438,10 @@ export class Raft {
         const force = contextKey(m.context) === TRANSFER_KEY;
         const inLease = this.cfg.checkQuorum && this.lead !== NONE && this.electionElapsed < this.cfg.electionTick;
         // Thesis §4.2.3: while a leader is live, disruptive (pre)votes are ignored.
-        if (!force && inLease) return;
+        if (!force && inLease) {
+          if (m.type === MessageType.PreVote && this.state === StateRole.Follower) this.leasedPreVote = m;
+          return;
+        }
       }
       if (m.type === MessageType.PreVote) {
         // A pre-vote never changes our term.
@@ -802,6 +819,13 @@ export class Raft {
     }
   }
 
+  /** A message from the leader restarts the election timer and renews its lease. */
+  private heardFromLeader(from: NodeId): void {
+    this.electionElapsed = 0;
+    this.lead = from;
+    this.leasedPreVote = undefined;
+  }
+
   private stepFollower(m: Message): void {
     switch (m.type) {
       case MessageType.Prop:
@@ -809,18 +833,15 @@ export class Raft {
         this.send({ type: MessageType.Prop, to: this.lead, entries: m.entries });
         return;
       case MessageType.App:
-        this.electionElapsed = 0;
-        this.lead = m.from;
+        this.heardFromLeader(m.from);
         this.handleAppendEntries(m);
         return;
       case MessageType.Heartbeat:
-        this.electionElapsed = 0;
-        this.lead = m.from;
+        this.heardFromLeader(m.from);
         this.handleHeartbeat(m);
         return;
       case MessageType.Snap:
-        this.electionElapsed = 0;
-        this.lead = m.from;
+        this.heardFromLeader(m.from);
         this.handleSnapshot(m);
         return;
       case MessageType.TransferLeader:

@@ -29,6 +29,7 @@ import { ConfChangeType } from '../types';
 import { NotLeaderError, StoppedError, TimeoutError } from './errors';
 import { RaftMetrics } from './raft-metrics';
 import { stage } from './stage-trace';
+import { TickClock } from './tick-clock';
 
 /** The application's state machine. */
 export interface StateMachine {
@@ -81,6 +82,13 @@ export interface RaftNodeOptions {
   lazyCommitBroadcast?: boolean;
   /** Forward proposals made on a follower to the leader (true, default) or reject them with NotLeaderError. */
   forwardProposals?: boolean;
+  /**
+   * While no leader is known (an election is under way), hold proposals until one is (true),
+   * as etcd does, so that a write made during a failover is committed with the new leader's
+   * first entry instead of failing and being retried; or reject them at once with
+   * NotLeaderError (false, default). Held proposals still end at their timeout.
+   */
+  holdProposalsWithoutLeader?: boolean;
   /** Metrics go here when given. */
   registry?: Registry;
   storage?: WalStorageOptions;
@@ -104,8 +112,10 @@ interface PendingRead {
 }
 
 const HEADER = 8;
-/** Ticks replayed at most per timer callback when the timer ran late. */
-const MAX_CATCH_UP_TICKS = 3;
+/** Proposals held at most while no leader is known; more are refused with NotLeaderError. */
+const MAX_HELD_PROPOSALS = 4096;
+/** Ticks replayed at least, when the timer ran late, whatever the heartbeat interval. */
+const MIN_CATCH_UP_TICKS = 3;
 
 export class RaftNode {
   private rn!: RawNode;
@@ -115,6 +125,8 @@ export class RaftNode {
   private ticker: NodeJS.Timeout | undefined;
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
+  /** Proposals (header included) made while no leader was known, by sequence. */
+  private readonly held = new Map<number, Buffer>();
   private readonly reads = new Map<number, PendingRead>();
   private readsWaiting: PendingRead[] = [];
   private confPending: { cc: ConfChange; p: Pending } | undefined;
@@ -211,21 +223,14 @@ export class RaftNode {
     this.schedule();
   }
 
-  /**
-   * Ticks on the monotonic clock: a timer that fires late (timers re-arm from when they ran,
-   * so a 10 ms interval drifts by a few percent, more on a busy machine) is caught up, so that
-   * an election timeout of N ticks lasts N ticks of wall time. Only a few ticks are replayed at
-   * once: a long stall (the process was not scheduled) must not fire timeouts before the
-   * messages waiting in the sockets are read.
-   */
+  /** Ticks on the monotonic clock, catching up a late timer (see TickClock). */
   private startTicker(): void {
     const ms = this.tickMs;
-    let due = performance.now() + ms;
+    // Lag of up to a heartbeat interval (at least 3 ticks) is timer lateness, replayed in full.
+    const clock = new TickClock(ms, Math.max(MIN_CATCH_UP_TICKS, this.o.heartbeatTicks ?? 1), performance.now());
     this.ticker = setInterval(() => {
-      const now = performance.now();
-      let n = 0;
-      for (; due <= now && n < MAX_CATCH_UP_TICKS; n++, due += ms) this.rn.tick();
-      if (due <= now) due = now + ms;
+      const n = clock.take(performance.now());
+      for (let i = 0; i < n; i++) this.rn.tick();
       if (n > 0) this.schedule();
     }, ms);
   }
@@ -270,11 +275,14 @@ export class RaftNode {
   /**
    * Proposes a command. Resolves with the state machine's apply() result once the entry is
    * committed (on a majority's disks) and applied here. Rejects with NotLeaderError (no
-   * leader known, or forwarding disabled on a follower), TimeoutError or StoppedError.
+   * leader known and holdProposalsWithoutLeader off, or forwarding disabled on a follower),
+   * TimeoutError or StoppedError.
    */
   propose(data: Uint8Array, timeoutMs = this.timeoutMs): Promise<unknown> {
     if (!this.running) return Promise.reject(this.fatal ?? new StoppedError());
-    if (this.role !== StateRole.Leader && (this.leader === 0 || this.o.forwardProposals === false)) {
+    const noLeader = this.role !== StateRole.Leader && this.leader === 0;
+    const hold = noLeader && this.o.holdProposalsWithoutLeader === true && this.held.size < MAX_HELD_PROPOSALS;
+    if (!hold && this.role !== StateRole.Leader && (noLeader || this.o.forwardProposals === false)) {
       this.metrics?.proposals.inc({ result: 'not_leader' });
       return Promise.reject(new NotLeaderError(this.leader));
     }
@@ -283,6 +291,10 @@ export class RaftNode {
     buf.writeUInt32LE(this.o.id, 0);
     buf.writeUInt32LE(seq, 4);
     buf.set(data, HEADER);
+    if (hold) {
+      this.held.set(seq, buf);
+      return this.awaitApply(seq, timeoutMs);
+    }
     try {
       this.rn.propose(buf);
     } catch (err) {
@@ -291,14 +303,39 @@ export class RaftNode {
       return Promise.reject(new NotLeaderError(leader, (err as Error).message));
     }
     this.schedule();
+    return this.awaitApply(seq, timeoutMs);
+  }
+
+  private awaitApply(seq: number, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(seq);
+        this.held.delete(seq);
         this.metrics?.proposals.inc({ result: 'timeout' });
         reject(new TimeoutError('proposal', timeoutMs));
       }, timeoutMs);
       this.pending.set(seq, { resolve, reject, timer });
     });
+  }
+
+  /** Hands the proposals held without a leader to the core, once a leader is known. */
+  private releaseHeld(): void {
+    if (this.held.size === 0 || (this.role !== StateRole.Leader && this.leader === 0)) return;
+    const forward = this.role === StateRole.Leader || this.o.forwardProposals !== false;
+    for (const [seq, buf] of this.held) {
+      this.held.delete(seq);
+      const p = this.pending.get(seq);
+      if (!p) continue;
+      try {
+        if (!forward) throw new NotLeaderError(this.leader);
+        this.rn.propose(buf);
+      } catch (err) {
+        this.pending.delete(seq);
+        clearTimeout(p.timer);
+        this.metrics?.proposals.inc({ result: 'not_leader' });
+        p.reject(err instanceof NotLeaderError ? err : new NotLeaderError(this.leader, (err as Error).message));
+      }
+    }
   }
 
   /**
@@ -381,6 +418,7 @@ export class RaftNode {
       while (this.running && this.rn.hasReady()) {
         const rd = this.rn.ready();
         await this.handle(rd);
+        this.releaseHeld();
       }
     } catch (err) {
       this.fail(err as Error);
@@ -567,6 +605,7 @@ export class RaftNode {
       p.reject(err());
     }
     this.pending.clear();
+    this.held.clear();
     for (const r of [...this.reads.values(), ...this.readsWaiting]) {
       clearTimeout(r.pending.timer);
       r.pending.reject(err());

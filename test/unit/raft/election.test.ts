@@ -183,6 +183,42 @@ describe('raft core: leader election', () => {
     assert.equal(msgsOfType([...n2.ready().messages], MessageType.VoteResp).length, 0);
   });
 
+  it('§4.2.3 a pre-vote that arrives a tick before the lease ends is granted when it ends', () => {
+    // Both followers time out 10 ticks after the leader's last message; node 3 counts a tick
+    // behind node 2 (its ticks fall at another phase), so it is still in its lease when node
+    // 2's pre-vote arrives. It answers at its next tick instead of never, so node 2 need not
+    // wait another election timeout and wins the round it started.
+    const net = new Network([1, 2, 3], { random: () => 0 });
+    net.elect(1);
+    const term = net.get(2).node.status().term;
+    net.isolate(1);
+    for (let i = 0; i < 9; i++) net.get(3).node.tick();
+    for (let i = 0; i < 10; i++) net.get(2).node.tick();
+    net.stabilize();
+    assert.equal(net.get(2).node.status().role, StateRole.PreCandidate, 'node 3 is still in its lease');
+    net.get(3).node.tick();
+    net.stabilize();
+    assert.equal(net.leader(), 2);
+    assert.equal(net.get(2).node.status().term, term + 1);
+  });
+
+  it('§4.2.3 a pre-vote held back by the lease is forgotten when the leader is heard again', () => {
+    const net = new Network([1, 2, 3], { random: () => 0 });
+    net.elect(1);
+    const n3 = net.get(3).node;
+    runReady(net.get(3));
+    const term = n3.status().term;
+    n3.step(mk({ type: MessageType.PreVote, from: 2, to: 3, term: term + 1, index: 100, logTerm: term }));
+    n3.step(mk({ type: MessageType.Heartbeat, from: 1, to: 3, term }));
+    runReady(net.get(3));
+    const out: MessageType[] = [];
+    for (let i = 0; i < 10; i++) {
+      n3.tick();
+      out.push(...n3.ready().messages.map((m) => m.type));
+    }
+    assert.equal(out.filter((t) => t === MessageType.PreVoteResp).length, 0);
+  });
+
   it('§9.6 two pre-campaigns at once: the lower id stands back, so the real vote does not split', () => {
     const net = new Network([1, 2, 3], { checkQuorum: false });
     net.elect(1);
