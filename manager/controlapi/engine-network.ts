@@ -2,26 +2,15 @@
  * A stored swarm network as the Engine API's network list and inspect show it (Docker's
  * NetworkResource with Scope "swarm"), not the swarm shape tasks carry.
  */
-import type { NetworkObject } from '../../src/api';
+import type { NetworkObject, NetworkResource } from '../../src/api';
 import { VXLAN_ID_OPTION } from '../../src/rpc';
 
-export interface SwarmNetworkResource {
-  Name: string;
-  Id: string;
-  Created: string;
+/** A swarm network's resource: overlay, swarm scope, no local containers listed. */
+export type SwarmNetworkResource = NetworkResource & {
   Scope: 'swarm';
   Driver: 'overlay';
-  EnableIPv6: boolean;
-  IPAM: { Driver: 'default'; Options: null; Config: Array<{ Subnet: string; Gateway?: string }> };
-  Internal: boolean;
-  Attachable: boolean;
-  Ingress: boolean;
-  ConfigFrom: { Network: string };
-  ConfigOnly: boolean;
   Containers: Record<string, never>;
-  Options: Record<string, string>;
-  Labels: Record<string, string>;
-}
+};
 
 export function engineNetwork(n: NetworkObject): SwarmNetworkResource {
   const configs = n.IPAMOptions?.Configs ?? [];

@@ -4,3 +4,4 @@ export * from './filters';
 export * from './version';
 export * from './swarm-types';
 export * from './ipv4-subnet';
+export * from './network-resource';

@@ -8,7 +8,7 @@ import { deleteNetns, netnsExists } from '../../../worker/network/netns';
 import { runChecked, runCommand } from '../../../worker/network/run-command';
 import { OverlayDriver, type LocalEndpoint } from '../../../worker/network/overlay';
 import { hostTableName, ingressLink, IngressMesh } from '../../../worker/network/ingress';
-import { BUSYBOX, eventually, killChild, netnsGet, startHttpd } from './netns-tools';
+import { BUSYBOX, eventually, killChild, netnsGet, startHttpd, twoHostUnderlay } from './netns-tools';
 
 const HOST_A = 'tswigA';
 const HOST_B = 'tswigB';
@@ -90,14 +90,8 @@ describe('ingress routing mesh: a published port on a host with no task (real ne
     for (const bin of ['/usr/sbin/ip', '/usr/sbin/bridge', '/usr/sbin/nft', BUSYBOX])
       if (!fs.existsSync(bin)) this.skip();
     await cleanup();
-    for (const ns of [HOST_A, HOST_B, CLIENT, B1, B2]) {
-      await runChecked('ip', ['netns', 'add', ns]);
-      await runChecked('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    }
-    // The underlay between the hosts, and a client outside the swarm reaching host A.
-    await runChecked('ip', ['-n', HOST_A, 'link', 'add', 'u0', 'type', 'veth', 'peer', 'name', 'u0', 'netns', HOST_B]);
-    await runChecked('ip', ['-n', HOST_A, 'addr', 'add', `${UNDER_A}/24`, 'dev', 'u0']);
-    await runChecked('ip', ['-n', HOST_B, 'addr', 'add', `${UNDER_B}/24`, 'dev', 'u0']);
+    await twoHostUnderlay({ hostA: HOST_A, hostB: HOST_B, underA: UNDER_A, underB: UNDER_B, others: [CLIENT, B1, B2] });
+    // A client outside the swarm reaching host A.
     await runChecked('ip', [
       '-n',
       HOST_A,
@@ -115,8 +109,6 @@ describe('ingress routing mesh: a published port on a host with no task (real ne
     await runChecked('ip', ['-n', HOST_A, 'addr', 'add', '192.168.248.1/24', 'dev', 'c0']);
     await runChecked('ip', ['-n', CLIENT, 'addr', 'add', '192.168.248.2/24', 'dev', 'eth0']);
     for (const [ns, dev] of [
-      [HOST_A, 'u0'],
-      [HOST_B, 'u0'],
       [HOST_A, 'c0'],
       [CLIENT, 'eth0'],
     ])

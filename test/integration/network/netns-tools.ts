@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import { runCommand } from '../../../worker/network/run-command';
+import { runChecked, runCommand } from '../../../worker/network/run-command';
 
 export const BUSYBOX = '/bin/busybox';
 
@@ -98,4 +98,26 @@ export async function bridgePorts(bridge: string): Promise<string[]> {
   const r = await runCommand('ip', ['-j', 'link', 'show', 'master', bridge]);
   if (r.code !== 0) return [];
   return (JSON.parse(r.stdout || '[]') as Array<{ ifname: string }>).map((l) => l.ifname);
+}
+
+/**
+ * Two "hosts" as namespaces joined by one veth underlay (`u0`, `underA`/24 and `underB`/24, up),
+ * and `others` as bare namespaces; every namespace gets its lo up. Root only.
+ */
+export async function twoHostUnderlay(o: {
+  hostA: string;
+  hostB: string;
+  underA: string;
+  underB: string;
+  others: string[];
+}): Promise<void> {
+  for (const ns of [o.hostA, o.hostB, ...o.others]) {
+    await runChecked('ip', ['netns', 'add', ns]);
+    await runChecked('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  }
+  await runChecked('ip', ['-n', o.hostA, 'link', 'add', 'u0', 'type', 'veth', 'peer', 'name', 'u0', 'netns', o.hostB]);
+  await runChecked('ip', ['-n', o.hostA, 'addr', 'add', `${o.underA}/24`, 'dev', 'u0']);
+  await runChecked('ip', ['-n', o.hostB, 'addr', 'add', `${o.underB}/24`, 'dev', 'u0']);
+  await runChecked('ip', ['-n', o.hostA, 'link', 'set', 'u0', 'up']);
+  await runChecked('ip', ['-n', o.hostB, 'link', 'set', 'u0', 'up']);
 }

@@ -9,7 +9,7 @@ import { deleteNetns, netnsExists } from '../../../worker/network/netns';
 import { runChecked, runCommand } from '../../../worker/network/run-command';
 import { OverlayDriver, overlayNameServer, type LocalEndpoint } from '../../../worker/network/overlay';
 import type { NetworkDnsServer } from '../../../worker/network/dns-server';
-import { BUSYBOX, eventually, inNetns, killChild, netnsGet, startHttpd } from './netns-tools';
+import { BUSYBOX, eventually, inNetns, killChild, netnsGet, startHttpd, twoHostUnderlay } from './netns-tools';
 
 const HOST_A = 'tswovA';
 const HOST_B = 'tswovB';
@@ -106,16 +106,7 @@ describe('overlay driver: two hosts over VXLAN (real netns, iproute2, nftables)'
     for (const bin of ['/usr/sbin/ip', '/usr/sbin/bridge', '/usr/sbin/nft', BUSYBOX])
       if (!fs.existsSync(bin)) this.skip();
     await cleanup();
-    for (const ns of [HOST_A, HOST_B, C1, B1, B2]) {
-      await runChecked('ip', ['netns', 'add', ns]);
-      await runChecked('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    }
-    // The underlay: one veth between the two hosts.
-    await runChecked('ip', ['-n', HOST_A, 'link', 'add', 'u0', 'type', 'veth', 'peer', 'name', 'u0', 'netns', HOST_B]);
-    await runChecked('ip', ['-n', HOST_A, 'addr', 'add', `${UNDER_A}/24`, 'dev', 'u0']);
-    await runChecked('ip', ['-n', HOST_B, 'addr', 'add', `${UNDER_B}/24`, 'dev', 'u0']);
-    await runChecked('ip', ['-n', HOST_A, 'link', 'set', 'u0', 'up']);
-    await runChecked('ip', ['-n', HOST_B, 'link', 'set', 'u0', 'up']);
+    await twoHostUnderlay({ hostA: HOST_A, hostB: HOST_B, underA: UNDER_A, underB: UNDER_B, others: [C1, B1, B2] });
     // c1's default-route interface, as the bridge network gives a task: it reaches the name server here.
     await runChecked('ip', ['link', 'add', 'tswovh1', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', C1]);
     await runChecked('ip', ['addr', 'add', `${DNS.address}/24`, 'dev', 'tswovh1']);

@@ -152,11 +152,14 @@ describe('swarm networks: overlay networks, VIPs and the network views (real dae
       return s.Endpoint?.VirtualIPs?.length === 2 && s;
     });
     assert.deepEqual(svc.Spec.TaskTemplate.Networks, [{ Target: appId, Aliases: ['web'] }]);
+    // On ingress the nodes' load-balancer addresses come first, so the VIP's number depends on them.
+    const ingressVip = svc.Endpoint.VirtualIPs[0].Addr as string;
+    assert.match(ingressVip, /^10\.0\.0\.\d+\/24$/);
     assert.deepEqual(svc.Endpoint, {
       Spec: { Mode: 'vip', Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishMode: 'ingress' }] },
       Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 30000, PublishMode: 'ingress' }],
       VirtualIPs: [
-        { NetworkID: ingressId, Addr: '10.0.0.2/24' },
+        { NetworkID: ingressId, Addr: ingressVip },
         { NetworkID: appId, Addr: '10.0.1.2/24' },
       ],
     });
@@ -169,7 +172,12 @@ describe('swarm networks: overlay networks, VIPs and the network views (real dae
       'two running tasks',
     );
     const addrs = tasks.map((t) => t.NetworksAttachments.map((a: any) => [a.Network.Spec.Name, a.Addresses[0]]));
-    assert.deepEqual(addrs.map((a) => a[0][1]).sort(), ['10.0.0.3/24', '10.0.0.4/24']);
+    const ingressAddrs = addrs.map((a) => a[0]);
+    for (const [name, addr] of ingressAddrs) {
+      assert.equal(name, 'ingress');
+      assert.match(addr, /^10\.0\.0\.\d+\/24$/);
+    }
+    assert.equal(new Set([ingressVip, ...ingressAddrs.map((a) => a[1])]).size, 3, 'distinct ingress addresses');
     assert.deepEqual(addrs.map((a) => a[1]).sort(), [
       ['app', '10.0.1.3/24'],
       ['app', '10.0.1.4/24'],

@@ -186,7 +186,9 @@ export class OverlayDriver {
         const l = net.local.get(taskId);
         if (!l) continue;
         net.local.delete(taskId);
-        if (l.wired && net.local.size) await batchIn('ip', net.netns, [['link', 'del', l.wired.veth]], true);
+        // Deleted here even for the last container: the kernel tears a deleted namespace's
+        // devices down later, and the container would keep its end for a while.
+        if (l.wired) await batchIn('ip', net.netns, [['link', 'del', l.wired.veth]], true);
         await this.reconcile(net);
       }
       if (ep) {
