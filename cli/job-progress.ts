@@ -6,19 +6,10 @@
  * current JobIteration count; of several in one slot the one least far along is shown. The job
  * is done once every slot (node) has completed.
  */
-import type { ServiceObject, TaskObject, TaskState } from '../src/api';
+import { TASK_STATES, type ServiceObject, type TaskObject, type TaskState } from '../src/api';
 
-const STATES: TaskState[] = [
-  'new',
-  'pending',
-  'assigned',
-  'accepted',
-  'preparing',
-  'ready',
-  'starting',
-  'running',
-  'complete',
-];
+/** The states a job's task moves through, up to done. */
+const STATES: readonly TaskState[] = TASK_STATES.slice(0, TASK_STATES.indexOf('complete') + 1);
 const MAX_BARS = 20;
 const BAR_WIDTH = 50;
 const LONGEST_STATE = Math.max(...STATES.map((s) => s.length));

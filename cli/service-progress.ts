@@ -5,11 +5,11 @@
  * It polls as docker does (service, up-to-date tasks, nodes every 200 ms). A job service shows
  * its completions instead (job-progress.ts) and ends with "job complete", with no verify wait.
  */
-import type { NodeObject, ServiceObject, TaskObject, TaskState } from '../src/api';
+import { TASK_STATES, type NodeObject, type ServiceObject, type TaskObject, type TaskState } from '../src/api';
 import type { ApiClient } from './api-client';
 import { jobProgressView } from './job-progress';
 
-const BAR_STATES: TaskState[] = ['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running'];
+const BAR_STATES: readonly TaskState[] = TASK_STATES.slice(0, TASK_STATES.indexOf('running') + 1);
 const BAR_WIDTH = 50;
 
 export interface ProgressView {
