@@ -154,7 +154,8 @@ export function networksOfTasks(tasks: readonly TaskObject[]): string[] {
 
 export class NetworkViews {
   private index = -1;
-  private tasksByNetwork = new Map<string, TaskObject[]>();
+  /** Built on the first view asked for at an index: nodes whose tasks use no network never pay the scan. */
+  private tasksByNetwork: Map<string, TaskObject[]> | undefined;
   private built = new Map<string, NetworkView>();
   private mesh: string | undefined;
   /** The last view of each network and its key: an unchanged view keeps its object and Version. */
@@ -179,6 +180,7 @@ export class NetworkViews {
     };
     this.builds++;
     const lbs = n.Spec.Ingress ? loadBalancers(tx.find('node')) : [];
+    this.tasksByNetwork ??= tasksByNetwork(tx);
     const fresh = buildNetworkView(n, this.tasksByNetwork.get(id) ?? [], tx.find('service'), nodeAddr, tx.index, lbs);
     const key = networkViewKey(fresh);
     const prev = this.last.get(id);
@@ -199,12 +201,18 @@ export class NetworkViews {
     this.mesh = meshActive(services) ? tx.find('network').find((n) => n.Spec.Ingress)?.ID : undefined;
     this.index = tx.index;
     this.built = new Map();
-    this.tasksByNetwork = new Map();
-    for (const t of tx.find('task', { where: (x) => !!x.NetworksAttachments?.length }))
-      for (const a of t.NetworksAttachments!) {
-        const list = this.tasksByNetwork.get(a.Network.ID) ?? [];
-        list.push(t);
-        this.tasksByNetwork.set(a.Network.ID, list);
-      }
+    this.tasksByNetwork = undefined;
   }
+}
+
+/** The tasks with an address on each network, by network ID. */
+function tasksByNetwork(tx: ReadTx): Map<string, TaskObject[]> {
+  const out = new Map<string, TaskObject[]>();
+  for (const t of tx.find('task', { where: (x) => !!x.NetworksAttachments?.length }))
+    for (const a of t.NetworksAttachments!) {
+      const list = out.get(a.Network.ID) ?? [];
+      list.push(t);
+      out.set(a.Network.ID, list);
+    }
+  return out;
 }
