@@ -4,33 +4,11 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RaftNode, TimeoutError, type StateMachine } from '../../../src/raft';
-
-class Log implements StateMachine {
-  items: string[] = [];
-  apply(e: { data: Buffer }): number {
-    this.items.push(e.data.toString());
-    return this.items.length;
-  }
-  snapshot(): Uint8Array {
-    return Buffer.from(JSON.stringify(this.items));
-  }
-  restore(data: Uint8Array): void {
-    this.items = JSON.parse(Buffer.from(data).toString());
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+import { RaftNode, TimeoutError } from '../../../src/raft';
+import { Log } from './log-machine';
+import { freePort } from '../../support/free-port';
 
 describe('raft: RaftNode holding proposals without a leader', function () {
   this.timeout(20000);

@@ -8,25 +8,14 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkKvHistory, type KvOp } from '../../sim/linearizability';
+import { freePort } from '../../support/free-port';
 
 const SERVER = path.resolve(__dirname, '../../../bench/raftkv/server.js');
 const KEYS = 8;
 const CLIENTS = 6;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function post(port: number, p: string, body: object, timeoutMs = 3000): Promise<{ status: number; json: any }> {
   const data = JSON.stringify(body);

@@ -4,34 +4,12 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Registry } from 'prom-client';
-import { ConfChangeType, NotLeaderError, RaftNode, StoppedError, type StateMachine } from '../../../src/raft';
-
-class Log implements StateMachine {
-  items: string[] = [];
-  apply(e: { data: Buffer }): number {
-    this.items.push(e.data.toString());
-    return this.items.length;
-  }
-  snapshot(): Uint8Array {
-    return Buffer.from(JSON.stringify(this.items));
-  }
-  restore(data: Uint8Array): void {
-    this.items = JSON.parse(Buffer.from(data).toString());
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+import { ConfChangeType, NotLeaderError, RaftNode, StoppedError } from '../../../src/raft';
+import { Log } from './log-machine';
+import { freePort } from '../../support/free-port';
 
 async function until<T>(f: () => T | undefined, ms = 10000): Promise<T> {
   const end = Date.now() + ms;

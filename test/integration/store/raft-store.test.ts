@@ -6,7 +6,6 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RaftNode } from '../../../src/raft';
@@ -17,15 +16,7 @@ import {
   SequenceConflictError,
   StoreStateMachine,
 } from '../../../src/store';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+import { freePort } from '../../support/free-port';
 
 async function until<T>(f: () => T | undefined | false, ms = 15000): Promise<T> {
   const end = Date.now() + ms;
