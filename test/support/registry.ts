@@ -5,6 +5,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { freePort } from './free-port';
 
 const REGISTRY_BIN = '/usr/bin/docker-registry';
 
@@ -147,17 +148,6 @@ export interface TestRegistry {
   /** Path of a blob's data file in the storage (to corrupt it in tests). */
   blobDataPath(digest: string): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function probe(host: string): Promise<number> {
