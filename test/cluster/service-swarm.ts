@@ -16,6 +16,8 @@ const HEARTBEAT_NS = 1_000_000_000;
 const REQUEST_MS = 15_000;
 
 export const IMAGE = 'busybox:latest';
+/** A task command that serves its own hostname over HTTP on port 80, so a reply names the backend. */
+export const HOSTNAME_HTTPD = ['sh', '-c', 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 80 -h /w'];
 
 export interface ServiceSwarm {
   lab: Lab;

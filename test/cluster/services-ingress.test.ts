@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { requireLab } from '../support/lab';
 import { eventually } from '../integration/swarm/swarm-daemons';
-import { IMAGE, perHost, startServiceSwarm, type ServiceSwarm } from './service-swarm';
+import { HOSTNAME_HTTPD, IMAGE, perHost, startServiceSwarm, type ServiceSwarm } from './service-swarm';
 
 /**
  * The routing mesh across lab hosts: h1 manages, h2 and h3 work. A 2-replica busybox httpd
@@ -40,7 +40,7 @@ describe('cluster: the ingress routing mesh (-p 8080:80 on every host)', functio
       TaskTemplate: {
         ContainerSpec: {
           Image: IMAGE,
-          Args: ['sh', '-c', 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 80 -h /w'],
+          Args: HOSTNAME_HTTPD,
           StopGracePeriod: 1_000_000_000,
         },
         Placement: { Constraints: ['node.hostname!=h1'] },

@@ -4,7 +4,7 @@ import type { ServiceObject, TaskObject } from '../../src/api/swarm-types';
 import { runCommand } from '../../worker/network/run-command';
 import { requireLab } from '../support/lab';
 import { eventually } from '../integration/swarm/swarm-daemons';
-import { IMAGE, perHost, sleeper, startServiceSwarm, type ServiceSwarm } from './service-swarm';
+import { HOSTNAME_HTTPD, IMAGE, perHost, sleeper, startServiceSwarm, type ServiceSwarm } from './service-swarm';
 
 /**
  * Services on an overlay network across lab hosts: h1 manages, h2..h4 work. A 3-replica busybox
@@ -69,7 +69,7 @@ describe('cluster: services on an overlay network (VXLAN, DNS at 127.0.0.11, VIP
       TaskTemplate: {
         ContainerSpec: {
           Image: IMAGE,
-          Args: ['sh', '-c', 'mkdir -p /w && hostname > /w/index.html && exec httpd -f -p 80 -h /w'],
+          Args: HOSTNAME_HTTPD,
           StopGracePeriod: 1_000_000_000,
         },
         Placement: { Constraints: ['node.hostname!=h4'] },
