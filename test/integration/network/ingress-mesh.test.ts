@@ -8,7 +8,14 @@ import { deleteNetns, netnsExists } from '../../../worker/network/netns';
 import { runChecked, runCommand } from '../../../worker/network/run-command';
 import { OverlayDriver, type LocalEndpoint } from '../../../worker/network/overlay';
 import { hostTableName, ingressLink, IngressMesh } from '../../../worker/network/ingress';
-import { BUSYBOX, eventually, killChild, netnsGet, startHttpd, twoHostUnderlay } from './netns-tools';
+import {
+  eventually,
+  missingOverlayPrerequisite,
+  killChild,
+  netnsGet,
+  startHttpd,
+  twoHostUnderlay,
+} from './netns-tools';
 
 const HOST_A = 'tswigA';
 const HOST_B = 'tswigB';
@@ -86,9 +93,11 @@ describe('ingress routing mesh: a published port on a host with no task (real ne
   let www: string;
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip();
-    for (const bin of ['/usr/sbin/ip', '/usr/sbin/bridge', '/usr/sbin/nft', BUSYBOX])
-      if (!fs.existsSync(bin)) this.skip();
+    const why = missingOverlayPrerequisite();
+    if (why) {
+      console.warn(`\n  SKIPPING ingress mesh integration tests: ${why}\n`);
+      this.skip();
+    }
     await cleanup();
     await twoHostUnderlay({ hostA: HOST_A, hostB: HOST_B, underA: UNDER_A, underB: UNDER_B, others: [CLIENT, B1, B2] });
     // A client outside the swarm reaching host A.

@@ -5,11 +5,20 @@ import { runChecked, runCommand } from '../../../worker/network/run-command';
 
 export const BUSYBOX = '/bin/busybox';
 
-/** Why these tests cannot run here, or null when they can. */
-export function missingPrerequisite(cniBinDir: string): string | null {
+/** Why tests that need root and `bins` cannot run here, or null when they can. */
+function missingTools(bins: string[]): string | null {
   if (process.platform !== 'linux') return 'needs Linux';
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, bridges, iptables)';
-  for (const bin of [
+  for (const bin of bins) {
+    if (!fs.existsSync(bin))
+      return `${bin} is missing (deploy/install-deps.sh installs iproute2, iptables, nftables, busybox-static, containernetworking-plugins)`;
+  }
+  return null;
+}
+
+/** Why the bridge network tests cannot run here, or null when they can. */
+export function missingPrerequisite(cniBinDir: string): string | null {
+  return missingTools([
     '/usr/sbin/ip',
     '/usr/sbin/iptables',
     '/usr/sbin/iptables-save',
@@ -17,11 +26,12 @@ export function missingPrerequisite(cniBinDir: string): string | null {
     `${cniBinDir}/bridge`,
     `${cniBinDir}/host-local`,
     `${cniBinDir}/portmap`,
-  ]) {
-    if (!fs.existsSync(bin))
-      return `${bin} is missing (deploy/install-deps.sh installs iproute2, iptables, busybox-static, containernetworking-plugins)`;
-  }
-  return null;
+  ]);
+}
+
+/** Why the overlay and ingress tests (VXLAN, bridge fdb, nftables) cannot run here, or null when they can. */
+export function missingOverlayPrerequisite(): string | null {
+  return missingTools(['/usr/sbin/ip', '/usr/sbin/bridge', '/usr/sbin/nft', BUSYBOX]);
 }
 
 /** Runs a command in a namespace; resolves to stdout, throws on failure. */

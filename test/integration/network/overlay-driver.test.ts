@@ -9,7 +9,16 @@ import { deleteNetns, netnsExists } from '../../../worker/network/netns';
 import { runChecked, runCommand } from '../../../worker/network/run-command';
 import { OverlayDriver, overlayNameServer, type LocalEndpoint } from '../../../worker/network/overlay';
 import type { NetworkDnsServer } from '../../../worker/network/dns-server';
-import { BUSYBOX, eventually, inNetns, killChild, netnsGet, startHttpd, twoHostUnderlay } from './netns-tools';
+import {
+  BUSYBOX,
+  eventually,
+  missingOverlayPrerequisite,
+  inNetns,
+  killChild,
+  netnsGet,
+  startHttpd,
+  twoHostUnderlay,
+} from './netns-tools';
 
 const HOST_A = 'tswovA';
 const HOST_B = 'tswovB';
@@ -102,9 +111,11 @@ describe('overlay driver: two hosts over VXLAN (real netns, iproute2, nftables)'
   let www: string;
 
   before(async function () {
-    if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip();
-    for (const bin of ['/usr/sbin/ip', '/usr/sbin/bridge', '/usr/sbin/nft', BUSYBOX])
-      if (!fs.existsSync(bin)) this.skip();
+    const why = missingOverlayPrerequisite();
+    if (why) {
+      console.warn(`\n  SKIPPING overlay driver integration tests: ${why}\n`);
+      this.skip();
+    }
     await cleanup();
     await twoHostUnderlay({ hostA: HOST_A, hostB: HOST_B, underA: UNDER_A, underB: UNDER_B, others: [C1, B1, B2] });
     // c1's default-route interface, as the bridge network gives a task: it reaches the name server here.
