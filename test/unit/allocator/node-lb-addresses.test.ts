@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ingressNetworkObject, TaskAllocator } from '../../../manager/allocator';
 import { nodeIngressAddr } from '../../../manager/internal-fields';
 import { MemoryStore } from '../../../src/store';
-import { quiet } from '../services-wiring/fixtures';
+import { quiet, testAllocator } from '../services-wiring/fixtures';
 
 const node = (ID: string) => ({
   ID,
@@ -17,11 +17,7 @@ describe('TaskAllocator (node load-balancer addresses)', () => {
 
   beforeEach(() => {
     store = new MemoryStore();
-    a = new TaskAllocator({
-      store,
-      logger: quiet,
-      clock: { now: () => Date.parse('2026-12-01T00:00:00Z'), setTimer: () => 0, clearTimer() {} },
-    });
+    a = testAllocator(store);
   });
 
   afterEach(async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ingressNetworkObject, newNetworkObject, TaskAllocator } from '../../../manager/allocator';
 import type { ServiceSpec } from '../../../src/api';
 import { MemoryStore } from '../../../src/store';
-import { quiet } from '../services-wiring/fixtures';
+import { quiet, testAllocator } from '../services-wiring/fixtures';
 
 const spec = (nets: string[], ports = false): ServiceSpec => ({
   Name: 'web',
@@ -41,11 +41,7 @@ describe('TaskAllocator (networks)', () => {
         newNetworkObject({ Name: 'app' }, { subnet: '10.0.1.0/24', gateway: '10.0.1.1', vni: 4097 }),
       ).ID;
     });
-    a = new TaskAllocator({
-      store,
-      logger: quiet,
-      clock: { now: () => Date.parse('2026-12-01T00:00:00Z'), setTimer: () => 0, clearTimer() {} },
-    });
+    a = testAllocator(store);
   });
 
   afterEach(async () => {

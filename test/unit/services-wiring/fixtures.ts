@@ -2,6 +2,7 @@
 import type { ServiceSpec, TaskObject } from '../../../src/api';
 import type { MemoryStore, NewObject } from '../../../src/store';
 import type { Logger } from '../../../src/util';
+import { TaskAllocator } from '../../../manager/allocator';
 
 export const quiet: Logger = {
   debug() {},
@@ -74,3 +75,12 @@ export { until } from '../../support/until';
 
 /** Lets queued watch events, immediates and timers of `ms` run. */
 export const turn = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+/** A TaskAllocator on `store` with a quiet logger and a clock frozen at 2026-12-01 (not started). */
+export function testAllocator(store: MemoryStore): TaskAllocator {
+  return new TaskAllocator({
+    store,
+    logger: quiet,
+    clock: { now: () => Date.parse('2026-12-01T00:00:00Z'), setTimer: () => 0, clearTimer() {} },
+  });
+}

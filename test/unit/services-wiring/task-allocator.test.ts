@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { needsAllocation, PENDING_MESSAGE, TaskAllocator } from '../../../manager/allocator';
 import { MemoryStore } from '../../../src/store';
-import { addTask, editTask, quiet } from './fixtures';
+import { addTask, editTask, testAllocator } from './fixtures';
 
 describe('TaskAllocator', () => {
   let store: MemoryStore;
@@ -10,11 +10,7 @@ describe('TaskAllocator', () => {
 
   beforeEach(() => {
     store = new MemoryStore();
-    a = new TaskAllocator({
-      store,
-      logger: quiet,
-      clock: { now: () => Date.parse('2026-12-01T00:00:00Z'), setTimer: () => 0, clearTimer() {} },
-    });
+    a = testAllocator(store);
   });
 
   afterEach(async () => {
