@@ -18,7 +18,12 @@ import { holdsPlace, isActive, isFailure, isPreassigned, stateRank } from './tas
 
 export interface SchedulerOptions {
   store: MemoryStore;
-  /** Quiet time after a commit before a pass, ms. Default 50 (swarmkit's commitDebounceGap). */
+  /**
+   * Quiet time after a commit before a pass, ms. Default 10: swarmkit waits 50, but the
+   * orchestrators write a service's tasks in one commit, and commits that bring the pass
+   * nothing (status reports) do not postpone it, so a shorter gap batches as well and takes
+   * 40 ms off every task's way to its node.
+   */
   debounceMs?: number;
   /** Longest a pass waits behind a stream of commits, ms. Default 1000 (swarmkit's maxLatency). */
   maxLatencyMs?: number;
@@ -69,7 +74,7 @@ export class Scheduler {
 
   constructor(private readonly o: SchedulerOptions) {
     this.now = o.now ?? Date.now;
-    this.debounceMs = o.debounceMs ?? 50;
+    this.debounceMs = o.debounceMs ?? 10;
     this.maxLatencyMs = o.maxLatencyMs ?? 1000;
     this.retryMs = o.retryMs ?? 1000;
   }

@@ -80,6 +80,12 @@ export interface CreateSandboxOptions {
   name?: string;
   /** The container's hostname: on user-defined networks it resolves, as its name and short id do. */
   hostname?: string;
+  /**
+   * Network none only: the container runtime makes the namespace with the container (runc
+   * brings its lo up), so no named namespace is made, mounted and removed for it. Without it
+   * (someone must wire the namespace before the process starts) a named one is made.
+   */
+  runtimeNamespace?: boolean;
 }
 
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -267,6 +273,7 @@ export class NetworkManager {
       );
     }
     const exposed = parseExposedPorts(o.exposedPorts);
+    const runtimeNetns = network === 'none' && o.runtimeNamespace === true;
     if (o.name !== undefined && typeof o.name !== 'string')
       throw new InvalidArgumentError('invalid name: want a string');
     return this.locked(containerId, async () => {
@@ -284,7 +291,8 @@ export class NetworkManager {
         state: 'creating',
         network: def.name,
         networkId: def.id,
-        netnsName: network === 'host' ? null : `${this.bridgeName}-${containerId.slice(0, 12)}`,
+        netnsName: network === 'host' || runtimeNetns ? null : `${this.bridgeName}-${containerId.slice(0, 12)}`,
+        ...(runtimeNetns ? { runtimeNetns } : {}),
         conflist: null,
         cniResult: null,
         published: [],
@@ -299,7 +307,9 @@ export class NetworkManager {
         throw new ConflictError(`container ${containerId}: another container shares its 12-character id prefix`);
       }
       this.records.set(containerId, rec);
-      await this.store.save(rec);
+      // The 'creating' record is what a crash mid-create is cleaned up from; with nothing made
+      // on the host there is nothing to clean.
+      if (!runtimeNetns) await this.store.save(rec);
       const proxies: PortProxy[] = [];
       try {
         if (rec.netnsName) await createNetns(rec.netnsName);
@@ -468,7 +478,9 @@ export class NetworkManager {
     const proxies = this.proxies.get(rec.containerId) ?? [];
     this.proxies.delete(rec.containerId);
     await Promise.all(proxies.map((p) => p.close()));
-    if (rec.state !== 'releasing') {
+    // Marked first so that a crash midway finishes the release at the next start; a sandbox
+    // with nothing on the host (host, or none in the runtime's namespace) just goes.
+    if (rec.state !== 'releasing' && (rec.netnsName || rec.conflist)) {
       rec.state = 'releasing';
       await this.store.save(rec);
     }
@@ -599,7 +611,7 @@ export class NetworkManager {
       DriverOpts: null,
       DNSNames: null,
     };
-    const nsPath = rec.netnsName ? netnsPath(rec.netnsName) : null;
+    const nsPath = rec.netnsName ? netnsPath(rec.netnsName) : rec.runtimeNetns ? '' : null;
     return {
       netnsPath: nsPath,
       NetworkName: rec.network,

@@ -17,8 +17,10 @@ export interface SandboxRecord {
   /** Name and id of the network joined. */
   network: string;
   networkId: string;
-  /** Named namespace (ip netns) or null for the host's. */
+  /** Named namespace (ip netns) or null for the host's, or for the runtime's (runtimeNetns). */
   netnsName: string | null;
+  /** Network none in a namespace the runtime makes with the container (only lo), no named one. */
+  runtimeNetns?: boolean;
   /** The exact conflist ADD ran with, so DEL matches it even if the daemon's options change. */
   conflist: CniConflist | null;
   cniResult: CniResult | null;

@@ -41,7 +41,10 @@ export interface EndpointSettings {
 
 /** What a container's network sandbox is: where its namespace is and what it got. */
 export interface SandboxInfo {
-  /** Path of the network namespace for the OCI spec; null means the host's namespace. */
+  /**
+   * Path of the network namespace for the OCI spec; null means the host's namespace, '' a new
+   * one the runtime makes with the container (network none).
+   */
   netnsPath: string | null;
   /** Name of the network joined: 'bridge', 'host', 'none' or a user-defined network. */
   NetworkName: string;
@@ -56,7 +59,7 @@ export interface SandboxInfo {
   Ports: PortMap;
   /** `NetworkSettings.Networks`, one entry (the network joined). */
   Networks: Record<string, EndpointSettings>;
-  /** `NetworkSettings.SandboxKey`: the netns path, or '' for the host namespace. */
+  /** `NetworkSettings.SandboxKey`: the netns path, or '' for the host namespace (and a runtime-made one until it runs). */
   SandboxKey: string;
   /** Name servers the network serves for its containers (user-defined networks: the gateway); put them in resolv.conf. */
   DnsServers: string[];

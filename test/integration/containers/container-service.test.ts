@@ -62,6 +62,31 @@ describe('container service (real containerd, runc, CNI)', function () {
     assert.equal(st.ExitCode, 3);
   });
 
+  it('runs a none-network container in a namespace of its own with lo up, and no named one on the host', async () => {
+    const before = readdirSync('/run/netns').length;
+    const { Id } = await svc.create({
+      Image: 'busybox',
+      Cmd: ['sh', '-c', 'ip -o link show; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo lo-works; sleep 30'],
+      HostConfig: { NetworkMode: 'none' },
+    });
+    await svc.start(Id);
+    const ns = svc.inspect(Id).NetworkSettings as { SandboxKey: string; Networks: Record<string, unknown> };
+    const pid = (svc.inspect(Id).State as { Pid: number }).Pid;
+    assert.equal(ns.SandboxKey, `/proc/${pid}/ns/net`);
+    assert.deepEqual(Object.keys(ns.Networks), ['none']);
+    assert.equal(readdirSync('/run/netns').length, before);
+    let out = '';
+    for (let i = 0; i < 50 && !out.includes('lo-works'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      out = text(await collect(svc.logs(Id, { stdout: true })));
+    }
+    const links = out.split('\n').filter((l) => /^\d+: /.test(l));
+    assert.equal(links.length, 1, out);
+    assert.match(links[0], /^1: lo: <LOOPBACK,UP,LOWER_UP>/);
+    assert.match(out, /lo-works/);
+    await svc.remove(Id, { force: true });
+  });
+
   it('applies env, working dir, user and hostname', async () => {
     const { Id } = await svc.create({
       Image: 'busybox',

@@ -276,6 +276,19 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
     assert.ok(!(await ownNetns()).includes(nsName(n)));
   });
 
+  it('leaves a none sandbox to the runtime when asked: nothing on the host, still in inspect', async () => {
+    const id = newId();
+    const before = await ownNetns();
+    const s = await a.createSandbox(id, { networkMode: 'none', name: 'runtime-ns', runtimeNamespace: true });
+    assert.equal(s.netnsPath, '');
+    assert.equal(s.SandboxKey, '');
+    assert.deepEqual(Object.keys(s.Networks), ['none']);
+    assert.deepEqual(await ownNetns(), before);
+    assert.equal(a.inspect('none').Containers[id].Name, 'runtime-ns');
+    await a.releaseSandbox(id);
+    assert.equal(a.inspect('none').Containers[id], undefined);
+  });
+
   it('gives default-mode containers only loopback when the default network is none', async () => {
     const m = manager(dataRoot(), `tswn${tag}`, '10.204.0.0/24', { defaultNetwork: 'none' });
     await m.start();

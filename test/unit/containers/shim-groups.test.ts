@@ -8,16 +8,50 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 describe('shim groups', () => {
-  it('puts up to size containers in one group, then opens the next', () => {
+  /** Joins `id` and settles its task create at once: starts one after another. */
+  function started(g: ShimGroups, id: string): string {
+    const name = g.join(id);
+    g.creating(id, Promise.resolve());
+    return name;
+  }
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it('puts up to size containers started one after another in one group, then opens the next', async () => {
     const g = new ShimGroups(2, 0);
-    const names = ['a', 'b', 'c'].map((id) => g.join(id));
+    const names: string[] = [];
+    for (const id of ['a', 'b', 'c']) {
+      names.push(started(g, id));
+      await settle();
+    }
     assert.equal(names[0], names[1]);
     assert.notEqual(names[1], names[2]);
   });
 
+  it('spreads creates in flight at once over up to `spread` groups, then over the least busy', async () => {
+    const g = new ShimGroups(16, 0, 3);
+    const names = ['a', 'b', 'c', 'd'].map((id) => g.join(id));
+    assert.equal(new Set(names.slice(0, 3)).size, 3);
+    const busy = deferred();
+    g.creating('a', Promise.resolve());
+    g.creating('b', busy.promise);
+    g.creating('c', busy.promise);
+    g.creating('d', busy.promise);
+    await settle();
+    // 'a' settled: its group is the only one with no create in flight.
+    assert.equal(g.join('e'), names[0]);
+    busy.resolve();
+  });
+
+  it('fills a group before a new one when no create is in flight', async () => {
+    const g = new ShimGroups(16, 0, 4);
+    const first = started(g, 'a');
+    await settle();
+    assert.equal(started(g, 'b'), first);
+  });
+
   it('never reuses a group whose last member left', async () => {
     const g = new ShimGroups(4, 0);
-    const first = g.join('a');
+    const first = started(g, 'a');
     await g.leave('a');
     assert.notEqual(g.join('b'), first);
   });
@@ -28,8 +62,8 @@ describe('shim groups', () => {
 
   it('holds a task delete until the creates in flight in its group are done', async () => {
     const g = new ShimGroups(4, 0);
-    g.join('a');
-    g.creating('a', Promise.resolve());
+    started(g, 'a');
+    await settle();
     g.join('b');
     const create = deferred();
     g.creating('b', create.promise);
@@ -53,8 +87,10 @@ describe('shim groups', () => {
 
   it('keeps a group open while a member remains', async () => {
     const g = new ShimGroups(4, 0);
-    const name = g.join('a');
-    g.join('b');
+    const name = started(g, 'a');
+    await settle();
+    started(g, 'b');
+    await settle();
     await g.leave('a');
     assert.equal(g.join('c'), name);
   });

@@ -609,6 +609,7 @@ export class ContainerService {
         exposedPorts: (r.Config.ExposedPorts ?? undefined) as never,
         name: r.Name,
         hostname: r.Config.Hostname,
+        runtimeNamespace: true,
       });
       r.Sandbox = sandbox;
       this.writeEtcFiles(r, sandbox);
@@ -668,6 +669,8 @@ export class ContainerService {
       taskCreated = true;
       l.drained = opening;
       await client.tasks.start(r.Id);
+      // The namespace runc made is the init process's.
+      if (sandbox.netnsPath === '') r.Sandbox = { ...sandbox, SandboxKey: `/proc/${task.pid}/ns/net` };
       this.setRunning(r, task.pid);
       this.health.started(r);
       this.persist(r);

@@ -56,7 +56,7 @@ export interface SpecInput {
   additionalGids: number[];
   terminal: boolean;
   hostname: string;
-  /** Network namespace path; null joins the host's network namespace. */
+  /** Network namespace path; null joins the host's network namespace, '' makes a new one. */
   netnsPath: string | null;
   /** The container's own files (/etc/hosts, /etc/hostname, /etc/resolv.conf) and user mounts. */
   mounts: OciMount[];
@@ -101,6 +101,7 @@ export function buildOciSpec(s: SpecInput): Record<string, unknown> {
     { type: 'mount' },
   ];
   if (s.netnsPath) namespaces.push({ type: 'network', path: s.netnsPath });
+  else if (s.netnsPath === '') namespaces.push({ type: 'network' });
   const resources: Record<string, unknown> = {
     devices: [
       { allow: false, access: 'rwm' },

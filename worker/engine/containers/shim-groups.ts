@@ -9,6 +9,11 @@
  * deleted only once the creates in flight in its group are done (they are then the shim's),
  * and a group that loses its last member is never joined again. Group names carry the daemon's
  * start time, so a restarted daemon never joins a group of a daemon before it.
+ *
+ * A shim creates one task at a time (its task service holds one lock across `runc create`), so
+ * a burst of starts is spread over up to `spread` open groups: a container joins a group with
+ * no create in flight, else a new group while fewer than `spread` are open, else the open group
+ * with the fewest creates in flight. Starts one after another still fill one shim.
  */
 
 /** The annotation containerd's runc v2 shim groups containers by. */
@@ -16,6 +21,9 @@ export const SHIM_GROUP_ANNOTATION = 'io.containerd.runc.v2.group';
 
 /** Containers per shim: 50 containers take 4 shims instead of 50. */
 export const DEFAULT_SHIM_GROUP_SIZE = 16;
+
+/** Groups a burst of starts is spread over: enough creates in flight to keep a few cores busy. */
+export const DEFAULT_SHIM_GROUP_SPREAD = 4;
 
 interface Group {
   readonly name: string;
@@ -25,10 +33,13 @@ interface Group {
   readonly members: Set<string>;
   /** Task creates in flight, by container. */
   readonly creating: Map<string, Promise<unknown>>;
+  /** Members that joined and whose task create has not settled yet. */
+  readonly unsettled: Set<string>;
 }
 
 export class ShimGroups {
-  private open: Group | undefined;
+  /** Groups that take new members, oldest first. */
+  private readonly open: Group[] = [];
   private seq = 0;
   private readonly groupOf = new Map<string, Group>();
   private readonly prefix: string;
@@ -36,22 +47,55 @@ export class ShimGroups {
   constructor(
     private readonly size = DEFAULT_SHIM_GROUP_SIZE,
     startedAt = Date.now(),
+    private readonly spread = DEFAULT_SHIM_GROUP_SPREAD,
   ) {
     this.prefix = `tsswarm-${startedAt.toString(36)}`;
   }
 
   /** The group a container's next task joins; call before creating its containerd container. */
   join(id: string): string {
-    this.groupOf.get(id)?.members.delete(id);
-    let g = this.open;
-    if (!g || g.joined >= this.size) {
-      g = { name: `${this.prefix}-${++this.seq}`, joined: 0, members: new Set(), creating: new Map() };
-      this.open = g;
-    }
+    this.detach(id);
+    const g = this.pick();
     g.joined++;
     g.members.add(id);
+    g.unsettled.add(id);
     this.groupOf.set(id, g);
+    if (g.joined >= this.size) this.close(g);
     return g.name;
+  }
+
+  private pick(): Group {
+    const idle = this.open.find((g) => g.unsettled.size === 0);
+    if (idle) return idle;
+    if (this.open.length < this.spread) {
+      const g: Group = {
+        name: `${this.prefix}-${++this.seq}`,
+        joined: 0,
+        members: new Set(),
+        creating: new Map(),
+        unsettled: new Set(),
+      };
+      this.open.push(g);
+      return g;
+    }
+    return this.open.reduce((a, b) => (b.unsettled.size < a.unsettled.size ? b : a));
+  }
+
+  private close(g: Group): void {
+    const i = this.open.indexOf(g);
+    if (i >= 0) this.open.splice(i, 1);
+  }
+
+  /** Takes `id` out of the group it was in; a group left with no member closes. */
+  private detach(id: string): Group | undefined {
+    const g = this.groupOf.get(id);
+    if (!g) return undefined;
+    this.groupOf.delete(id);
+    g.members.delete(id);
+    g.unsettled.delete(id);
+    g.creating.delete(id);
+    if (g.members.size === 0) this.close(g);
+    return g;
   }
 
   /** Marks the task create of `id` in flight until `created` settles. */
@@ -64,7 +108,9 @@ export class ShimGroups {
     );
     g.creating.set(id, settled);
     void settled.then(() => {
-      if (g.creating.get(id) === settled) g.creating.delete(id);
+      if (g.creating.get(id) !== settled) return;
+      g.creating.delete(id);
+      g.unsettled.delete(id);
     });
   }
 
@@ -73,15 +119,8 @@ export class ShimGroups {
    * creates in flight in its group are done. The group closes when `id` was its last member.
    */
   async leave(id: string): Promise<void> {
-    const g = this.groupOf.get(id);
-    if (!g) return;
-    this.groupOf.delete(id);
-    g.members.delete(id);
-    g.creating.delete(id);
-    if (g.members.size === 0) {
-      if (this.open === g) this.open = undefined;
-      return;
-    }
+    const g = this.detach(id);
+    if (!g || g.members.size === 0) return;
     await Promise.all(g.creating.values());
   }
 }

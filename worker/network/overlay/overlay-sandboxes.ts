@@ -95,8 +95,9 @@ export class OverlaySandboxes implements SandboxNetwork {
   }
 
   async createSandbox(containerId: string, opts?: CreateSandboxOptions): Promise<SandboxInfo> {
-    const sb = await this.o.network.createSandbox(containerId, opts);
     const b = this.bindings.get(containerId);
+    // The overlay interfaces go into the namespace before the process starts: it needs a name.
+    const sb = await this.o.network.createSandbox(containerId, b ? { ...opts, runtimeNamespace: false } : opts);
     if (!b || !sb.netnsPath) return sb;
     try {
       await this.o.driver.attach({
