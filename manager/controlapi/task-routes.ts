@@ -8,6 +8,22 @@ import { param, wrap } from './route-wrap';
 import { TASK_FILTERS, taskMatches } from './service-filters';
 import type { SwarmControl } from './swarm-control';
 
+/**
+ * Each stored task's JSON, made once per version: clients poll task lists while services
+ * converge (`docker service create` does, every few hundred ms), and between two polls few
+ * tasks change. Store objects are immutable, so a version's JSON never goes stale.
+ */
+const taskJson = new WeakMap<TaskObject, string>();
+
+function publicTaskJson(t: TaskObject): string {
+  let json = taskJson.get(t);
+  if (json === undefined) {
+    json = JSON.stringify(publicTask(t));
+    taskJson.set(t, json);
+  }
+  return json;
+}
+
 export function taskRoutes(sc: SwarmControl): Router {
   const r = Router();
   r.get(
@@ -27,9 +43,9 @@ export function taskRoutes(sc: SwarmControl): Router {
             const service = tx.get('service', t.ServiceID);
             return taskMatches(t, f, { service, upToDate: () => !!service && !isTaskDirty(service, t) });
           })
-          .map(publicTask);
+          .map(publicTaskJson);
       });
-      res.json(out);
+      res.type('application/json').send(`[${out.join(',')}]`);
     }),
   );
   r.get(

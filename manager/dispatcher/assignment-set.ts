@@ -70,6 +70,34 @@ export function toTaskAssignment(task: TaskObject, service: ServiceObject | unde
 const byId = (a: { ID: string }, b: { ID: string }) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0);
 
 /**
+ * Each stored task's assignment, made once per version of the task and of its service: store
+ * objects are immutable, and every commit that touches a node's tasks recomputes its whole set,
+ * so 50 tasks starting cost 50 sets of 50 clones without it. The assignments are shared by the
+ * sets that include them; nothing downstream modifies them (they are serialized to the agent).
+ */
+const assignments = new WeakMap<TaskObject, { service: ServiceObject | undefined; assignment: TaskAssignment }>();
+/** assignmentSetKey's part for each assignment. */
+const taskKeys = new WeakMap<TaskAssignment, string>();
+
+function assignmentOf(t: TaskObject, service: ServiceObject | undefined): TaskAssignment {
+  const hit = assignments.get(t);
+  if (hit && hit.service === service) return hit.assignment;
+  const assignment = toTaskAssignment(t, service);
+  assignments.set(t, { service, assignment });
+  return assignment;
+}
+
+function taskKey(t: TaskAssignment): string {
+  let key = taskKeys.get(t);
+  if (key === undefined) {
+    const { Status: _s, Version: _v, UpdatedAt: _u, ...rest } = t;
+    key = JSON.stringify(rest);
+    taskKeys.set(t, key);
+  }
+  return key;
+}
+
+/**
  * The assignment set of `nodeId` in the view `tx`. Secrets and configs that are gone are left
  * out (the task is rejected). `views` is shared by the sessions so that each network's view is
  * built once per store index.
@@ -82,7 +110,7 @@ export function assignmentSet(tx: ReadTx, nodeId: string, views = new NetworkVie
   for (const t of tx.find('task', { nodeId })) {
     if (!isAgentTask(t)) continue;
     if (!services.has(t.ServiceID)) services.set(t.ServiceID, tx.get('service', t.ServiceID));
-    tasks.push(toTaskAssignment(t, services.get(t.ServiceID)));
+    tasks.push(assignmentOf(t, services.get(t.ServiceID)));
     for (const s of t.Spec.ContainerSpec?.Secrets ?? []) secretIds.add(s.SecretID);
     for (const c of t.Spec.ContainerSpec?.Configs ?? []) configIds.add(c.ConfigID);
   }
@@ -121,9 +149,5 @@ export function fullAssignmentChanges(set: NodeAssignmentSet): AssignmentChange[
  * A network view's Version is left out too: only its content counts.
  */
 export function assignmentSetKey(set: NodeAssignmentSet): string {
-  const tasks = set.tasks.map((t) => {
-    const { Status: _s, Version: _v, UpdatedAt: _u, ...rest } = t;
-    return rest;
-  });
-  return JSON.stringify([tasks, set.secrets, set.configs, set.networks.map(networkViewKey)]);
+  return `[[${set.tasks.map(taskKey).join(',')}],${JSON.stringify([set.secrets, set.configs, set.networks.map(networkViewKey)]).slice(1)}`;
 }

@@ -4,10 +4,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  open as openCb,
-  openSync,
-  closeSync,
-  constants as fsc,
   readdirSync,
   readFileSync,
   renameSync,
@@ -37,6 +33,7 @@ import { ExecService } from './exec-service';
 import { healthConfigOf, mergeHealthcheck } from './health-config';
 import { healthFilterMatches, validateHealthFilter } from './health-filter';
 import { fifoHelper } from './fifo-helper';
+import { closeFd, fifoReader, openFifoReadEnd } from './fifo';
 import { JsonFileLog, readLogs, type ReadLogsOptions } from './json-file-log';
 import { randomName } from './names';
 import { buildOciSpec, mergeEnv, processArgs, processEnv, resolveUser, type OciMount } from './oci-spec';
@@ -47,7 +44,6 @@ import { SHIM_GROUP_ANNOTATION, ShimGroups } from './shim-groups';
 import { processStartTime, signalInit } from './init-signal';
 
 const run = promisify(execFile);
-const openFd = promisify(openCb);
 
 /** What the container service needs of the image service. */
 export interface ImageResolver {
@@ -312,7 +308,7 @@ export class ContainerService {
         if (!r.State.Running) this.setRunning(r, t.pid);
         const l = this.liveOf(r);
         l.initStart ??= processStartTime(t.pid);
-        if (!l.drained) l.drained = this.attachFifos(r, l.log);
+        if (!l.drained) l.drained = this.drainFifos(r, l.log, this.openInitFifos(r));
         this.health.adopt(r);
         this.persist(r);
       } else if (t && t.status === 'STOPPED') {
@@ -651,7 +647,9 @@ export class ContainerService {
       const l = this.liveOf(r);
       l.log.reopen();
       if (l.stdin) await l.stdin.open();
-      const opening = this.attachFifos(r, l.log);
+      // Opened without blocking before the create: the shim's own open of its end then finds
+      // a reader at once, and no thread of the pool waits for a shim meanwhile.
+      const readEnds = this.openInitFifos(r);
       let task: { pid: number };
       try {
         const creating = client.tasks.create(r.Id, rootfs, {
@@ -663,11 +661,11 @@ export class ContainerService {
         this.shims.creating(r.Id, creating);
         task = await creating;
       } catch (err) {
-        unblockFifoReaders(fifos);
+        for (const [, fd] of readEnds) closeFd(fd);
         throw err;
       }
       taskCreated = true;
-      l.drained = opening;
+      l.drained = this.drainFifos(r, l.log, readEnds);
       await client.tasks.start(r.Id);
       // The namespace runc made is the init process's.
       if (sandbox.netnsPath === '') r.Sandbox = { ...sandbox, SandboxKey: `/proc/${task.pid}/ns/net` };
@@ -710,21 +708,28 @@ export class ContainerService {
     return { stdout: path.join(d, 'init-stdout'), stderr: path.join(d, 'init-stderr') };
   }
 
-  /**
-   * Copies the shim's output from the FIFOs into the log. The blocking open runs on the thread
-   * pool until the shim opens its end; reads then go through the event loop (a pipe socket),
-   * so a thousand containers do not hold a thousand threads.
-   */
-  private async attachFifos(r: ContainerRecord, log: JsonFileLog): Promise<void> {
+  /** The read ends of the init process's FIFOs, opened without blocking (openFifoReadEnd). */
+  private openInitFifos(r: ContainerRecord): Array<['stdout' | 'stderr', number]> {
     const fifos = this.fifoPaths(r);
     const streams: Array<['stdout' | 'stderr', string]> = [['stdout', fifos.stdout]];
     if (!r.Config.Tty) streams.push(['stderr', fifos.stderr]);
+    return streams.filter(([, file]) => existsSync(file)).map(([name, file]) => [name, openFifoReadEnd(file)]);
+  }
+
+  /**
+   * Copies the shim's output from the FIFOs into the log, once the shim has its ends open (its
+   * task exists): reads go through the event loop (a pipe socket), so a thousand containers do
+   * not hold a thousand threads. Resolves when the shim has closed them.
+   */
+  private async drainFifos(
+    r: ContainerRecord,
+    log: JsonFileLog,
+    readEnds: Array<['stdout' | 'stderr', number]>,
+  ): Promise<void> {
+    const readers = this.liveOf(r).readers;
     await Promise.all(
-      streams.map(async ([name, file]) => {
-        if (!existsSync(file)) return;
-        const fd = await openFd(file, fsc.O_RDONLY);
-        const sock = new Socket({ fd, readable: true, writable: false });
-        const readers = this.liveOf(r).readers;
+      readEnds.map(async ([name, fd]) => {
+        const sock = fifoReader(fd);
         readers.add(sock);
         sock.once('close', () => readers.delete(sock));
         await new Promise<void>((resolve) => {
@@ -1138,16 +1143,5 @@ async function mountAll(mounts: Mount[], dir: string, readOnly: boolean): Promis
   for (const m of mounts) {
     const opts = [...m.options.filter((o) => o !== 'rw'), ...(readOnly && m.type === 'bind' ? ['ro'] : [])];
     await run('mount', ['-t', m.type, m.source, dir, ...(opts.length ? ['-o', opts.join(',')] : [])]);
-  }
-}
-
-/** Opens the FIFOs' write ends so that readers blocked in open() return (task create failed). */
-function unblockFifoReaders(fifos: Record<string, string>): void {
-  for (const f of Object.values(fifos)) {
-    try {
-      closeSync(openSync(f, fsc.O_WRONLY | fsc.O_NONBLOCK));
-    } catch {
-      /* no reader waiting */
-    }
   }
 }

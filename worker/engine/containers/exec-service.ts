@@ -222,6 +222,8 @@ export class ExecService {
       await client.tasks.exec(r.Id, x.id, process, { ...io, terminal: s.tty });
       created = true;
 
+      // Before the start, as Docker sends it: a short command's exec_die can come before Start returns.
+      this.publish(x, `exec_start: ${x.config.Cmd.join(' ')}`);
       const started = await client.tasks.start(r.Id, x.id).catch((err: unknown) => {
         throw startFailure(err);
       });
@@ -231,7 +233,6 @@ export class ExecService {
         x.pid = started.pid;
       }
       x.markLaunched();
-      this.publish(x, `exec_start: ${x.config.Cmd.join(' ')}`);
       attach?.started?.();
       if (s.tty && s.consoleSize)
         await client.tasks.resizePty(r.Id, s.consoleSize.width, s.consoleSize.height, x.id).catch(() => undefined);
