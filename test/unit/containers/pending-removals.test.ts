@@ -41,4 +41,25 @@ describe('pending removals', () => {
     assert.equal(runs, 1);
     assert.equal(p.size, 0);
   });
+
+  it('runs at most `lanes` cleanups at once, the others in turn', async () => {
+    const p = new PendingRemovals(quiet(), 2);
+    let running = 0;
+    let most = 0;
+    const done: string[] = [];
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      p.add(id, async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 10));
+        running--;
+        done.push(id);
+      });
+    }
+    assert.equal(p.size, 5);
+    await p.settled();
+    assert.equal(most, 2);
+    assert.deepEqual(done.sort(), ['a', 'b', 'c', 'd', 'e']);
+    assert.equal(p.size, 0);
+  });
 });

@@ -4,6 +4,13 @@ import type { Logger } from '../../../src/util';
 export const RETRY_FIRST_MS = 1000;
 export const RETRY_MAX_MS = 30_000;
 
+/**
+ * Cleanups running at once. They are background work: a scale-down of 40 tasks would otherwise
+ * run 40 task deletes and snapshot removals at once, and the starts that come meanwhile (a
+ * replacement for a task that died) wait for the CPU behind them.
+ */
+export const CLEANUP_LANES = 2;
+
 interface Failed {
   readonly cleanup: () => Promise<void>;
   readonly waitMs: number;
@@ -17,19 +24,24 @@ interface Failed {
  * take 100 ms or more and need no one waiting. A cleanup that fails (containerd down) runs
  * again after a growing wait, and at once when containerd is back (retryNow). A daemon that
  * stops in between finds the tombstone on its next start and finishes the job
- * (ContainerService.restore).
+ * (ContainerService.restore). At most `lanes` cleanups run at once; the others wait their turn.
  */
 export class PendingRemovals {
   private readonly pending = new Map<string, Promise<void>>();
   private readonly failed = new Map<string, Failed>();
   private stopped = false;
+  private running = 0;
+  private readonly queue: Array<() => void> = [];
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly lanes = CLEANUP_LANES,
+  ) {}
 
   /** Runs `cleanup` for container `id` in the background; a failure is logged and retried. */
   add(id: string, cleanup: () => Promise<void>, waitMs = RETRY_FIRST_MS): void {
     this.dropFailed(id);
-    const p = cleanup()
+    const p = this.inLane(cleanup)
       .then(
         () => undefined,
         (err) => {
@@ -73,6 +85,19 @@ export class PendingRemovals {
   stop(): void {
     this.stopped = true;
     for (const id of [...this.failed.keys()]) this.dropFailed(id);
+  }
+
+  private async inLane(cleanup: () => Promise<void>): Promise<void> {
+    if (this.running < this.lanes) this.running++;
+    else await new Promise<void>((r) => this.queue.push(r));
+    try {
+      await cleanup();
+    } finally {
+      // The lane goes to the next in line, or is freed.
+      const next = this.queue.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 
   private dropFailed(id: string): void {
