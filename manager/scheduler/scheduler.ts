@@ -8,7 +8,7 @@
  * or node change brings about. start() and stop() may be called any number of times.
  */
 import type { PortConfig, ServiceObject, TaskObject } from '../../src/api';
-import type { MemoryStore, StoreEvent, Watcher } from '../../src/store';
+import { SequenceConflictError, type MemoryStore, type StoreEvent, type Watcher } from '../../src/store';
 import type { Logger } from '../../src/util';
 import { applyPlan } from './apply-plan';
 import { NodeSet, taskEntry } from './node-set';
@@ -58,6 +58,8 @@ export class Scheduler {
   private loopDone: Promise<void> | undefined;
   private running = false;
   private tickRequired = false;
+  /** The events of the commit being read gave the pass something new to do. */
+  private changed = false;
   private due = false;
   private ticking = false;
   private parked = false;
@@ -175,7 +177,7 @@ export class Scheduler {
         if (ev.action === 'delete') this.nodes.removeNode(ev.object.ID);
         else {
           this.nodes.upsertNode(ev.object);
-          this.tickRequired = true;
+          this.needPass();
         }
         return;
       case 'service':
@@ -216,20 +218,21 @@ export class Scheduler {
         this.nodes.removeTask(t.NodeID, t.ID);
       }
       this.wasPreassigned.delete(t.ID);
-      this.tickRequired = true;
+      this.needPass();
       return;
     }
     if (!t.NodeID) {
       this.preassigned.delete(t.ID);
       if (isActive(t)) this.unassigned.set(t.ID, t);
       else this.unassigned.delete(t.ID);
-      this.tickRequired = true;
+      this.needPass();
       return;
     }
     this.unassigned.delete(t.ID);
     if (isPreassigned(t)) {
       this.nodes.removeTask(t.NodeID, t.ID);
       this.preassigned.set(t.ID, t);
+      this.changed = true;
       this.wasPreassigned.add(t.ID);
       return;
     }
@@ -242,16 +245,25 @@ export class Scheduler {
     this.preassigned.delete(t.ID);
     this.wasPreassigned.delete(t.ID);
     // A task leaving frees resources: pending tasks may fit now.
-    if (t.NodeID && this.nodes.removeTask(t.NodeID, t.ID)) this.tickRequired = true;
+    if (t.NodeID && this.nodes.removeTask(t.NodeID, t.ID)) this.needPass();
+  }
+
+  /** Pending tasks may fit now, or there are new ones: a pass is due after the debounce. */
+  private needPass(): void {
+    this.tickRequired = true;
+    this.changed = true;
   }
 
   private onCommit(): void {
-    // A commit that gave the pass nothing to do (task statuses moving on, say) neither starts
-    // nor postpones one: under a stream of status reports new tasks would otherwise wait up
-    // to maxLatencyMs.
+    // A commit that gave the pass nothing new to do (task statuses moving on, say) neither
+    // starts nor postpones one: during a rolling update, with status reports coming every few
+    // ms, the new tasks would otherwise wait up to maxLatencyMs.
+    const changed = this.changed;
+    this.changed = false;
     if (!this.tickRequired && this.preassigned.size === 0) return;
     const now = this.now();
     if (this.timer) {
+      if (!changed) return;
       if (now - this.debounceStart > this.maxLatencyMs) {
         this.clearTimer();
         this.due = true;
@@ -295,7 +307,11 @@ export class Scheduler {
       // Not written: give the place back; the task stays queued for the next pass.
       for (const a of out.notApplied) this.nodes.removeTask(a.nodeId, a.taskId);
       if (out.notApplied.length > 0) this.tickRequired = true;
-      if (out.error !== undefined) {
+      if (out.error instanceof SequenceConflictError) {
+        // Another writer (the update supervisor moving the same tasks on) committed first: the
+        // tasks' new versions are on their way in the change feed; try again after them.
+        if (this.running) this.arm(this.debounceMs);
+      } else if (out.error !== undefined) {
         this.o.logger?.warn('scheduler: writing the plan failed; will retry', { err: out.error });
         if (this.running) this.arm(this.retryMs);
       }

@@ -117,6 +117,67 @@ describe('scheduler: Scheduler', () => {
     assert.equal(slow.lastPass!.assigned, 5);
   });
 
+  it('a pass that is due is not postponed by commits that only move placed tasks on', async () => {
+    const slow = new Scheduler({ store, debounceMs: 150, maxLatencyMs: 60_000 });
+    await put(store, [node('n1')], [task('t1', 's', { nodeId: 'n1', state: 'assigned' })]);
+    slow.start();
+    await slow.idle();
+    const t0 = Date.now();
+    await put(store, [], [task('new1')]);
+    // Status reports every 20 ms, each within the debounce gap of the one before.
+    for (let i = 0; i < 20; i++) {
+      await editTask(store, 't1', (t) => (t.Status = { State: i % 2 ? 'running' : 'starting' }));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await slow.idle();
+    await slow.stop();
+    const placed = allTasks(store).find((t) => t.ID === 'new1')!;
+    assert.equal(placed.Status.State, 'assigned');
+    assert.ok(Date.parse(placed.Status.Timestamp!) - t0 < 350, 'placed one debounce after its own commit');
+  });
+
+  it('a plan that lost a race with another writer is tried again at once, not after retryMs', async () => {
+    // A proposer that holds proposals until the test applies them, in the order it picks.
+    const held: Array<{ data: Buffer; resolve: (r: unknown) => void }> = [];
+    let holding = false;
+    let index = 0;
+    const raced: MemoryStore = new MemoryStore({
+      proposer: {
+        propose: (data) =>
+          holding
+            ? new Promise((resolve) => held.push({ data, resolve }))
+            : Promise.resolve(raced.apply(++index, data)),
+      },
+    });
+    const waitHeld = async (n: number) => {
+      while (held.length < n) await new Promise((r) => setTimeout(r, 1));
+    };
+    const applyHeld = (i: number) => {
+      const [h] = held.splice(i, 1);
+      h.resolve(raced.apply(++index, h.data));
+    };
+    const s2 = new Scheduler({ store: raced, debounceMs: 1, retryMs: 60_000 });
+    await put(raced, [node('n1')]);
+    s2.start();
+    await s2.idle();
+    holding = true;
+    void put(raced, [], [task('t1')]);
+    await waitHeld(1);
+    applyHeld(0);
+    await waitHeld(1); // the scheduler's assignment of t1
+    void editTask(raced, 't1', (t) => (t.DesiredState = 'ready'));
+    await waitHeld(2);
+    applyHeld(1); // the other writer commits first: the assignment is now out of sequence
+    applyHeld(0);
+    holding = false;
+    const t0 = Date.now();
+    while (raced.view((tx) => tx.get('task', 't1'))!.Status.State !== 'assigned' && Date.now() - t0 < 5000)
+      await new Promise((r) => setTimeout(r, 5));
+    await s2.stop();
+    assert.equal(raced.view((tx) => tx.get('task', 't1'))!.Status.State, 'assigned');
+    assert.ok(Date.now() - t0 < 1000, `placed ${Date.now() - t0} ms after the conflict`);
+  });
+
   it('a commit that only moves placed tasks on neither starts nor postpones a pass', async () => {
     const slow = new Scheduler({ store, debounceMs: 60_000, maxLatencyMs: 60_000 });
     await put(store, [node('n1')], [task('t1', 's', { nodeId: 'n1', state: 'assigned' })]);
