@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { InternalError } from '../../../src/api';
 
@@ -50,13 +51,14 @@ export class FifoHelper {
 
   private start(): Shell {
     if (this.child) return this.child;
-    const child = spawn('/bin/sh', ['-s'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const [file, args] = shellCommand();
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = child;
     this.stdout = '';
     child.stdin.on('error', () => undefined);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (s: string) => this.onStdout(s));
-    child.on('error', (e) => this.fail(child, new InternalError(`cannot run /bin/sh: ${e.message}`)));
+    child.on('error', (e) => this.fail(child, new InternalError(`cannot run ${file}: ${e.message}`)));
     child.on('exit', (code, signal) =>
       this.fail(child, new InternalError(`mkfifo helper ended (${signal ?? `exit ${code}`})`)),
     );
@@ -100,6 +102,15 @@ export class FifoHelper {
       p.reject(err);
     }
   }
+}
+
+/**
+ * busybox's sh when there is one: it runs mkfifo as an applet in a fork of itself, without the
+ * exec (and the dynamic loading) of /usr/bin/mkfifo that a plain sh does for every container.
+ */
+function shellCommand(): [string, string[]] {
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((f) => existsSync(f));
+  return busybox ? [busybox, ['sh', '-s']] : ['/bin/sh', ['-s']];
 }
 
 /** Shared by every container and exec of this process. */
