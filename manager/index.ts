@@ -3,6 +3,7 @@ export { Manager, type ManagerOptions } from './manager';
 export * from './errors';
 export * from './internal-fields';
 export { defaultSwarmSpec, mergeSwarmSpec, heartbeatPeriodMs, DEFAULT_HEARTBEAT_PERIOD_NS } from './cluster-defaults';
+export { consistentReads } from './controlapi/consistent-reads';
 export { swarmRoutes } from './controlapi/swarm-routes';
 export { serviceRoutes, type ServiceRoutesOptions } from './controlapi/service-routes';
 export { LeaderComponents, type LeaderComponentsOptions } from './leader-components';

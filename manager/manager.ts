@@ -1,7 +1,7 @@
 /**
  * A manager: the replicated store over raft-ts, the cluster port (raft, CA, joins, sessions),
- * the dispatcher and the raft membership. Reads are served from the local store; writes go
- * through raft (raft-ts forwards a follower's proposals to the leader). Leadership starts and
+ * the dispatcher and the raft membership. Reads are served from the local store (the API's
+ * after syncForRead); writes go through raft (raft-ts forwards a follower's proposals to the leader). Leadership starts and
  * stops the leader-only parts (node-down marking, learner promotion, the orchestrators, the
  * allocator and the scheduler: LeaderComponents).
  */
@@ -246,6 +246,21 @@ export class Manager {
       if (leader !== 0 && leader !== this.o.raftId) return;
     }
     throw new NoLeaderError('leadership transfer timed out');
+  }
+
+  /**
+   * Resolves once this store holds every write committed before the call, so that a read on a
+   * follower sees what another manager acknowledged (Docker's managers send their reads to the
+   * leader for the same reason). On a follower it is a ReadIndex round; the leader's store
+   * already holds everything it committed. Without a reachable leader: NoLeaderError (503).
+   */
+  async syncForRead(timeoutMs = 5000): Promise<void> {
+    if (this.raft.isLeader()) return;
+    try {
+      await this.raft.readBarrier(timeoutMs);
+    } catch (err) {
+      throw new NoLeaderError((err as Error).message);
+    }
   }
 
   /** Resolves once a leader is known and this store has caught up with it. */

@@ -22,6 +22,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Counts requests for /metrics. */
   onRequest?: (method: string, route: string, status: number) => void;
+  /** Middleware run before every route (the swarm API's consistent reads). */
+  beforeRoutes?: Router[];
   /** Routers mounted after the engine's own (the swarm API, wired by the daemon). */
   extraRouters?: Router[];
 }
@@ -63,6 +65,7 @@ export function createApiApp(d: ApiDeps): express.Express {
     res.on('finish', () => d.onRequest?.(req.method, req.route?.path ?? req.path, res.statusCode));
     next();
   });
+  for (const r of d.beforeRoutes ?? []) app.use(r);
   app.use(systemRoutes(d.system, d.events));
   app.use(containerRoutes(d.containers));
   app.use(execRoutes(d.containers.execs));

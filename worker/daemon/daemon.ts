@@ -12,7 +12,7 @@ import { IngressMesh } from '../network/ingress';
 import { NetworkManager, OverlayDriver, OverlaySandboxes, overlayNameServer, resolvConfNameservers } from '../network';
 import type { DaemonOptions } from './options';
 import { claimPidfile } from './pidfile';
-import { serviceRoutes, swarmRoutes, SwarmNetworks } from '../../manager';
+import { consistentReads, serviceRoutes, swarmRoutes, SwarmNetworks } from '../../manager';
 import { SwarmNode } from './swarm-node';
 
 /** What the daemon needs to build its image service, given the containerd client. */
@@ -155,6 +155,7 @@ export class Daemon {
         },
         logger: this.log.child('api'),
         onRequest: (method, _route, status) => reqs.inc({ method, status: String(status) }),
+        beforeRoutes: [consistentReads(swarm)],
         extraRouters: [swarmRoutes(swarm), serviceRoutes(swarm)],
       });
       this.api = new ApiServer(app, containers);

@@ -107,15 +107,19 @@ describe('swarm job services: tasks run to completion as containers (real daemon
       job(FAILING, 'exit 3', { ReplicatedJob: {} }, { Delay: 100_000_000, MaxAttempts: 2 }),
     );
     assert.equal(r.status, 201, r.body);
+    let seen: Task[] = [];
     const failed = await eventually(
       async () => {
+        seen = await tasks(FAILING);
         // The supervisor marks a failed task shut down just after it reads failed.
-        const t = (await tasks(FAILING)).filter((x) => x.Status.State === 'failed');
+        const t = seen.filter((x) => x.Status.State === 'failed');
         return t.length === 3 && t.every((x) => x.DesiredState === 'shutdown') && t;
       },
       60_000,
       'the first run and 2 retries failed',
-    );
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; tasks: ${JSON.stringify(seen.map((t) => [t.Slot, t.DesiredState, t.Status]))}`);
+    });
     for (const t of failed) {
       assert.equal(t.Slot, 0);
       assert.equal(t.Status.ContainerStatus?.ExitCode, 3);

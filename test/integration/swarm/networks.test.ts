@@ -109,10 +109,10 @@ describe('swarm networks: overlay networks, VIPs and the network views (real dae
     const own = await mgr.api(
       'POST',
       '/v1.44/networks/create',
-      cliBody('db', { IPAM: { Driver: 'default', Config: [{ Subnet: '10.20.0.0/16', Gateway: '10.20.0.254' }] } }),
+      cliBody('db-net', { IPAM: { Driver: 'default', Config: [{ Subnet: '10.20.0.0/16', Gateway: '10.20.0.254' }] } }),
     );
     assert.equal(own.status, 201, own.body);
-    assert.deepEqual((await mgr.api('GET', '/v1.44/networks/db')).json.IPAM.Config, [
+    assert.deepEqual((await mgr.api('GET', '/v1.44/networks/db-net')).json.IPAM.Config, [
       { Subnet: '10.20.0.0/16', Gateway: '10.20.0.254' },
     ]);
     const dup = await mgr.api('POST', '/v1.44/networks/create', cliBody('app'));
@@ -123,15 +123,16 @@ describe('swarm networks: overlay networks, VIPs and the network views (real dae
       cliBody('x', { IPAM: { Config: [{ Subnet: '10.20.1.0/24' }] } }),
     );
     assert.equal(overlap.status, 409, overlap.body);
-    assert.match(overlap.json.message, /overlaps network db/);
+    assert.match(overlap.json.message, /overlaps network db-net/);
     const bad = await mgr.api('POST', '/v1.44/networks/create', cliBody('x', { Labels: ['a'] }));
     assert.equal(bad.status, 400);
     assert.match(bad.json.message, /Labels/);
     const worker = await wkr.api('POST', '/v1.44/networks/create', cliBody('w'));
     assert.equal(worker.status, 503);
     assert.match(worker.json.message, /This node is not a swarm manager/);
-    assert.equal((await mgr.api('DELETE', '/v1.44/networks/db')).status, 204);
-    assert.equal((await mgr.api('GET', '/v1.44/networks/db')).status, 404);
+    assert.equal((await mgr.api('DELETE', '/v1.44/networks/db-net')).status, 204);
+    // A name with a dash is never an ID prefix: the lookup after the removal cannot fall through to one.
+    assert.equal((await mgr.api('GET', '/v1.44/networks/db-net')).status, 404);
   });
 
   it('a service on the network gets its VIPs and published port; its tasks their addresses; rm is refused while it is there', async () => {

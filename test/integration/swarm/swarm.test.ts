@@ -363,21 +363,35 @@ describe('swarm: init, join, managers, workers (real daemons)', function () {
     );
   });
 
-  it('losing quorum: writes answer 503 saying the swarm has no leader', async () => {
-    await m2.halt();
+  let beforeLoss: { ID: string; JoinTokens: unknown } | undefined;
+  it('losing quorum: reads and writes answer 503 saying the swarm has no leader', async () => {
     const me = (await m1.api('GET', '/info')).json.Swarm.NodeID;
     const node = (await m1.api('GET', `/nodes/${me}`)).json;
+    beforeLoss = (await m1.api('GET', '/swarm')).json;
+    await m2.halt();
     const r = await m1.api('POST', `/nodes/${me}/update?version=${node.Version.Index}`, {
       ...node.Spec,
       Labels: { x: '1' },
     });
     assert.equal(r.status, 503, r.body);
     assert.match(r.json.message, /The swarm does not have a leader/);
+    // As Docker's: once m1 knows it has no leader, it serves no possibly stale swarm state either.
+    const read = await eventually(
+      async () => {
+        const x = await m1.api('GET', '/nodes');
+        return x.status !== 200 && x;
+      },
+      20_000,
+      'reads refused',
+    );
+    assert.equal(read.status, 503, read.body);
+    assert.match(read.json.message, /The swarm does not have a leader/);
+    assert.equal((await m1.api('GET', '/networks/bridge')).status, 200, 'local networks still answer');
   });
 
   it('swarm init --force-new-cluster restarts the survivor with the state it has', async () => {
     const me = (await m1.api('GET', '/info')).json.Swarm.NodeID;
-    const before = (await m1.api('GET', '/swarm')).json;
+    const before = beforeLoss!;
     const r = await m1.api('POST', '/swarm/init', { ListenAddr: m1.clusterAddr, ForceNewCluster: true });
     assert.equal(r.status, 200, r.body);
     assert.equal(r.json, me);

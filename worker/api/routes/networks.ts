@@ -1,7 +1,8 @@
 import { Router, json, type NextFunction, type Request, type Response } from 'express';
-import { ConflictError, NotFoundError, parseFilters, TsswarmError } from '../../../src/api';
+import { ConflictError, NotFoundError, parseFilters } from '../../../src/api';
 import { filterNetworks, type NetworkManager, type NetworkResource } from '../../network';
 import { param } from '../http-util';
+import { resolveNetworkRef } from './network-ref';
 
 /**
  * The swarm-scoped networks (overlay networks in the managers' store), as the daemon wires
@@ -26,15 +27,13 @@ function isSwarmRequest(body: unknown): boolean {
   return get('driver') === 'overlay' || get('scope') === 'swarm';
 }
 
-const isNotFound = (err: unknown) => err instanceof TsswarmError && err.httpStatus === 404;
-
 type Async = (req: Request, res: Response) => Promise<void>;
 const wrap = (h: Async) => (req: Request, res: Response, next: NextFunction) => void h(req, res).catch(next);
 
 /**
  * /networks: local networks (the built-in bridge, host and none, user-defined bridges) and,
- * with `swarm`, the swarm's overlay networks in the same list. A name or ID is looked up
- * locally first, then in the swarm; `?scope=swarm|local` picks one side.
+ * with `swarm`, the swarm's overlay networks in the same list. A reference is resolved over
+ * both (resolveNetworkRef); `?scope=swarm|local` picks one side.
  */
 export function networkRoutes(net: NetworkManager, swarm?: SwarmNetworkBackend): Router {
   const r = Router();
@@ -47,20 +46,20 @@ export function networkRoutes(net: NetworkManager, swarm?: SwarmNetworkBackend):
     const isBuiltin = (n: NetworkResource) => (n.Scope === 'swarm' ? n.Ingress : builtin.has(n.Name));
     res.json(filterNetworks([...local, ...(swarm?.list() ?? [])], filters as never, isBuiltin));
   });
+  /** The network `ref` names; `scope` (local or swarm) narrows where it is looked for. */
+  const resolve = (ref: string, scope = '') =>
+    resolveNetworkRef(ref, [
+      ...(scope === 'swarm' ? [] : net.list().map((n) => ({ Id: n.Id, Name: n.Name, scope: 'local' as const }))),
+      ...(scope === 'local' || !swarm
+        ? []
+        : swarm.list().map((n) => ({ Id: n.Id, Name: n.Name, scope: 'swarm' as const }))),
+    ]);
   r.get('/networks/:id', (req, res) => {
     const ref = param(req, 'id');
-    const scope = req.query.scope === undefined ? '' : String(req.query.scope);
-    if (scope !== 'swarm') {
-      try {
-        res.json(net.inspect(ref));
-        return;
-      } catch (err) {
-        if (!isNotFound(err) || scope === 'local' || !swarm) throw err;
-      }
-    }
-    const found = swarm?.find(ref);
-    if (!found) throw new NotFoundError('network', ref, { message: `network ${ref} not found` });
-    res.json(found);
+    const found = resolve(ref, req.query.scope === undefined ? '' : String(req.query.scope));
+    const network = found.scope === 'local' ? net.inspect(found.Id) : swarm?.find(found.Id);
+    if (!network) throw new NotFoundError('network', ref, { message: `network ${ref} not found` });
+    res.json(network);
   });
   r.post(
     '/networks/create',
@@ -80,11 +79,10 @@ export function networkRoutes(net: NetworkManager, swarm?: SwarmNetworkBackend):
     '/networks/:id',
     wrap(async (req, res) => {
       const ref = param(req, 'id');
-      try {
-        await net.removeNetwork(ref);
-      } catch (err) {
-        if (!isNotFound(err) || !swarm || !(await swarm.remove(ref))) throw err;
-      }
+      const found = resolve(ref);
+      if (found.scope === 'local') await net.removeNetwork(found.Id);
+      else if (!(await swarm!.remove(found.Id)))
+        throw new NotFoundError('network', ref, { message: `network ${ref} not found` });
       res.status(204).end();
     }),
   );
