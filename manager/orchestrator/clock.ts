@@ -9,13 +9,28 @@ export interface Clock {
   clearTimer(handle: unknown): void;
 }
 
-/** The process's wall clock and timers (unref'd: a pending restart delay never keeps the process up). */
+/**
+ * The process's wall clock and timers (unref'd: a pending restart delay never keeps the process
+ * up). Node times its timers by the monotonic clock in whole milliseconds, so a bare setTimeout
+ * can fire up to a millisecond early by Date.now(), often or rarely by how the two clocks'
+ * millisecond edges fall on the machine; an owner that then finds its delay not yet over would
+ * not be called again. A timer here fires only once `now()` has reached its time.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (ms, fn) => {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref?.();
-    return t;
+    const due = Date.now() + Math.max(0, ms);
+    const handle: { t?: NodeJS.Timeout } = {};
+    const arm = (wait: number) => {
+      handle.t = setTimeout(() => {
+        const left = due - Date.now();
+        if (left > 0) arm(left);
+        else fn();
+      }, wait);
+      handle.t.unref?.();
+    };
+    arm(Math.max(0, ms));
+    return handle;
   },
-  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+  clearTimer: (h) => clearTimeout((h as { t?: NodeJS.Timeout }).t),
 };
