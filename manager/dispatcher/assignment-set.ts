@@ -149,5 +149,6 @@ export function fullAssignmentChanges(set: NodeAssignmentSet): AssignmentChange[
  * A network view's Version is left out too: only its content counts.
  */
 export function assignmentSetKey(set: NodeAssignmentSet): string {
-  return `[[${set.tasks.map(taskKey).join(',')}],${JSON.stringify([set.secrets, set.configs, set.networks.map(networkViewKey)]).slice(1)}`;
+  const rest = [set.secrets, set.configs, set.networks.map(networkViewKey)].map((x) => JSON.stringify(x));
+  return `[[${set.tasks.map(taskKey).join(',')}],${rest.join(',')}]`;
 }

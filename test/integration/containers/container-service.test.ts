@@ -6,6 +6,7 @@ import { ContainerdClient } from '../../../worker/engine/containerd';
 import { ContainerService, parseStdcopy } from '../../../worker/engine/containers';
 import { NetworkManager } from '../../../worker/network';
 import { requireContainerd, type TestContainerd } from '../../support/containerd';
+import { netnsList } from '../network/netns-tools';
 import { busyboxResolver } from './busybox-resolver';
 import { startContainerStack, stopContainerStack } from './container-stack';
 
@@ -63,7 +64,7 @@ describe('container service (real containerd, runc, CNI)', function () {
   });
 
   it('runs a none-network container in a namespace of its own with lo up, and no named one on the host', async () => {
-    const before = readdirSync('/run/netns').length;
+    const before = (await netnsList()).length;
     const { Id } = await svc.create({
       Image: 'busybox',
       Cmd: ['sh', '-c', 'ip -o link show; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo lo-works; sleep 30'],
@@ -74,7 +75,7 @@ describe('container service (real containerd, runc, CNI)', function () {
     const pid = (svc.inspect(Id).State as { Pid: number }).Pid;
     assert.equal(ns.SandboxKey, `/proc/${pid}/ns/net`);
     assert.deepEqual(Object.keys(ns.Networks), ['none']);
-    assert.equal(readdirSync('/run/netns').length, before);
+    assert.equal((await netnsList()).length, before);
     let out = '';
     for (let i = 0; i < 50 && !out.includes('lo-works'); i++) {
       await new Promise((r) => setTimeout(r, 100));

@@ -15,6 +15,7 @@ import {
   netnsGet,
   startHttpd,
   twoHostUnderlay,
+  skipWhenMissing,
 } from './netns-tools';
 
 const HOST_A = 'tswigA';
@@ -93,11 +94,7 @@ describe('ingress routing mesh: a published port on a host with no task (real ne
   let www: string;
 
   before(async function () {
-    const why = missingOverlayPrerequisite();
-    if (why) {
-      console.warn(`\n  SKIPPING ingress mesh integration tests: ${why}\n`);
-      this.skip();
-    }
+    skipWhenMissing(this, 'ingress mesh', missingOverlayPrerequisite());
     await cleanup();
     await twoHostUnderlay({ hostA: HOST_A, hostB: HOST_B, underA: UNDER_A, underB: UNDER_B, others: [CLIENT, B1, B2] });
     // A client outside the swarm reaching host A.

@@ -34,6 +34,13 @@ export function missingOverlayPrerequisite(): string | null {
   return missingTools(['/usr/sbin/ip', '/usr/sbin/bridge', '/usr/sbin/nft', BUSYBOX]);
 }
 
+/** Skips the suite of `ctx` (a before hook) with a SKIPPING line naming `why`, when there is a why. */
+export function skipWhenMissing(ctx: Mocha.Context, tier: string, why: string | null): void {
+  if (!why) return;
+  console.warn(`\n  SKIPPING ${tier} integration tests: ${why}\n`);
+  ctx.skip();
+}
+
 /** Runs a command in a namespace; resolves to stdout, throws on failure. */
 export async function inNetns(ns: string, args: string[], timeoutMs = 20_000): Promise<string> {
   const r = await runCommand('ip', ['netns', 'exec', ns, ...args], { timeoutMs });

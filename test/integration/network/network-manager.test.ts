@@ -28,6 +28,7 @@ import {
   netnsList,
   startHttpd,
   BUSYBOX,
+  skipWhenMissing,
 } from './netns-tools';
 
 const CNI = '/usr/lib/cni';
@@ -89,11 +90,7 @@ describe('network manager (real iproute2, iptables, CNI plugins)', function () {
   };
 
   before(async function () {
-    const why = missingPrerequisite(CNI);
-    if (why) {
-      console.warn(`\n  SKIPPING network integration tests: ${why}\n`);
-      this.skip();
-    }
+    skipWhenMissing(this, 'network', missingPrerequisite(CNI));
     www = dataRoot();
     fs.writeFileSync(path.join(www, 'index.html'), 'hello from tsswarm\n');
     a = manager(dataRoot(), BRIDGE_A, SUBNET_A);

@@ -18,6 +18,7 @@ import {
   netnsGet,
   startHttpd,
   twoHostUnderlay,
+  skipWhenMissing,
 } from './netns-tools';
 
 const HOST_A = 'tswovA';
@@ -111,11 +112,7 @@ describe('overlay driver: two hosts over VXLAN (real netns, iproute2, nftables)'
   let www: string;
 
   before(async function () {
-    const why = missingOverlayPrerequisite();
-    if (why) {
-      console.warn(`\n  SKIPPING overlay driver integration tests: ${why}\n`);
-      this.skip();
-    }
+    skipWhenMissing(this, 'overlay driver', missingOverlayPrerequisite());
     await cleanup();
     await twoHostUnderlay({ hostA: HOST_A, hostB: HOST_B, underA: UNDER_A, underB: UNDER_B, others: [C1, B1, B2] });
     // c1's default-route interface, as the bridge network gives a task: it reaches the name server here.
