@@ -1,9 +1,9 @@
 /**
  * A manager: the replicated store over raft-ts, the cluster port (raft, CA, joins, sessions),
  * the dispatcher and the raft membership. Reads are served from the local store (the API's
- * after syncForRead); writes go through raft (raft-ts forwards a follower's proposals to the leader). Leadership starts and
- * stops the leader-only parts (node-down marking, learner promotion, the orchestrators, the
- * allocator and the scheduler: LeaderComponents).
+ * after syncForRead); writes go through raft (raft-ts forwards a follower's proposals to the
+ * leader). Leadership starts and stops the leader-only parts (node-down marking, learner
+ * promotion, the orchestrators, the allocator and the scheduler: LeaderComponents).
  */
 import type { TLSSocket } from 'node:tls';
 import { authorizePeer, CertificateRegistry, type NodeCredentials, type PeerPolicy } from '../src/pki';

@@ -19,7 +19,8 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (ms, fn) => {
-    const due = Date.now() + Math.max(0, ms);
+    const wait = Math.max(0, ms);
+    const due = Date.now() + wait;
     const handle: { t?: NodeJS.Timeout } = {};
     const arm = (wait: number) => {
       handle.t = setTimeout(() => {
@@ -29,7 +30,7 @@ export const systemClock: Clock = {
       }, wait);
       handle.t.unref?.();
     };
-    arm(Math.max(0, ms));
+    arm(wait);
     return handle;
   },
   clearTimer: (h) => clearTimeout((h as { t?: NodeJS.Timeout }).t),
