@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ContainerdClient, digestOf } from '../../../worker/engine/containerd';
@@ -75,9 +76,25 @@ describe('containerd client (real containerd)', function () {
     assert.equal(await client.content.exists(d), false);
   });
 
-  it('refuses content whose digest does not match', async () => {
+  it('refuses content whose digest does not match, naming the call', async () => {
     const blob = Buffer.from('some bytes');
-    await assert.rejects(client.content.write({ digest: digestOf(Buffer.from('other')), size: blob.length }, blob));
+    await assert.rejects(client.content.write({ digest: digestOf(Buffer.from('other')), size: blob.length }, blob), {
+      httpStatus: 409,
+      message: /^containerd content\.Write: .*digest/,
+    });
+  });
+
+  it('streams a blob of many messages from a source of small chunks, in order', async () => {
+    const blob = randomBytes(9 << 20);
+    const d = digestOf(blob);
+    async function* chunks() {
+      for (let i = 0; i < blob.length; i += 50_000) yield blob.subarray(i, i + 50_000);
+    }
+    await client.withLease(async (leased) => {
+      await leased.content.write({ digest: d, size: blob.length }, chunks(), { 'containerd.io/gc.root': 'test' });
+    });
+    assert.ok((await client.content.readAll(d)).equals(blob));
+    await client.content.delete(d);
   });
 
   it('applies a layer onto a snapshot, commits it, and runs a task on it', async () => {
@@ -156,6 +173,11 @@ describe('containerd client (real containerd)', function () {
     await client.waitForReady(10_000);
     const v = await client.version();
     assert.ok(v.version);
+    const blob = Buffer.from('written after a containerd restart');
+    await client.content.write({ digest: digestOf(blob), size: blob.length }, blob, {
+      'containerd.io/gc.root': 'test',
+    });
+    assert.deepEqual(await client.content.readAll(digestOf(blob)), blob);
     assert.ok(
       readFileSync(path.join(ctd.dataRoot, 'containerd', 'config.toml'), 'utf8').includes('io.containerd.grpc.v1.cri'),
     );

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { decode, encode } from './schema';
 import { fromGrpcError } from './grpc-errors';
 import { SERVICES } from './proto-source';
+import { H2Channel, type H2Call } from './h2-stream';
 
 export type ServiceName = keyof typeof SERVICES;
 
@@ -11,11 +12,26 @@ export interface CallContext {
   lease?: string;
 }
 
+function headers(ctx: CallContext): Record<string, string> {
+  return ctx.lease
+    ? { 'containerd-namespace': ctx.namespace, 'containerd-lease': ctx.lease }
+    : { 'containerd-namespace': ctx.namespace };
+}
+
 function metadata(ctx: CallContext): grpc.Metadata {
   const md = new grpc.Metadata();
-  md.set('containerd-namespace', ctx.namespace);
-  if (ctx.lease) md.set('containerd-lease', ctx.lease);
+  for (const [k, v] of Object.entries(headers(ctx))) md.set(k, v);
   return md;
+}
+
+/** A bidi call whose messages are written as encoded pieces (see h2-stream.ts). */
+export interface PiecewiseCall<Res> {
+  /** Writes one message: an object to encode, or the pieces of one encoded already. */
+  send(message: object | readonly Buffer[]): Promise<void>;
+  /** The next answer, or undefined once the call ended with status OK; rejects with our typed error. */
+  next(): Promise<Res | undefined>;
+  end(): void;
+  cancel(): void;
 }
 
 /**
@@ -24,9 +40,11 @@ function metadata(ctx: CallContext): grpc.Metadata {
  */
 export class RpcChannel {
   readonly client: grpc.Client;
+  private readonly h2: H2Channel;
 
   constructor(address: string) {
     const target = address.startsWith('unix:') ? address : `unix://${address}`;
+    this.h2 = new H2Channel(target.replace(/^unix:(\/\/)?/, ''));
     this.client = new grpc.Client(target, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': 64 << 20,
       'grpc.max_send_message_length': 64 << 20,
@@ -88,24 +106,35 @@ export class RpcChannel {
     }
   }
 
-  bidi<Req extends object, Res>(
-    ctx: CallContext,
-    service: ServiceName,
-    method: string,
-  ): grpc.ClientDuplexStream<Req, Res> {
+  /** A bidi call over the channel's own HTTP/2 session, for messages of many megabytes. */
+  piecewiseBidi<Res>(ctx: CallContext, service: ServiceName, method: string): PiecewiseCall<Res> {
     const { path, req, res } = this.def(service, method);
-    return this.client.makeBidiStreamRequest<Req, Res>(
-      path,
-      // A Buffer is a message encoded already (a content write's bytes, see write-request.ts).
-      (v) => (Buffer.isBuffer(v) ? v : encode(req, v)),
-      (b) => decode<Res>(res, b),
-      metadata(ctx),
-      {},
-    );
+    const call: H2Call = this.h2.bidi(path, headers(ctx));
+    const name = `${service}.${method}`;
+    return {
+      async send(message) {
+        try {
+          await call.send(Array.isArray(message) ? (message as Buffer[]) : [encode(req, message)]);
+        } catch (err) {
+          throw fromGrpcError(name, err);
+        }
+      },
+      async next() {
+        try {
+          const b = await call.next();
+          return b === undefined ? undefined : decode<Res>(res, b);
+        } catch (err) {
+          throw fromGrpcError(name, err);
+        }
+      },
+      end: () => call.end(),
+      cancel: () => call.cancel(),
+    };
   }
 
   close(): void {
     this.client.close();
+    this.h2.close();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * containerd.content.WriteContentRequest{action: WRITE, ref, offset, data} encoded by hand
- * straight from the download's pieces: one copy of the bytes into the message, instead of a
- * concat, protobufjs's writer and its result's copy. The fields and numbers are those of
+ * The bytes of containerd.content.WriteContentRequest{action: WRITE, ref, offset, data} that
+ * precede `data`, encoded by hand: the message is sent as this header and then the download's
+ * pieces as they are, never copied into one buffer. The fields and numbers are those of
  * proto-source.ts (action = 1, ref = 2, offset = 5, data = 6; WRITE is 1).
  */
 const WRITE_ACTION = 1;
@@ -24,10 +24,8 @@ function putVarint(buf: Buffer, at: number, n: number): number {
   return at;
 }
 
-export function encodeWriteRequest(ref: string, offset: number, parts: readonly Buffer[]): Buffer {
+export function encodeWriteHeader(ref: string, offset: number, size: number): Buffer {
   const refBytes = Buffer.from(ref, 'utf8');
-  let size = 0;
-  for (const p of parts) size += p.length;
   const total =
     2 + // action: tag, value
     1 +
@@ -36,8 +34,7 @@ export function encodeWriteRequest(ref: string, offset: number, parts: readonly 
     1 +
     varintLength(offset) +
     1 +
-    varintLength(size) +
-    size;
+    varintLength(size);
   const buf = Buffer.allocUnsafe(total);
   let at = 0;
   buf[at++] = (1 << 3) | 0;
@@ -48,7 +45,6 @@ export function encodeWriteRequest(ref: string, offset: number, parts: readonly 
   buf[at++] = (5 << 3) | 0;
   at = putVarint(buf, at, offset);
   buf[at++] = (6 << 3) | 2;
-  at = putVarint(buf, at, size);
-  for (const p of parts) at += p.copy(buf, at);
+  putVarint(buf, at, size);
   return buf;
 }
