@@ -290,7 +290,7 @@ export class ImageService {
     const before = await this.client.images.get(name).catch(() => undefined);
     let id = manifest.config.digest;
     await this.client.withLease(async (leased) => {
-      // The config is fetched while the layers download: only their unpacking needs it.
+      // The config is fetched while the layers' presence is asked, and before any layer downloads.
       const configFetched = (async () => {
         if (await leased.content.exists(manifest.config.digest)) return leased.content.readAll(manifest.config.digest);
         const { stream } = await repo.getBlob(manifest.config.digest, manifest.config.size);
@@ -300,7 +300,7 @@ export class ImageService {
         await writeContent(leased, { digest: manifest.config.digest, size: manifest.config.size }, blob);
         return blob;
       })();
-      configFetched.catch(() => undefined); // awaited below, after the downloads have started
+      configFetched.catch(() => undefined); // awaited below, once the layers' presence is known
       id = manifest.config.digest;
       // Layers already in the content store need no download ("Already exists"). The blob is
       // kept even when its snapshot exists, so that push and save of this image work.
@@ -352,6 +352,9 @@ export class ImageService {
         }
         on?.({ status: 'Download complete', progressDetail: {}, id: sid });
       };
+      // The unpack starts with the config, and beside megabytes of layers its few bytes waited
+      // on the registry and on containerd's connection for as long as the first layer took.
+      const config = parseImageConfig(await configFetched, familiar);
       const downloads = runLimited(needed, PARALLEL_DOWNLOADS, async (i) => {
         await fetchLayer(i);
         ready.get(i)!.resolve();
@@ -362,14 +365,6 @@ export class ImageService {
           throw err;
         },
       );
-      let config: ReturnType<typeof parseImageConfig>;
-      try {
-        config = parseImageConfig(await configFetched, familiar);
-      } catch (err) {
-        // Nothing of a failed pull goes on after its error is reported.
-        await downloads.catch(() => undefined);
-        throw err;
-      }
       const neededSet = new Set(needed);
       // Unpacking starts with the bottom layer's download, as Docker's does, not after the last one.
       const unpacked = this.commitImage(leased, {
