@@ -1,15 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -40,6 +32,7 @@ import { buildOciSpec, mergeEnv, processArgs, processEnv, resolveUser, type OciM
 import { restartDelayMs, shouldRestart } from './restart-policy';
 import { PendingRemovals } from './pending-removals';
 import { StdinPipe } from './stdin-pipe';
+import { RecordWriter } from './record-writer';
 import { SHIM_GROUP_ANNOTATION, ShimGroups } from './shim-groups';
 import { processStartTime, signalInit } from './init-signal';
 
@@ -184,6 +177,7 @@ export class ContainerService {
   private readonly removals: PendingRemovals;
   /** Which runc shim each container's task joins. */
   private readonly shims = new ShimGroups();
+  private readonly writer: RecordWriter;
   private readonly root: string;
   private readonly cgroupParent: string;
   private readonly runtime: string;
@@ -198,6 +192,7 @@ export class ContainerService {
 
   constructor(private readonly o: ContainerServiceOptions) {
     this.root = path.join(o.dataRoot, 'containers');
+    this.writer = new RecordWriter((id) => path.join(this.root, id, 'config.v2.json'));
     this.cgroupParent = o.cgroupParent ?? 'tsswarm';
     this.runtime = o.runtime ?? 'io.containerd.runc.v2';
     this.events = o.events ?? NULL_EVENT_SINK;
@@ -265,6 +260,7 @@ export class ContainerService {
     this.o.client.off('reconnect', this.onReconnect);
     this.removals.stop();
     await this.removals.settled(5000);
+    await this.writer.flushAll();
     this.abort?.abort();
     this.health.close();
     this.execs.close();
@@ -478,10 +474,12 @@ export class ContainerService {
       // Resolve the user now, so that a bad --user fails create, as in Docker.
       await this.userOf(rec);
       for (const m of mounts) if (m.Type === 'volume') mkdirSync(m.Source, { recursive: true });
-      this.persist(rec);
       this.records.set(id, rec);
       this.liveOf(rec);
+      await this.persist(rec);
     } catch (err) {
+      this.records.delete(id);
+      this.live.delete(id);
       if (prepared) await snaps.remove(id).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
       throw err;
@@ -899,7 +897,7 @@ export class ContainerService {
     }
     if (!r.State.Running) throw new NotModifiedError('container already stopped');
     r.StoppedByUser = true;
-    this.persist(r);
+    await this.persist(r);
     const exited = this.nextExit(r);
     const sig = parseSignal(o.signal || r.Config.StopSignal, 15);
     const grace = o.t ?? r.Config.StopTimeout ?? 10;
@@ -981,13 +979,14 @@ export class ContainerService {
     if (r.State.Running) return this.remove(r.Id, o); // started meanwhile: killed again when forced, refused otherwise
     r.State.Status = 'removing';
     r.Removed = { Volumes: !!o.volumes };
-    this.persist(r);
+    const tombstone = this.persist(r);
     this.records.delete(r.Id);
     this.live.delete(r.Id);
     l.log.close();
     for (const sock of l.readers) sock.destroy();
     l.stdin?.close(false);
     this.execs.containerRemoved(r.Id);
+    await tombstone;
     // Host ports it published are free when the answer goes (a new container may want them), and
     // a user-defined network has no endpoint of it left (a network rm may follow). The rest of
     // its sandbox (a namespace named after its id, an address the next one does not get) is no
@@ -1024,9 +1023,10 @@ export class ContainerService {
     if (r.Removed?.Volumes) {
       for (const m of r.Mounts)
         if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name))
-          rmSync(path.dirname(m.Source), { recursive: true, force: true });
+          await rm(path.dirname(m.Source), { recursive: true, force: true });
     }
-    rmSync(path.join(this.root, r.Id), { recursive: true, force: true });
+    await this.writer.flush(r.Id);
+    await rm(path.join(this.root, r.Id), { recursive: true, force: true });
   }
 
   /** Resolves once the cleanups of containers removed so far have ended (image removal waits for their snapshots). */
@@ -1104,13 +1104,14 @@ export class ContainerService {
     return l;
   }
 
-  private persist(r: ContainerRecord): void {
-    const dir = path.join(this.root, r.Id);
-    if (!existsSync(dir)) return;
-    const file = path.join(dir, 'config.v2.json');
-    const tmp = `${file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(r));
-    renameSync(tmp, file);
+  /**
+   * Writes the record's state as it is now, off the event loop. Callers that answer on the
+   * strength of it (create, stop, remove) await it; the others go on at once.
+   */
+  private persist(r: ContainerRecord): Promise<void> {
+    const written = this.writer.write(r.Id, JSON.stringify(r));
+    written.catch((err) => this.log.warn('container record not written', { id: r.Id, err }));
+    return written;
   }
 
   /** Serializes the state changes of one container (start, exit handling, removal). */
