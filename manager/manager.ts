@@ -12,6 +12,7 @@ import { ALPN_RAFT, callManager, ClusterServer, RPC_PATHS, type ManagerPeer, typ
 import { MemoryStore, RaftProposer, StoreStateMachine, type Watcher } from '../src/store';
 import { readNodeIdentity } from '../src/pki';
 import type { Logger } from '../src/util';
+import { networkUniqueKeys } from './allocator';
 import { serveClusterRequest } from './cluster-endpoints';
 import { serveLogsEndpoint } from './controlapi/logs-routes';
 import { Dispatcher } from './dispatcher/dispatcher';
@@ -57,7 +58,10 @@ export class Manager {
   constructor(readonly o: ManagerOptions) {
     this.clusterId = readNodeIdentity(o.credentials.cert).clusterId;
     // The proposer reads the node lazily: it only proposes once the constructor is done.
-    this.store = new MemoryStore({ proposer: new RaftProposer(() => this.raft) });
+    this.store = new MemoryStore({
+      proposer: new RaftProposer(() => this.raft),
+      uniqueKeys: { network: networkUniqueKeys },
+    });
     const managerPolicy = () => ({ ...this.policy(), allowedRoles: ['manager' as const] });
     this.raft = new RaftNode({
       id: o.raftId,

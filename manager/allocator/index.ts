@@ -7,6 +7,7 @@ export {
   allocateNetworkSpace,
   networkGateway,
   networkSubnet,
+  networkUniqueKeys,
   networkVni,
   DEFAULT_ADDR_POOL,
   FIRST_VNI,

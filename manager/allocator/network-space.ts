@@ -46,6 +46,19 @@ export function networkSubnet(n: NetworkObject): string | undefined {
   return n.IPAMOptions?.Configs?.[0]?.Subnet || undefined;
 }
 
+/**
+ * What no two swarm networks may share, checked again when a create applies: each manager
+ * picks a subnet and a VXLAN id from its own view, and two creates at once can pick the same.
+ */
+export function networkUniqueKeys(n: NetworkObject): string[] {
+  const keys: string[] = [];
+  const subnet = networkSubnet(n);
+  if (subnet) keys.push(`subnet ${subnet}`);
+  const vni = networkVni(n);
+  if (vni !== undefined) keys.push(`VXLAN id ${vni}`);
+  return keys;
+}
+
 /** The gateway of a stored network. */
 export function networkGateway(n: NetworkObject): string | undefined {
   return n.IPAMOptions?.Configs?.[0]?.Gateway || undefined;

@@ -6,7 +6,7 @@
  * with Docker's 503.
  */
 import { ConflictError, TASK_STATES, type NetworkSpec, type ServiceObject } from '../../src/api';
-import { ObjectNotFoundError, type ReadTx } from '../../src/store';
+import { ObjectNotFoundError, UniqueKeyConflictError, type ReadTx } from '../../src/store';
 import { allocateNetworkSpace, attachedNetworkIds, ingressPorts, newNetworkObject } from '../allocator';
 import { FailedPreconditionError, NotInSwarmError, WorkerNodeError } from '../errors';
 import type { Manager } from '../manager';
@@ -18,6 +18,8 @@ import { withNameCheck } from './route-wrap';
 
 const rank = (s: string) => TASK_STATES.indexOf(s as (typeof TASK_STATES)[number]);
 const RUNNING = rank('running');
+/** Creates racing for one subnet: each retry sees the winners of the last round. */
+const MAX_ALLOCATION_ATTEMPTS = 5;
 
 export class SwarmNetworks {
   constructor(private readonly sc: SwarmControl) {}
@@ -75,20 +77,36 @@ export class SwarmNetworks {
     if (req.internal) spec.Internal = true;
     if (req.attachable) spec.Attachable = true;
     if (req.ingress) spec.Ingress = true;
-    const created = await withNameCheck(
-      () =>
-        store.update((tx) => {
-          if (tx.find('network', { name: req.name }).length) throw new ConflictError(exists);
-          const networks = tx.find('network');
-          const ingress = networks.find((n) => n.Spec.Ingress);
-          if (req.ingress && ingress)
-            throw new ConflictError(rpcMessage('AlreadyExists', `ingress network (${ingress.ID}) is already present`));
-          const space = allocateNetworkSpace(networks, { subnet: req.subnet, gateway: req.gateway });
-          return tx.create('network', newNetworkObject(spec, space));
-        }),
-      exists,
-    );
-    return { Id: created.ID, Warning: '' };
+    const write = () =>
+      withNameCheck(
+        () =>
+          store.update((tx) => {
+            if (tx.find('network', { name: req.name }).length) throw new ConflictError(exists);
+            const networks = tx.find('network');
+            const ingress = networks.find((n) => n.Spec.Ingress);
+            if (req.ingress && ingress)
+              throw new ConflictError(
+                rpcMessage('AlreadyExists', `ingress network (${ingress.ID}) is already present`),
+              );
+            const space = allocateNetworkSpace(networks, { subnet: req.subnet, gateway: req.gateway });
+            return tx.create('network', newNetworkObject(spec, space));
+          }),
+        exists,
+      );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { Id: (await write()).ID, Warning: '' };
+      } catch (err) {
+        // Another create took the subnet or VXLAN id this one picked, from a view that did not
+        // have it yet: pick again from the view that has it. A subnet the user gave stays theirs.
+        if (!(err instanceof UniqueKeyConflictError)) throw err;
+        if (req.subnet && err.key.startsWith('subnet '))
+          throw new ConflictError(
+            `invalid pool request: Pool overlaps with other one on this address space: ${req.subnet} was just given to another network`,
+          );
+        if (attempt >= MAX_ALLOCATION_ATTEMPTS) throw err;
+      }
+    }
   }
 
   /**

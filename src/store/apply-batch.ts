@@ -6,8 +6,14 @@
  * the index.
  */
 import type { Batch } from './batch-codec';
-import { NameConflictError, ObjectExistsError, ObjectNotFoundError, SequenceConflictError } from './errors';
-import { nameKey, nameOf, UNIQUE_NAME_KINDS, type AnyObject, type Kind } from './kinds';
+import {
+  NameConflictError,
+  ObjectExistsError,
+  ObjectNotFoundError,
+  SequenceConflictError,
+  UniqueKeyConflictError,
+} from './errors';
+import { nameKey, nameOf, UNIQUE_NAME_KINDS, type AnyObject, type Kind, type ObjectOf } from './kinds';
 import type { ObjectTable } from './object-table';
 import { stampObject } from './stamp-object';
 import type { ObjectEvent } from './store-event';
@@ -20,7 +26,15 @@ interface Staged {
   obj: AnyObject | null;
 }
 
-export function applyBatch(tables: ReadonlyMap<Kind, ObjectTable>, batch: Batch, index: number): ObjectEvent[] {
+/** Per kind, the keys no two of its objects may share besides the name. */
+export type UniqueKeys = { [K in Kind]?: (obj: ObjectOf<K>) => readonly string[] };
+
+export function applyBatch(
+  tables: ReadonlyMap<Kind, ObjectTable>,
+  batch: Batch,
+  index: number,
+  uniqueKeys: UniqueKeys = {},
+): ObjectEvent[] {
   const staged = new Map<string, Staged>();
   const events: ObjectEvent[] = [];
   const current = (kind: Kind, id: string): { obj: AnyObject | undefined; base: number } => {
@@ -49,6 +63,35 @@ export function applyBatch(tables: ReadonlyMap<Kind, ObjectTable>, batch: Batch,
     return false;
   };
 
+  /**
+   * A key `obj` gains (over `was`, its version before) that another object of its kind has,
+   * after the batch's earlier mutations. Keys it had already are not checked again, so that
+   * objects stored before a kind kept a key unique can still be updated.
+   */
+  const keyTaken = (kind: Kind, obj: AnyObject, was?: AnyObject): string | undefined => {
+    const keysOf = uniqueKeys[kind] as ((o: AnyObject) => readonly string[]) | undefined;
+    const had = new Set(was && keysOf ? keysOf(was) : []);
+    const mine = new Set(keysOf?.(obj).filter((k) => !had.has(k)));
+    if (!keysOf || !mine.size) return undefined;
+    const shared = (other: AnyObject | null | undefined) =>
+      other ? keysOf(other).find((k) => mine.has(k)) : undefined;
+    const table = tables.get(kind)!;
+    for (const o of table.values()) {
+      const k = o.ID === obj.ID ? undefined : shared(current(kind, o.ID).obj);
+      if (k) return k;
+    }
+    for (const s of staged.values()) {
+      const k = s.kind === kind && s.id !== obj.ID && !table.get(s.id) ? shared(s.obj) : undefined;
+      if (k) return k;
+    }
+    return undefined;
+  };
+  const checkUnique = (kind: Kind, obj: AnyObject, was?: AnyObject) => {
+    if (nameTaken(kind, obj)) throw new NameConflictError(kind, nameOf(kind, obj)!);
+    const key = keyTaken(kind, obj, was);
+    if (key) throw new UniqueKeyConflictError(kind, key);
+  };
+
   for (const m of batch.mutations) {
     const id = m.op === 'delete' ? m.id : m.object.ID;
     const { obj: cur, base } = current(m.kind, id);
@@ -56,7 +99,7 @@ export function applyBatch(tables: ReadonlyMap<Kind, ObjectTable>, batch: Batch,
       case 'create': {
         if (cur) throw new ObjectExistsError(m.kind, id);
         const obj = stampObject(m.object, index, batch.time, batch.time);
-        if (nameTaken(m.kind, obj)) throw new NameConflictError(m.kind, nameOf(m.kind, obj)!);
+        checkUnique(m.kind, obj);
         stage(m.kind, id, base, obj);
         events.push({ kind: m.kind, action: 'create', object: obj, index } as ObjectEvent);
         break;
@@ -67,7 +110,7 @@ export function applyBatch(tables: ReadonlyMap<Kind, ObjectTable>, batch: Batch,
         // keeps its pre-batch version: that is what the writer read in its transaction.
         if (m.expected !== base) throw new SequenceConflictError(m.kind, id, m.expected, cur.Version.Index);
         const obj = stampObject(m.object, index, cur.CreatedAt, batch.time);
-        if (nameTaken(m.kind, obj)) throw new NameConflictError(m.kind, nameOf(m.kind, obj)!);
+        checkUnique(m.kind, obj, cur);
         stage(m.kind, id, base, obj);
         events.push({ kind: m.kind, action: 'update', object: obj, oldObject: cur, index } as ObjectEvent);
         break;

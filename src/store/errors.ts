@@ -26,6 +26,19 @@ export class NameConflictError extends TsswarmError {
   }
 }
 
+/**
+ * 409: an object would share a key its kind keeps unique (see StoreOptions.uniqueKeys), such as
+ * a network's subnet: two writers that picked it from their own views at once.
+ */
+export class UniqueKeyConflictError extends TsswarmError {
+  constructor(
+    readonly kind: string,
+    readonly key: string,
+  ) {
+    super('TSW_STORE_KEY_CONFLICT', 409, `another ${kind} has ${key}`);
+  }
+}
+
 /** 409: creating an object whose ID is taken. */
 export class ObjectExistsError extends TsswarmError {
   constructor(
@@ -118,6 +131,7 @@ export class CorruptDataError extends TsswarmError {
 export const STORE_ERROR_CODES = [
   'TSW_STORE_SEQUENCE_CONFLICT',
   'TSW_STORE_NAME_CONFLICT',
+  'TSW_STORE_KEY_CONFLICT',
   'TSW_STORE_EXISTS',
   'TSW_STORE_NOT_FOUND',
   'TSW_STORE_AMBIGUOUS',

@@ -5,7 +5,7 @@
  * proposer (tests, a single process). See README.md for the contract.
  */
 import { TsswarmError } from '../api';
-import { applyBatch } from './apply-batch';
+import { applyBatch, type UniqueKeys } from './apply-batch';
 import { isApplyResult, type ApplyResult } from './apply-result';
 import { decodeBatch, encodeBatch } from './batch-codec';
 import {
@@ -33,6 +33,12 @@ export interface StoreOptions {
   watchQueueLimit?: number;
   /** The writer's clock, in ms since the epoch, read once per batch on the proposing member. Default Date.now. */
   now?: () => number;
+  /**
+   * Per kind, keys no two of its objects may share (a network's subnet), checked when a batch
+   * applies: what a writer allocated from its own view may have been taken meanwhile by another
+   * (UniqueKeyConflictError). Every member must be given the same.
+   */
+  uniqueKeys?: UniqueKeys;
 }
 
 export const DEFAULT_MAX_BATCH_BYTES = 1.5 * 1024 * 1024;
@@ -56,6 +62,7 @@ export class MemoryStore {
   private readonly maxBatchBytes: number;
   private readonly watchQueueLimit: number;
   private readonly now: () => number;
+  private readonly uniqueKeys: UniqueKeys;
   private closed = false;
 
   constructor(opts: StoreOptions = {}) {
@@ -63,6 +70,7 @@ export class MemoryStore {
     this.maxBatchBytes = positiveInt('maxBatchBytes', opts.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES);
     this.watchQueueLimit = positiveInt('watchQueueLimit', opts.watchQueueLimit, DEFAULT_WATCH_QUEUE_LIMIT);
     this.now = opts.now ?? Date.now;
+    this.uniqueKeys = opts.uniqueKeys ?? {};
   }
 
   /** The raft index of the last entry applied (or of the snapshot restored). */
@@ -128,7 +136,7 @@ export class MemoryStore {
     this.applied = index;
     let events;
     try {
-      events = applyBatch(this.tables, decodeBatch(data), index);
+      events = applyBatch(this.tables, decodeBatch(data), index, this.uniqueKeys);
     } catch (err) {
       return {
         index,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ingressNetworkObject } from '../../../manager/allocator';
+import { ingressNetworkObject, networkSubnet, networkUniqueKeys, networkVni } from '../../../manager/allocator';
 import { SwarmNetworks } from '../../../manager/controlapi/swarm-networks';
 import type { SwarmControl } from '../../../manager/controlapi/swarm-control';
 import { WorkerNodeError } from '../../../manager/errors';
@@ -149,5 +149,36 @@ describe('SwarmNetworks', () => {
     assert.equal(w.find('ingress'), undefined);
     assert.equal(await w.remove('ingress'), false);
     await assert.rejects(w.create(cliBody('app')), status(503, /This node is not a swarm manager/));
+  });
+
+  describe('creates that run at once (their writes applied only after both allocated)', () => {
+    let racing: MemoryStore;
+    beforeEach(async () => {
+      // Each batch applies on a later turn, as a raft proposal does: both creates allocate
+      // from the same view, the second one's subnet and VXLAN id are taken when it applies.
+      const s: MemoryStore = new MemoryStore({
+        proposer: { propose: (d) => new Promise((res) => setImmediate(() => res(s.apply(s.index + 1, d)))) },
+        uniqueKeys: { network: networkUniqueKeys },
+      });
+      racing = s;
+      await racing.update((tx) => tx.create('network', ingressNetworkObject()));
+      nets = new SwarmNetworks(control(racing));
+    });
+    afterEach(() => racing.close());
+
+    it('give each network a subnet and a VXLAN id of its own', async () => {
+      const ids = await Promise.all(['a', 'b', 'c'].map((n) => nets.create(cliBody(n))));
+      const stored = racing.view((tx) => ids.map((r) => tx.get('network', r.Id)!));
+      assert.deepEqual(stored.map(networkSubnet).sort(), ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24']);
+      assert.equal(new Set(stored.map(networkVni)).size, 3);
+    });
+
+    it('let one of two have a subnet both asked for, and refuse the other as an overlap', async () => {
+      const ipam = { IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: '10.9.0.0/24' }] } };
+      const results = await Promise.allSettled([nets.create(cliBody('x', ipam)), nets.create(cliBody('y', ipam))]);
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(status(409, /Pool overlaps with other one on this address space/)(refused.reason));
+    });
   });
 });

@@ -14,6 +14,7 @@ describe('store errors', () => {
     const samples = [
       new store.SequenceConflictError('service', 'a', 1, 2),
       new store.NameConflictError('service', 'web'),
+      new store.UniqueKeyConflictError('network', 'subnet 10.0.1.0/24'),
       new store.ObjectExistsError('service', 'a'),
       new store.ObjectNotFoundError('service', 'a'),
       new store.AmbiguousReferenceError('service', 'a', 2),

@@ -8,6 +8,7 @@ import {
   ObjectExistsError,
   ObjectNotFoundError,
   SequenceConflictError,
+  UniqueKeyConflictError,
   type Proposer,
 } from '../../../src/store';
 import { network, node, secret, service, steppingClock, task } from './fixtures';
@@ -129,6 +130,44 @@ describe('store: MemoryStore writes', () => {
       s.view((tx) => tx.find('config').map((c) => c.ID)),
       ['c1'],
     );
+  });
+
+  it("keys a kind keeps unique are decided at apply time, against the tables and the batch's own objects", async () => {
+    const held: Buffer[] = [];
+    const s = new MemoryStore({
+      proposer: { propose: async (d) => (held.push(d), new Promise(() => {})) },
+      uniqueKeys: { network: (n) => (n.Spec.Labels?.pool ? [`pool ${n.Spec.Labels.pool}`] : []) },
+    });
+    const net = (name: string, pool?: string) => {
+      const n = network(name);
+      if (pool) n.Spec.Labels = { pool };
+      return n;
+    };
+    void s.update((tx) => tx.create('network', net('a', '10.0.1.0/24')));
+    void s.update((tx) => tx.create('network', net('b', '10.0.1.0/24')));
+    void s.update((tx) => {
+      tx.create('network', net('c', '10.0.2.0/24'));
+      tx.create('network', net('d', '10.0.2.0/24'));
+    });
+    void s.update((tx) => tx.create('network', net('e')));
+    void s.update((tx) => tx.create('network', net('f')));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(s.apply(1, held[0]).error, undefined);
+    const clash = s.apply(2, held[1]).error;
+    assert.ok(clash instanceof UniqueKeyConflictError);
+    assert.equal(clash.key, 'pool 10.0.1.0/24');
+    assert.equal(clash.httpStatus, 409);
+    assert.ok(s.apply(3, held[2]).error instanceof UniqueKeyConflictError);
+    assert.equal(s.apply(4, held[3]).error, undefined); // no key: nothing to share
+    assert.equal(s.apply(5, held[4]).error, undefined);
+    assert.deepEqual(s.view((tx) => tx.find('network').map((n) => n.Spec.Name)).sort(), ['a', 'e', 'f']);
+    // An update may keep a key it has, not take one another object has.
+    const [a, e] = ['a', 'e'].map((n) => s.view((tx) => tx.find('network', { name: n })[0]));
+    void s.update((tx) => tx.update('network', { ...a, Spec: { ...a.Spec, Name: 'a2' } }));
+    void s.update((tx) => tx.update('network', { ...e, Spec: { ...e.Spec, Labels: { pool: '10.0.1.0/24' } } }));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(s.apply(6, held[5]).error, undefined);
+    assert.ok(s.apply(7, held[6]).error instanceof UniqueKeyConflictError);
   });
 
   it('deleting or updating a missing object is a 404', async () => {
