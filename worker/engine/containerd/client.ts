@@ -29,13 +29,16 @@ import type {
 } from './types';
 
 /**
- * Bytes per Content.Write message: a download's 16-64 KiB reads are gathered up to this. Each
- * message costs a request and an answer in containerd, which dominated a pull with 120 KiB
- * messages. The pieces are sent as they are (see h2-stream.ts), so a message is never one buffer.
+ * Bytes per Content.Write message: a download's 16-64 KiB reads are gathered up to this, and
+ * sent as they are (see h2-stream.ts). Each message costs a request and an answer in containerd.
  */
-const WRITE_CHUNK = 1 << 20;
-/** WRITE messages sent ahead of containerd's answers (4 MiB in flight per blob). */
-const WRITE_WINDOW = 4;
+const WRITE_CHUNK = 256 << 10;
+/**
+ * WRITE messages sent ahead of containerd's answers: 512 KiB in flight per blob keeps
+ * containerd busy as 4 MiB did (a pull took as long), and the reads held meanwhile are what
+ * malloc keeps after a pull: 4 MiB per blob left the daemon 6 MiB larger.
+ */
+const WRITE_WINDOW = 2;
 
 export interface ConnectOptions {
   /** containerd namespace for every call; default "tsswarm". */
