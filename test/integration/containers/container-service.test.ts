@@ -259,6 +259,21 @@ describe('container service (real containerd, runc, CNI)', function () {
     assert.equal(snaps.length, svc.list({ all: true }).length, 'one active snapshot per container, none leaked');
   });
 
+  it('gives a name to one of two creates that ask for it at once; the other is a 409 and leaves nothing', async () => {
+    const dirsBefore = readdirSync(path.join(dataRoot, 'containers')).length;
+    const results = await Promise.allSettled([
+      svc.create({ Image: 'busybox', Cmd: ['true'] }, 'twin'),
+      svc.create({ Image: 'busybox', Cmd: ['true'] }, 'twin'),
+    ]);
+    const made = results.filter((r) => r.status === 'fulfilled') as Array<PromiseFulfilledResult<{ Id: string }>>;
+    assert.equal(made.length, 1);
+    const refused = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+    assert.equal(refused.httpStatus, 409);
+    assert.match(refused.message, new RegExp(`"/twin" is already in use by container "${made[0].value.Id}"`));
+    assert.equal(readdirSync(path.join(dataRoot, 'containers')).length, dirsBefore + 1);
+    await svc.remove('twin');
+  });
+
   it('answers a removal before containerd is cleaned up: the name is free at once, and nothing is left after', async () => {
     const { Id } = await svc.create(
       { Image: 'busybox', Cmd: ['sleep', '30'], HostConfig: { NetworkMode: 'none' } },

@@ -177,6 +177,8 @@ export class ContainerService {
   private readonly removals: PendingRemovals;
   /** Which runc shim each container's task joins. */
   private readonly shims = new ShimGroups();
+  /** Names of containers whose create is under way, with their IDs. */
+  private readonly namesInCreation = new Map<string, string>();
   private readonly writer: RecordWriter;
   private readonly root: string;
   private readonly cgroupParent: string;
@@ -403,25 +405,46 @@ export class ContainerService {
   /** POST /containers/create. A failure leaves nothing behind. */
   async create(body: unknown, name?: string): Promise<{ Id: string; Warnings: string[] }> {
     const cfg = parseContainerCreate(body);
+    const id = randomBytes(32).toString('hex');
     let cname = name ? validateContainerName(name) : '';
-    if (cname) {
-      const holder = [...this.records.values()].find((r) => r.Name === `/${cname}`);
-      if (holder) {
-        throw new ConflictError(
-          `Conflict. The container name "/${cname}" is already in use by container "${holder.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
-        );
-      }
-    } else {
+    if (cname) this.checkNameFree(cname);
+    else {
       do cname = randomName();
-      while ([...this.records.values()].some((r) => r.Name === `/${cname}`));
+      while (this.nameHolder(`/${cname}`));
     }
+    // The name is taken from here on, though the record comes only after the awaits below.
+    this.namesInCreation.set(`/${cname}`, id);
+    try {
+      return await this.createNamed(cfg, id, cname);
+    } finally {
+      this.namesInCreation.delete(`/${cname}`);
+    }
+  }
+
+  /** The ID of the container that has `name` ("/x"), or is being created with it. */
+  private nameHolder(name: string): string | undefined {
+    return this.namesInCreation.get(name) ?? [...this.records.values()].find((r) => r.Name === name)?.Id;
+  }
+
+  private checkNameFree(n: string, self?: string): void {
+    const holder = this.nameHolder(`/${n}`);
+    if (holder && holder !== self)
+      throw new ConflictError(
+        `Conflict. The container name "/${n}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+  }
+
+  private async createNamed(
+    cfg: ReturnType<typeof parseContainerCreate>,
+    id: string,
+    cname: string,
+  ): Promise<{ Id: string; Warnings: string[] }> {
     const hc = cfg.HostConfig ?? {};
     const mode = hc.NetworkMode || 'default';
     if (mode.startsWith('container:'))
       throw new InvalidArgumentError(`HostConfig.NetworkMode: ${mode} is not supported`);
     const image = await this.o.images.resolveForRun(cfg.Image);
     const ic = image.config.config ?? {};
-    const id = randomBytes(32).toString('hex');
     const dir = path.join(this.root, id);
     const snapshotter = image.snapshotter ?? 'overlayfs';
     const snaps = this.o.client.snapshotter(snapshotter);
@@ -1037,11 +1060,7 @@ export class ContainerService {
   async rename(idOrName: string, newName: string): Promise<void> {
     const r = this.get(idOrName);
     const n = validateContainerName(newName);
-    const holder = [...this.records.values()].find((x) => x.Name === `/${n}`);
-    if (holder && holder.Id !== r.Id)
-      throw new ConflictError(
-        `Conflict. The container name "/${n}" is already in use by container "${holder.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
-      );
+    this.checkNameFree(n, r.Id);
     const old = r.Name;
     r.Name = `/${n}`;
     this.persist(r);
