@@ -920,8 +920,8 @@ export class ContainerService {
     }
     if (!r.State.Running) throw new NotModifiedError('container already stopped');
     r.StoppedByUser = true;
-    await this.persist(r);
     const exited = this.nextExit(r);
+    const marked = this.persist(r);
     const sig = parseSignal(o.signal || r.Config.StopSignal, 15);
     const grace = o.t ?? r.Config.StopTimeout ?? 10;
     if (!signalInit(r.State.Pid, l.initStart, sig)) await this.o.client.tasks.kill(r.Id, sig).catch(() => undefined);
@@ -937,6 +937,7 @@ export class ContainerService {
       await this.o.client.tasks.kill(r.Id, 9, { all: true }).catch(() => undefined);
       await exited;
     }
+    await marked;
     this.events.publish('container', 'stop', r.Id, { name: r.Name.slice(1) });
   }
 
