@@ -8,6 +8,7 @@ export {
   networkGateway,
   networkSubnet,
   networkUniqueKeys,
+  isSubnetKey,
   networkVni,
   DEFAULT_ADDR_POOL,
   FIRST_VNI,

@@ -46,6 +46,13 @@ export function networkSubnet(n: NetworkObject): string | undefined {
   return n.IPAMOptions?.Configs?.[0]?.Subnet || undefined;
 }
 
+const SUBNET_KEY = 'subnet ';
+
+/** Whether a key of networkUniqueKeys is the subnet's (the other is the VXLAN id's). */
+export function isSubnetKey(key: string): boolean {
+  return key.startsWith(SUBNET_KEY);
+}
+
 /**
  * What no two swarm networks may share, checked again when a create applies: each manager
  * picks a subnet and a VXLAN id from its own view, and two creates at once can pick the same.
@@ -53,7 +60,7 @@ export function networkSubnet(n: NetworkObject): string | undefined {
 export function networkUniqueKeys(n: NetworkObject): string[] {
   const keys: string[] = [];
   const subnet = networkSubnet(n);
-  if (subnet) keys.push(`subnet ${subnet}`);
+  if (subnet) keys.push(`${SUBNET_KEY}${subnet}`);
   const vni = networkVni(n);
   if (vni !== undefined) keys.push(`VXLAN id ${vni}`);
   return keys;

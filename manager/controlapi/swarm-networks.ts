@@ -7,7 +7,7 @@
  */
 import { ConflictError, TASK_STATES, type NetworkSpec, type ServiceObject } from '../../src/api';
 import { ObjectNotFoundError, UniqueKeyConflictError, type ReadTx } from '../../src/store';
-import { allocateNetworkSpace, attachedNetworkIds, ingressPorts, newNetworkObject } from '../allocator';
+import { allocateNetworkSpace, attachedNetworkIds, ingressPorts, isSubnetKey, newNetworkObject } from '../allocator';
 import { FailedPreconditionError, NotInSwarmError, WorkerNodeError } from '../errors';
 import type { Manager } from '../manager';
 import { rpcMessage } from './control-errors';
@@ -100,7 +100,7 @@ export class SwarmNetworks {
         // Another create took the subnet or VXLAN id this one picked, from a view that did not
         // have it yet: pick again from the view that has it. A subnet the user gave stays theirs.
         if (!(err instanceof UniqueKeyConflictError)) throw err;
-        if (req.subnet && err.key.startsWith('subnet '))
+        if (req.subnet && isSubnetKey(err.key))
           throw new ConflictError(
             `invalid pool request: Pool overlaps with other one on this address space: ${req.subnet} was just given to another network`,
           );
