@@ -70,9 +70,10 @@ export function applyBatch(
    */
   const keyTaken = (kind: Kind, obj: AnyObject, was?: AnyObject): string | undefined => {
     const keysOf = uniqueKeys[kind] as ((o: AnyObject) => readonly string[]) | undefined;
-    const had = new Set(was && keysOf ? keysOf(was) : []);
-    const mine = new Set(keysOf?.(obj).filter((k) => !had.has(k)));
-    if (!keysOf || !mine.size) return undefined;
+    if (!keysOf) return undefined;
+    const had = new Set(was ? keysOf(was) : []);
+    const mine = new Set(keysOf(obj).filter((k) => !had.has(k)));
+    if (!mine.size) return undefined;
     const shared = (other: AnyObject | null | undefined) =>
       other ? keysOf(other).find((k) => mine.has(k)) : undefined;
     const table = tables.get(kind)!;

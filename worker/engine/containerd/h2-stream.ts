@@ -2,7 +2,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 
 /** A gRPC failure as grpc-js reports it: what fromGrpcError maps. */
-export interface GrpcFailure {
+interface GrpcFailure {
   code: number;
   details: string;
   message: string;
