@@ -5,6 +5,8 @@ export interface Proc {
   pid: number;
   ppid: number;
   cmd: string;
+  /** The kernel's one-letter state: Z is a process that has ended and waits for its parent to reap it. */
+  state: string;
 }
 
 export function processes(): Proc[] {
@@ -13,9 +15,9 @@ export function processes(): Proc[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      out.push({ pid: Number(name), ppid, cmd });
+      out.push({ pid: Number(name), ppid: Number(ppid), cmd, state });
     } catch {
       /* gone meanwhile */
     }

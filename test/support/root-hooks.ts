@@ -3,11 +3,16 @@
  * stop (a child of a test that failed midway, and that child's children) is named and killed by
  * PID: a leftover process would keep the run's output pipe, and so the run, open after mocha ends.
  */
+import { fifoHelper } from '../../worker/engine/containers/fifo-helper';
+import { closeNetnsHelper } from '../../worker/network/netns';
 import { descendants, killAll } from './process-table';
 
 export const mochaHooks = {
   afterAll(): void {
-    const left = descendants(process.pid);
+    // The process-wide helpers live as long as this process by design; they are not leftovers.
+    fifoHelper.close();
+    closeNetnsHelper();
+    const left = descendants(process.pid).filter((p) => p.state !== 'Z');
     for (const p of left) console.warn(`still running after the last test, killed: ${p.pid} ${p.cmd.slice(0, 200)}`);
     killAll(left);
   },

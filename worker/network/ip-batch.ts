@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { InternalError } from '../../src/api';
+import { endWithProcess } from '../../src/util';
 
 /** What one line of a batch did: null when it succeeded, else what `ip` said about it. */
 export type LineResult = string | null;
@@ -76,6 +77,7 @@ export class IpBatch {
       stdio: ['pipe', 'ignore', 'pipe'],
     }) as never as ChildProcessWithoutNullStreams;
     this.child = child;
+    endWithProcess(child);
     this.line = 0;
     this.stderr = '';
     this.message = [];

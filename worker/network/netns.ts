@@ -13,6 +13,11 @@ export function netnsPath(name: string): string {
 /** Shared by every namespace of this process: one helper, however many daemons' networks. */
 const batch = new IpBatch();
 
+/** Ends the shared helper (requests under way fail); the next namespace command starts another. */
+export function closeNetnsHelper(): void {
+  batch.close();
+}
+
 /** Creates a named network namespace with its loopback up. */
 export async function createNetns(name: string): Promise<string> {
   // Names carry the daemon's bridge name, so one left here is ours, from a crash mid-create.

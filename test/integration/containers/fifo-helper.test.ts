@@ -20,6 +20,7 @@ describe('FIFO helper (a long-lived sh running mkfifo)', () => {
     }
     await assert.rejects(h.make([files[0]]), /mkfifo failed \(exit 1\): .*exists/i);
     await h.make([path.join(dir, 'b')]);
+    h.close();
   });
 
   it('starts again after the shell dies', async () => {
@@ -29,5 +30,19 @@ describe('FIFO helper (a long-lived sh running mkfifo)', () => {
     await new Promise((r) => setTimeout(r, 100));
     await h.make([path.join(dir, 'd')]);
     assert.equal(statSync(path.join(dir, 'd')).isFIFO(), true);
+    h.close();
+  });
+
+  it('close ends the shell; the next make starts another', async () => {
+    const h = new FifoHelper();
+    await h.make([path.join(dir, 'e')]);
+    const child = (h as unknown as { child: { pid: number; exitCode: number | null; signalCode: string | null } })
+      .child;
+    h.close();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.notEqual(child.exitCode ?? child.signalCode, null);
+    await h.make([path.join(dir, 'f')]);
+    assert.equal(statSync(path.join(dir, 'f')).isFIFO(), true);
+    h.close();
   });
 });

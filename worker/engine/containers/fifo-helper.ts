@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { InternalError } from '../../../src/api';
+import { endWithProcess } from '../../../src/util';
 
 type Shell = ChildProcessByStdio<Writable, Readable, null>;
 
@@ -49,11 +50,17 @@ export class FifoHelper {
     });
   }
 
+  /** Ends the shell; requests under way fail. The next make starts another. */
+  close(): void {
+    if (this.child) this.fail(this.child, new InternalError('mkfifo helper closed'));
+  }
+
   private start(): Shell {
     if (this.child) return this.child;
     const [file, args] = shellCommand();
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = child;
+    endWithProcess(child);
     this.stdout = '';
     child.stdin.on('error', () => undefined);
     child.stdout.setEncoding('utf8');
