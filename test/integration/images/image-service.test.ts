@@ -222,6 +222,55 @@ describe('image service (real containerd and docker-registry)', function () {
     assert.equal((await client.snapshots.stat(top)).kind, 'COMMITTED');
   });
 
+  it('joins concurrent pulls of one image: one unpack, every caller shown the whole progress', async () => {
+    const img = await buildBusyboxImage({ extraLayers: 2, label: 'joined' });
+    const name = `${reg.host}/test/joined:1`;
+    await pushBuiltImage(registry, name, img);
+    const chain = chainIds(img.diffIds);
+    const missing = (
+      await Promise.all(
+        chain.map((c) =>
+          client.snapshots.stat(c).then(
+            () => 0,
+            () => 1,
+          ),
+        ),
+      )
+    ).reduce((a: number, b: number) => a + b, 0);
+    assert.ok(missing >= 1, 'the image adds layers of its own');
+    const stop = new AbortController();
+    const prepares: string[] = [];
+    const watching = (async () => {
+      for await (const e of client.events.subscribe(['topic=="/snapshot/prepare"'], stop.signal))
+        prepares.push(String(e.topic));
+    })().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200)); // the subscription is in place
+    const shown: Msg[][] = [[], [], [], []];
+    const first = images.pull(name, { onProgress: (m) => shown[0].push(m) });
+    await new Promise((r) => setImmediate(r));
+    const rest = shown.slice(1).map((log) => images.pull(name, { onProgress: (m) => log.push(m) }));
+    const res = await Promise.all([first, ...rest]);
+    assert.deepEqual(new Set(res.map((r) => r.id)), new Set([img.configDigest]));
+    await new Promise((r) => setTimeout(r, 200));
+    stop.abort();
+    await watching;
+    assert.equal(prepares.length, missing, 'each missing layer is unpacked once');
+    const lastByLine = (log: Msg[]) => {
+      const m = new Map<string, string>();
+      for (const x of log) m.set(String(x.id ?? x.status), String(x.status));
+      return [...m.entries()];
+    };
+    assert.ok(shown[0].some((m) => m.status === 'Pull complete'));
+    for (const log of shown) {
+      assert.deepEqual(lastByLine(log), lastByLine(shown[0]));
+      assert.match(String(log[log.length - 1].status), /^Status: Downloaded newer image for /);
+    }
+    // A pull after the shared one ended is a pull of its own.
+    const after: Msg[] = [];
+    await images.pull(name, { onProgress: (m) => after.push(m) });
+    assert.match(String(after[after.length - 1].status), /Image is up to date/);
+  });
+
   it('pulls the host platform from an OCI index and keeps the index as the target', async () => {
     const repo = registry.repository(parseReference(`${reg.host}/test/multi`), { push: true });
     await pushBuiltImage(registry, `${reg.host}/test/multi:amd`, base);

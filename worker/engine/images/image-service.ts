@@ -29,6 +29,7 @@ import { saveArchive } from './archive-save';
 import { chainIds } from './chain-id';
 import { toImageInspect, toImageSummary } from './image-shapes';
 import { byteProgress, shortId, type ProgressFn } from './progress';
+import { SharedPull, type PullResult } from './shared-pull';
 import { manifestGcLabels, unpackLayers } from './unpack';
 import { writeContent } from './write-content';
 
@@ -89,6 +90,8 @@ export class ImageService {
   private readonly cache = new Map<string, Omit<ResolvedImage, 'record'>>();
   /** Layer downloads under way, by digest, so concurrent pulls sharing a layer fetch it once. */
   private readonly downloads = new Map<string, Promise<void>>();
+  /** Pulls under way, by name and credentials: a second pull of the same image joins the first. */
+  private readonly pulls = new Map<string, SharedPull>();
 
   constructor(o: ImageServiceOptions) {
     this.client = o.client;
@@ -257,18 +260,42 @@ export class ImageService {
 
   // ---- pull / push --------------------------------------------------------------------------
 
-  /** Pulls `ref` (default tag latest) from its registry; `auth` is the X-Registry-Auth header. */
-  async pull(
-    ref: string,
-    o: { auth?: string; onProgress?: ProgressFn } = {},
-  ): Promise<{ id: string; name: string; digest: string }> {
+  /**
+   * Pulls `ref` (default tag latest) from its registry; `auth` is the X-Registry-Auth header.
+   * A pull of an image already being pulled with the same credentials joins it, as Docker's
+   * does: the tasks of a service starting together on a node would otherwise each unpack
+   * every layer. The joined caller is shown the progress so far, then follows it.
+   */
+  async pull(ref: string, o: { auth?: string; onProgress?: ProgressFn } = {}): Promise<PullResult> {
     const r = parseReference(ref);
-    const on = o.onProgress;
+    const key = `${formatReference(r)}\n${o.auth ?? ''}`;
+    let shared = this.pulls.get(key);
+    if (!shared) {
+      const started = new SharedPull();
+      shared = started;
+      this.pulls.set(key, started);
+      started.settle(this.pullOnce(r, o.auth, (m) => started.broadcast(m)));
+      void started.done.then(
+        () => this.pulls.delete(key),
+        () => this.pulls.delete(key),
+      );
+    }
+    const detach = o.onProgress ? shared.follow(o.onProgress) : () => undefined;
+    try {
+      const res = await shared.done;
+      this.events.publish('image', 'pull', res.name, { name: res.name });
+      return res;
+    } finally {
+      detach();
+    }
+  }
+
+  private async pullOnce(r: ImageReference, auth: string | undefined, on: ProgressFn): Promise<PullResult> {
     const name = formatReference(r);
     const familiar = familiarReference(r);
-    const repo = this.registry.repository(r, { credentials: parseRegistryAuth(o.auth) });
+    const repo = this.registry.repository(r, { credentials: parseRegistryAuth(auth) });
     const reference = r.digest ?? r.tag ?? 'latest';
-    on?.({ status: `Pulling from ${r.path}`, id: reference });
+    on({ status: `Pulling from ${r.path}`, id: reference });
     const top = await repo.getManifest(reference);
     const target: Descriptor = { mediaType: top.mediaType, digest: top.digest, size: top.size };
     let manifestFetched = top;
@@ -307,10 +334,10 @@ export class ImageService {
       const needed: number[] = [];
       const present = await Promise.all(manifest.layers.map((l) => leased.content.exists(l.digest)));
       for (let i = 0; i < manifest.layers.length; i++) {
-        if (present[i]) on?.({ status: 'Already exists', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
+        if (present[i]) on({ status: 'Already exists', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
         else {
           needed.push(i);
-          on?.({ status: 'Pulling fs layer', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
+          on({ status: 'Pulling fs layer', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
         }
       }
       const ready = new Map<number, { promise: Promise<void>; resolve(): void; reject(e: unknown): void }>();
@@ -326,10 +353,10 @@ export class ImageService {
         const sid = shortId(l.digest);
         const other = this.downloads.get(l.digest);
         if (other) {
-          on?.({ status: 'Waiting', progressDetail: {}, id: sid });
+          on({ status: 'Waiting', progressDetail: {}, id: sid });
           await other.catch(() => undefined);
           if (await leased.content.exists(l.digest)) {
-            on?.({ status: 'Download complete', progressDetail: {}, id: sid });
+            on({ status: 'Download complete', progressDetail: {}, id: sid });
             return;
           }
         }
@@ -350,7 +377,7 @@ export class ImageService {
         } finally {
           if (this.downloads.get(l.digest) === download) this.downloads.delete(l.digest);
         }
-        on?.({ status: 'Download complete', progressDetail: {}, id: sid });
+        on({ status: 'Download complete', progressDetail: {}, id: sid });
       };
       // The unpack starts with the config, and beside megabytes of layers its few bytes waited
       // on the registry and on containerd's connection for as long as the first layer took.
@@ -378,7 +405,7 @@ export class ImageService {
         labels: { [REPO_DIGEST_LABEL]: `${repositoryName(r)}@${target.digest}` },
         onLayer: (i) => {
           if (neededSet.has(i))
-            on?.({ status: 'Pull complete', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
+            on({ status: 'Pull complete', progressDetail: {}, id: shortId(manifest.layers[i].digest) });
         },
         layerReady: (i) => ready.get(i)?.promise ?? Promise.resolve(),
       });
@@ -386,14 +413,13 @@ export class ImageService {
       await downloads;
       await unpacked;
     });
-    on?.({ status: `Digest: ${target.digest}` });
+    on({ status: `Digest: ${target.digest}` });
     const upToDate = before?.target.digest === target.digest;
-    on?.({
+    on({
       status: upToDate
         ? `Status: Image is up to date for ${familiar}`
         : `Status: Downloaded newer image for ${familiar}`,
     });
-    this.events.publish('image', 'pull', familiar, { name: familiar });
     return { id, name: familiar, digest: target.digest };
   }
 
