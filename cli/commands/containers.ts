@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiClient, DaemonError, demux } from '../api-client';
 import { formatTemplate, since, table, truncate } from '../format';
@@ -66,6 +67,29 @@ export interface RunOpts extends HealthFlags {
   workdir?: string;
   user?: string;
   hostname?: string;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: string[];
+}
+
+/** --security-opt as the docker CLI sends it: a seccomp profile named by its file goes as its JSON. */
+export function securityOptsOf(opts: readonly string[]): string[] {
+  return opts.map((opt) => {
+    const m = /^seccomp[=:](.*)$/s.exec(opt);
+    if (!m || m[1] === 'unconfined' || m[1] === 'builtin') return opt;
+    let text: string;
+    try {
+      text = readFileSync(m[1], 'utf8');
+    } catch (err) {
+      throw new Error(`opening seccomp profile (${m[1]}) failed: ${(err as Error).message}`);
+    }
+    try {
+      return `seccomp=${JSON.stringify(JSON.parse(text))}`;
+    } catch (err) {
+      throw new Error(`compacting json for seccomp profile (${m[1]}) failed: ${(err as Error).message}`);
+    }
+  });
 }
 
 /** The body of POST /containers/create for `run` and `create` (exported for the tests). */
@@ -102,6 +126,10 @@ export function createBody(image: string, cmd: string[], o: RunOpts): Record<str
       Memory: o.memory ? parseBytes(o.memory) : undefined,
       NanoCpus: o.cpus ? Math.round(Number(o.cpus) * 1e9) : undefined,
       PidsLimit: o.pidsLimit ? Number(o.pidsLimit) : undefined,
+      Privileged: !!o.privileged,
+      CapAdd: o.capAdd?.length ? o.capAdd : undefined,
+      CapDrop: o.capDrop?.length ? o.capDrop : undefined,
+      SecurityOpt: o.securityOpt?.length ? securityOptsOf(o.securityOpt) : undefined,
     },
   };
 }
@@ -152,7 +180,11 @@ function runOptions(c: Command): Command {
     .option('--entrypoint <cmd>', 'Override the image entrypoint')
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('-u, --user <user[:group]>', 'User to run as')
-    .option('-h, --hostname <name>', 'Container host name');
+    .option('-h, --hostname <name>', 'Container host name')
+    .option('--privileged', 'Give extended privileges to this container')
+    .option('--cap-add <cap>', 'Add a Linux capability', collect, [])
+    .option('--cap-drop <cap>', 'Drop a Linux capability', collect, [])
+    .option('--security-opt <opt>', 'Security option (seccomp=unconfined|FILE, no-new-privileges)', collect, []);
 }
 
 /** run, create, start, stop, kill, restart, rm, ps, logs, inspect, wait, rename; exec and attach. */

@@ -56,7 +56,20 @@ const containerSpec = goObject({
   Dir: opt(z.string()),
   User: opt(z.string()),
   Groups: strings,
-  Privileges: opt(z.unknown()),
+  Privileges: opt(
+    goObject({
+      CredentialSpec: opt(z.unknown()),
+      SELinuxContext: opt(z.unknown()),
+      Seccomp: opt(
+        goObject({ Mode: opt(z.enum(['default', 'unconfined', 'custom'])), Profile: opt(z.string()) }).refine(
+          (sc) => sc.Mode !== 'custom' || !!sc.Profile,
+          { message: 'a custom seccomp mode needs a Profile' },
+        ),
+      ),
+      AppArmor: opt(goObject({ Mode: opt(z.string()) })),
+      NoNewPrivileges: opt(z.boolean()),
+    }),
+  ),
   TTY: opt(z.boolean()),
   OpenStdin: opt(z.boolean()),
   ReadOnly: opt(z.boolean()),

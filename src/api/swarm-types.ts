@@ -160,7 +160,14 @@ export interface ContainerSpec {
   Dir?: string;
   User?: string;
   Groups?: string[];
-  Privileges?: unknown;
+  Privileges?: {
+    CredentialSpec?: unknown;
+    SELinuxContext?: unknown;
+    /** Profile: the profile's JSON, base64 as Go encodes []byte, when Mode is custom. */
+    Seccomp?: { Mode?: 'default' | 'unconfined' | 'custom'; Profile?: string };
+    AppArmor?: { Mode?: string };
+    NoNewPrivileges?: boolean;
+  };
   TTY?: boolean;
   OpenStdin?: boolean;
   ReadOnly?: boolean;

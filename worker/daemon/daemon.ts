@@ -249,7 +249,7 @@ export class Daemon {
       InitBinary: '',
       ContainerdCommit: { ID: this.containerdVersion, Expected: this.containerdVersion },
       RuncCommit: { ID: '', Expected: '' },
-      SecurityOptions: [],
+      SecurityOptions: ['name=seccomp,profile=builtin'],
       Warnings: [],
       ApiVersion: API_VERSION,
     };

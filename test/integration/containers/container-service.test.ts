@@ -63,6 +63,36 @@ describe('container service (real containerd, runc, CNI)', function () {
     assert.equal(st.ExitCode, 3);
   });
 
+  it('confines a container with the default seccomp profile; unconfined and a custom profile as asked', async () => {
+    const run = async (name: string, script: string, securityOpt?: string[]) => {
+      const { Id } = await svc.create(
+        { Image: 'busybox', Cmd: ['sh', '-c', script], HostConfig: { NetworkMode: 'none', SecurityOpt: securityOpt } },
+        name,
+      );
+      const waiting = svc.wait(Id, 'next-exit');
+      await svc.start(Id);
+      const { StatusCode } = await waiting;
+      const logs = await collect(svc.logs(Id, { stdout: true, stderr: true }));
+      await svc.remove(Id, { force: true });
+      return { code: StatusCode, out: text(logs, 'stdout') + text(logs, 'stderr') };
+    };
+    // A user namespace needs no capability; the profile is what refuses it.
+    const probe = 'grep "^Seccomp:" /proc/self/status; busybox unshare -U true && echo userns-made';
+    const confined = await run('seccomp-default', probe);
+    assert.match(confined.out, /^Seccomp:\s+2$/m);
+    assert.doesNotMatch(confined.out, /userns-made/);
+    const free = await run('seccomp-unconfined', probe, ['seccomp=unconfined']);
+    assert.match(free.out, /^Seccomp:\s+0$/m);
+    assert.match(free.out, /userns-made/);
+    const profile = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+    };
+    const custom = await run('seccomp-custom', 'mkdir /tmp/x && echo made', [`seccomp=${JSON.stringify(profile)}`]);
+    assert.notEqual(custom.code, 0);
+    assert.match(custom.out, /Operation not permitted/);
+  });
+
   it('runs a none-network container in a namespace of its own with lo up, and no named one on the host', async () => {
     const before = (await netnsList()).length;
     const { Id } = await svc.create({

@@ -127,6 +127,21 @@ describe('task container naming, labels and spec conversion', () => {
     assert.equal(body.StopTimeout, 10);
   });
 
+  it('turns Privileges (seccomp, no-new-privileges) into the engine SecurityOpt', () => {
+    const hc = (privileges: NonNullable<AssignedTask['Spec']['ContainerSpec']>['Privileges']) =>
+      taskContainerConfig(task({ Spec: { ContainerSpec: { Image: 'x', Privileges: privileges } } }), { nodeId: 'n' })
+        .body.HostConfig as Record<string, unknown>;
+    assert.equal(hc(undefined).SecurityOpt, undefined);
+    assert.equal(hc({ Seccomp: { Mode: 'default' } }).SecurityOpt, undefined);
+    const profile = '{"defaultAction":"SCMP_ACT_ALLOW"}';
+    assert.deepEqual(
+      hc({ Seccomp: { Mode: 'custom', Profile: Buffer.from(profile).toString('base64') }, NoNewPrivileges: true })
+        .SecurityOpt,
+      [`seccomp=${profile}`, 'no-new-privileges=true'],
+    );
+    assert.deepEqual(hc({ Seccomp: { Mode: 'unconfined' } }).SecurityOpt, ['seccomp=unconfined']);
+  });
+
   it('publishes host-mode ports like -p and leaves ingress ones to the mesh', () => {
     const { body } = taskContainerConfig(
       task({

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { demux } from '../../../cli/api-client';
 import { Command } from 'commander';
 import type { ApiClient } from '../../../cli/api-client';
-import { parseBytes, parsePublish, parseRestart, registerContainerCommands } from '../../../cli/commands/containers';
+import {
+  parseBytes,
+  parsePublish,
+  parseRestart,
+  registerContainerCommands,
+  securityOptsOf,
+} from '../../../cli/commands/containers';
 import { splitTag } from '../../../cli/commands/images';
 import { ContextStore, resolveEndpoint, DEFAULT_HOST } from '../../../cli/context-store';
 import { formatTemplate, humanSize, since, table } from '../../../cli/format';
@@ -73,6 +79,54 @@ describe('tsswarm CLI', () => {
     assert.deepEqual((await create('--no-healthcheck')).Healthcheck, { Test: ['NONE'] });
     assert.equal('Healthcheck' in (await create()), false);
     await assert.rejects(create('--no-healthcheck', '--health-cmd', 'x'), /conflicts with --health-\* options/);
+  });
+
+  it('create/run --privileged, --cap-add/--cap-drop and --security-opt as docker sends them', async () => {
+    let body: Record<string, unknown> = {};
+    const api = {
+      json: async (_m: string, _p: string, o: { body: Record<string, unknown> }) => {
+        body = o.body;
+        return { Id: 'c1' };
+      },
+    } as unknown as ApiClient;
+    const dir = mkdtempSync(path.join(tmpdir(), 'tsswarm-cli-seccomp-'));
+    try {
+      const file = path.join(dir, 'profile.json');
+      writeFileSync(file, '{\n  "defaultAction": "SCMP_ACT_ALLOW"\n}\n');
+      const program = new Command().exitOverride().enablePositionalOptions();
+      registerContainerCommands(program, () => api);
+      const out = process.stdout.write;
+      process.stdout.write = (() => true) as never;
+      try {
+        await program.parseAsync(
+          [
+            'create',
+            '--privileged',
+            '--cap-add',
+            'NET_ADMIN',
+            '--cap-drop',
+            'MKNOD',
+            '--security-opt',
+            `seccomp=${file}`,
+            '--security-opt',
+            'no-new-privileges',
+            'busybox',
+          ],
+          { from: 'user' },
+        );
+      } finally {
+        process.stdout.write = out;
+      }
+      const hc = body.HostConfig as Record<string, unknown>;
+      assert.equal(hc.Privileged, true);
+      assert.deepEqual(hc.CapAdd, ['NET_ADMIN']);
+      assert.deepEqual(hc.CapDrop, ['MKNOD']);
+      assert.deepEqual(hc.SecurityOpt, ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}', 'no-new-privileges']);
+      assert.deepEqual(securityOptsOf(['seccomp=unconfined']), ['seccomp=unconfined']);
+      assert.throws(() => securityOptsOf([`seccomp=${dir}/missing.json`]), /opening seccomp profile .* failed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('splits tags without mistaking a registry port for one', () => {

@@ -22,6 +22,16 @@ export function stopGraceSeconds(task: AssignedTask): number {
   return ns === undefined || ns === null ? 10 : Math.max(0, ns / NS_PER_S);
 }
 
+/** Privileges as the engine's SecurityOpt, as Docker's executor turns them. */
+function securityOpts(p: NonNullable<AssignedTask['Spec']['ContainerSpec']>['Privileges']): string[] {
+  const out: string[] = [];
+  if (p?.Seccomp?.Mode === 'unconfined') out.push('seccomp=unconfined');
+  if (p?.Seccomp?.Mode === 'custom' && p.Seccomp.Profile)
+    out.push(`seccomp=${Buffer.from(p.Seccomp.Profile, 'base64').toString('utf8')}`);
+  if (p?.NoNewPrivileges) out.push('no-new-privileges=true');
+  return out;
+}
+
 /**
  * Docker's conversion of a task's ContainerSpec into a container (daemon/cluster/executor/
  * container/container.go): Command is the entrypoint and Args the command; the engine never
@@ -55,6 +65,8 @@ export function taskContainerConfig(
   if (cs.CapabilityAdd?.length) hc.CapAdd = cs.CapabilityAdd;
   if (cs.CapabilityDrop?.length) hc.CapDrop = cs.CapabilityDrop;
   if (typeof cs.Init === 'boolean') hc.Init = cs.Init;
+  const security = securityOpts(cs.Privileges);
+  if (security.length) hc.SecurityOpt = security;
   const body: TaskContainerConfig['body'] = {
     Image: cs.Image,
     Labels: taskLabels(task, o.nodeId),

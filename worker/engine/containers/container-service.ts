@@ -652,6 +652,7 @@ export class ContainerService {
         capDrop: hc.CapDrop ?? undefined,
         privileged: hc.Privileged,
         readonlyRootfs: hc.ReadonlyRootfs,
+        securityOpt: hc.SecurityOpt ?? undefined,
       });
       await client.containers.create({
         id: r.Id,

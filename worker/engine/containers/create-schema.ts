@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidArgumentError } from '../../../src/api';
 import { validateHealthcheck } from './health-config';
+import { parseSecurityOpts } from './security-opts';
 
 const stringMap = z.record(z.string(), z.string());
 const portBinding = z.object({ HostIp: z.string().optional(), HostPort: z.string().optional() }).passthrough();
@@ -41,6 +42,7 @@ const hostConfigSchema = z
     Privileged: z.boolean().optional(),
     CapAdd: z.array(z.string()).nullish(),
     CapDrop: z.array(z.string()).nullish(),
+    SecurityOpt: z.array(z.string()).nullish(),
     ExtraHosts: z.array(z.string()).nullish(),
     Dns: z.array(z.string()).nullish(),
     ReadonlyRootfs: z.boolean().optional(),
@@ -102,6 +104,7 @@ export function parseContainerCreate(body: unknown): ContainerCreateBody {
   }
   const hc = r.data.HostConfig;
   if (hc?.Binds) for (const b of hc.Binds) validateBind(b);
+  parseSecurityOpts(hc?.SecurityOpt);
   validateHealthcheck(r.data.Healthcheck);
   return r.data;
 }

@@ -1,49 +1,4 @@
-import { mergeEnv } from './oci-spec';
-
-/** Every capability, for exec --privileged (as Docker grants them). */
-export const ALL_CAPS = [
-  'CAP_AUDIT_CONTROL',
-  'CAP_AUDIT_READ',
-  'CAP_AUDIT_WRITE',
-  'CAP_BLOCK_SUSPEND',
-  'CAP_BPF',
-  'CAP_CHECKPOINT_RESTORE',
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_DAC_READ_SEARCH',
-  'CAP_FOWNER',
-  'CAP_FSETID',
-  'CAP_IPC_LOCK',
-  'CAP_IPC_OWNER',
-  'CAP_KILL',
-  'CAP_LEASE',
-  'CAP_LINUX_IMMUTABLE',
-  'CAP_MAC_ADMIN',
-  'CAP_MAC_OVERRIDE',
-  'CAP_MKNOD',
-  'CAP_NET_ADMIN',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST',
-  'CAP_NET_RAW',
-  'CAP_PERFMON',
-  'CAP_SETFCAP',
-  'CAP_SETGID',
-  'CAP_SETPCAP',
-  'CAP_SETUID',
-  'CAP_SYSLOG',
-  'CAP_SYS_ADMIN',
-  'CAP_SYS_BOOT',
-  'CAP_SYS_CHROOT',
-  'CAP_SYS_MODULE',
-  'CAP_SYS_NICE',
-  'CAP_SYS_PACCT',
-  'CAP_SYS_PTRACE',
-  'CAP_SYS_RAWIO',
-  'CAP_SYS_RESOURCE',
-  'CAP_SYS_TIME',
-  'CAP_SYS_TTY_CONFIG',
-  'CAP_WAKE_ALARM',
-];
+import { allCapabilities, mergeEnv } from './oci-spec';
 
 export interface ExecProcessInput {
   args: string[];
@@ -79,7 +34,8 @@ export function buildExecProcess(base: Record<string, unknown>, x: ExecProcessIn
   if (x.terminal && x.consoleSize) p.consoleSize = x.consoleSize;
   else delete p.consoleSize;
   if (x.privileged) {
-    p.capabilities = { bounding: ALL_CAPS, effective: ALL_CAPS, permitted: ALL_CAPS };
+    const all = allCapabilities();
+    p.capabilities = { bounding: all, effective: all, permitted: all };
     delete p.apparmorProfile;
   }
   return p;

@@ -26,8 +26,11 @@ export {
   DEFAULT_PATH_ENV,
   resolveUser,
   capabilities,
+  allCapabilities,
 } from './oci-spec';
 export { shouldRestart, restartDelayMs } from './restart-policy';
+export { defaultSeccompProfile, ociSeccomp, parseSeccompProfile, type SeccompProfile } from './seccomp-profile';
+export { parseSecurityOpts, type SecurityOptions, type SeccompChoice } from './security-opts';
 export {
   validateHealthcheck,
   healthConfigOf,

@@ -1,3 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { defaultSeccompProfile, ociSeccomp } from './seccomp-profile';
+import { parseSecurityOpts } from './security-opts';
+
+const DEFAULT_SECCOMP = defaultSeccompProfile();
+
 /** Docker's default capability set for containers. */
 export const DEFAULT_CAPS = [
   'CAP_CHOWN',
@@ -15,6 +21,68 @@ export const DEFAULT_CAPS = [
   'CAP_KILL',
   'CAP_AUDIT_WRITE',
 ];
+
+/** Every capability, in the kernel's order (CAP_CHOWN is 0); a privileged container holds those this kernel knows. */
+const CAPS_BY_NUMBER = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETPCAP',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_NET_RAW',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_MKNOD',
+  'CAP_LEASE',
+  'CAP_AUDIT_WRITE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+  'CAP_PERFMON',
+  'CAP_BPF',
+  'CAP_CHECKPOINT_RESTORE',
+];
+
+function kernelCaps(): string[] {
+  try {
+    const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+    if (Number.isInteger(last)) return CAPS_BY_NUMBER.slice(0, last + 1).sort();
+  } catch {
+    // no procfs: the list as it stands
+  }
+  return [...CAPS_BY_NUMBER].sort();
+}
+
+let allCaps: string[] | undefined;
+
+/** What a privileged container holds: every capability this kernel knows. */
+export function allCapabilities(): string[] {
+  return (allCaps ??= kernelCaps());
+}
 
 const MASKED_PATHS = [
   '/proc/asound',
@@ -71,6 +139,8 @@ export interface SpecInput {
   capDrop?: string[];
   privileged?: boolean;
   readonlyRootfs?: boolean;
+  /** HostConfig.SecurityOpt, already validated. */
+  securityOpt?: readonly string[];
   /** OCI annotations (the runc shim reads its grouping from them). */
   annotations?: Record<string, string>;
 }
@@ -86,6 +156,7 @@ export function capabilities(add: string[] = [], drop: string[] = []): string[] 
   const addN = add.map(normalizeCap);
   const dropN = drop.map(normalizeCap);
   if (dropN.includes('CAP_ALL')) caps = new Set();
+  if (addN.includes('CAP_ALL')) caps = new Set(allCapabilities());
   for (const c of addN) if (c !== 'CAP_ALL') caps.add(c);
   for (const c of dropN) caps.delete(c);
   return [...caps].sort();
@@ -93,7 +164,12 @@ export function capabilities(add: string[] = [], drop: string[] = []): string[] 
 
 /** The OCI runtime spec runc runs the container's init process from. The rootfs comes as task mounts. */
 export function buildOciSpec(s: SpecInput): Record<string, unknown> {
-  const caps = capabilities(s.capAdd, s.capDrop);
+  const caps = s.privileged ? allCapabilities() : capabilities(s.capAdd, s.capDrop);
+  const security = parseSecurityOpts(s.securityOpt);
+  const seccomp =
+    s.privileged || security.seccomp.mode === 'unconfined'
+      ? undefined
+      : ociSeccomp(security.seccomp.mode === 'custom' ? security.seccomp.profile : DEFAULT_SECCOMP, caps);
   const namespaces: Array<Record<string, string>> = [
     { type: 'pid' },
     { type: 'ipc' },
@@ -131,7 +207,7 @@ export function buildOciSpec(s: SpecInput): Record<string, unknown> {
       env: s.env,
       cwd: s.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      noNewPrivileges: false,
+      noNewPrivileges: security.noNewPrivileges,
     },
     root: { path: 'rootfs', readonly: s.readonlyRootfs ?? false },
     hostname: s.hostname,
@@ -181,6 +257,7 @@ export function buildOciSpec(s: SpecInput): Record<string, unknown> {
       })),
       maskedPaths: s.privileged ? [] : MASKED_PATHS,
       readonlyPaths: s.privileged ? [] : READONLY_PATHS,
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }
