@@ -5,7 +5,7 @@ import { NetworkManager } from '../../worker/network';
 import type { BenchDaemon } from './bench-daemon';
 import { EngineClient } from './engine-client';
 import { removeCgroup, sleep, spawnDaemon, stopPid, unmountUnder } from './process';
-import { childrenNamed } from './procfs';
+import { childrenNamed, shimsOf } from './procfs';
 
 /** The compiled daemon entry, found from this file's place in the same build (dist/ or another outDir). */
 export const TSSWARMD_ENTRY = path.resolve(__dirname, '..', '..', 'worker', 'daemon', 'main.js');
@@ -85,8 +85,12 @@ export async function startTsswarmd(
       const ctd = d.containerdPid();
       client.close();
       // SIGTERM stops tsswarmd and its containerd; containers (the bench removed them) would stay.
+      // The shims it leaves (it keeps containers across restarts) find no containerd now: the
+      // bench removed its containers, so what is left serves none.
+      const shims = shimsOf(supervisorPaths.stateDir);
       await stopPid(pid);
       await stopPid(ctd);
+      await Promise.all([...new Set([...shims, ...shimsOf(supervisorPaths.stateDir)])].map((p) => stopPid(p, 2000)));
       // What `Daemon.stop({ teardown: true })` removes: the bridge, its FORWARD rules, containerd's state dir.
       await new NetworkManager({ dataRoot, bridgeName: o.bridgeName, subnet: o.subnet })
         .teardown()
