@@ -93,7 +93,10 @@ export async function startTestDaemon(n: number, images: ImagesFactory = busybox
       ).containers;
       for (const x of c?.list({ all: true }) ?? []) await c!.remove(x.Id, { force: true }).catch(() => undefined);
       await daemon.stop({ teardown: true });
-      killLeftoverShims(new ContainerdSupervisor({ dataRoot }).address);
+      const supervisor = new ContainerdSupervisor({ dataRoot });
+      killLeftoverShims(supervisor.address);
+      // A daemon halted without a teardown (and not resumed) left its containerd's state dir.
+      rmSync(supervisor.stateDir, { recursive: true, force: true });
       rmSync(dataRoot, { recursive: true, force: true });
     },
   };

@@ -93,7 +93,10 @@ export async function startSwarmDaemon(
     },
     async destroy() {
       await d.daemon.stop({ teardown: true }).catch(() => undefined);
-      killLeftoverShims(new ContainerdSupervisor({ dataRoot }).address);
+      const supervisor = new ContainerdSupervisor({ dataRoot });
+      killLeftoverShims(supervisor.address);
+      // A daemon halted without a teardown (and not resumed) left its containerd's state dir.
+      rmSync(supervisor.stateDir, { recursive: true, force: true });
       rmSync(dataRoot, { recursive: true, force: true });
     },
   };
