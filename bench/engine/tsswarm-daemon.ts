@@ -85,12 +85,11 @@ export async function startTsswarmd(
       const ctd = d.containerdPid();
       client.close();
       // SIGTERM stops tsswarmd and its containerd; containers (the bench removed them) would stay.
-      // The shims it leaves (it keeps containers across restarts) find no containerd now: the
-      // bench removed its containers, so what is left serves none.
-      const shims = shimsOf(supervisorPaths.stateDir);
       await stopPid(pid);
       await stopPid(ctd);
-      await Promise.all([...new Set([...shims, ...shimsOf(supervisorPaths.stateDir)])].map((p) => stopPid(p, 2000)));
+      // The shims it leaves (it keeps containers across restarts) find no containerd now: the
+      // bench removed its containers, so what is left serves none.
+      await Promise.all(shimsOf(supervisorPaths.stateDir).map((p) => stopPid(p, 2000)));
       // What `Daemon.stop({ teardown: true })` removes: the bridge, its FORWARD rules, containerd's state dir.
       await new NetworkManager({ dataRoot, bridgeName: o.bridgeName, subnet: o.subnet })
         .teardown()
