@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
-import * as grpc from '@grpc/grpc-js';
 import { InternalError, UnavailableError } from '../../../src/api';
 import { RpcChannel, type CallContext } from './rpc';
 import { EVENT_TYPES } from './proto-source';
@@ -30,7 +29,7 @@ import type {
 
 /**
  * Bytes per Content.Write message: a download's 16-64 KiB reads are gathered up to this, and
- * sent as they are (see h2-stream.ts). Each message costs containerd a request and an answer:
+ * sent as they are (see h2-call.ts). Each message costs containerd a request and an answer:
  * 17 MiB in 256 KiB messages took it 200 ms of CPU, in 1 MiB messages 120-130 ms (and the
  * write 120 ms instead of 185). grpc-go refuses a message of 4 MiB or more.
  */
@@ -610,33 +609,21 @@ export class ContainerdClient extends EventEmitter {
   }
 
   /** Waits until the channel is connected, or throws UnavailableError after timeoutMs. */
-  waitForReady(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.rpc.client.waitForReady(Date.now() + timeoutMs, (err) =>
-        err
-          ? reject(new UnavailableError(`containerd at ${this.address} is not answering: ${err.message}`))
-          : resolve(),
-      );
-    });
+  async waitForReady(timeoutMs: number): Promise<void> {
+    try {
+      await this.rpc.h2.waitForReady(timeoutMs);
+    } catch (err) {
+      throw new UnavailableError(`containerd at ${this.address} is not answering: ${(err as Error).message}`);
+    }
   }
 
   private watchConnectivity(): void {
-    const channel = this.rpc.client.getChannel();
-    let wasReady = true;
-    const watch = () => {
-      if (this.closed) return;
-      const state = channel.getConnectivityState(true);
-      const ready = state === grpc.connectivityState.READY;
-      if (wasReady && !ready && state !== grpc.connectivityState.IDLE) {
-        wasReady = false;
-        this.emit('disconnect');
-      } else if (!wasReady && ready) {
-        wasReady = true;
-        this.emit('reconnect');
-      }
-      channel.watchConnectivityState(state, Infinity, watch);
-    };
-    channel.watchConnectivityState(channel.getConnectivityState(false), Infinity, watch);
+    this.rpc.h2.on('down', () => {
+      if (!this.closed) this.emit('disconnect');
+    });
+    this.rpc.h2.on('up', () => {
+      if (!this.closed) this.emit('reconnect');
+    });
   }
 
   /**

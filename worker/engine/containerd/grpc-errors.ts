@@ -1,4 +1,3 @@
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import {
   ConflictError,
   InternalError,
@@ -7,22 +6,23 @@ import {
   TsswarmError,
   UnavailableError,
 } from '../../../src/api';
+import { GrpcCode, type GrpcFailure } from './grpc-status';
 
 /** Maps a gRPC failure from containerd to our typed errors, naming the method that failed. */
 export function fromGrpcError(method: string, err: unknown): TsswarmError {
-  const e = err as Partial<ServiceError>;
+  const e = err as Partial<GrpcFailure>;
   const detail = e.details || e.message || String(err);
   const message = `containerd ${method}: ${detail}`;
   switch (e.code) {
-    case GrpcStatus.NOT_FOUND:
+    case GrpcCode.NOT_FOUND:
       return new NotFoundError('object', method, { message, cause: err });
-    case GrpcStatus.ALREADY_EXISTS:
-    case GrpcStatus.FAILED_PRECONDITION:
+    case GrpcCode.ALREADY_EXISTS:
+    case GrpcCode.FAILED_PRECONDITION:
       return new ConflictError(message, { cause: err });
-    case GrpcStatus.INVALID_ARGUMENT:
+    case GrpcCode.INVALID_ARGUMENT:
       return new InvalidArgumentError(message, { cause: err });
-    case GrpcStatus.UNAVAILABLE:
-    case GrpcStatus.DEADLINE_EXCEEDED:
+    case GrpcCode.UNAVAILABLE:
+    case GrpcCode.DEADLINE_EXCEEDED:
       return new UnavailableError(message, { cause: err });
     default:
       return new InternalError(message, { cause: err });

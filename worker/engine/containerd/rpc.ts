@@ -1,8 +1,9 @@
-import * as grpc from '@grpc/grpc-js';
 import { decode, encode } from './schema';
 import { fromGrpcError } from './grpc-errors';
+import { GrpcCode } from './grpc-status';
 import { SERVICES } from './proto-source';
-import { H2Channel, type H2Call } from './h2-stream';
+import { H2Channel } from './h2-channel';
+import type { H2Call } from './h2-call';
 
 export type ServiceName = keyof typeof SERVICES;
 
@@ -18,13 +19,7 @@ function headers(ctx: CallContext): Record<string, string> {
     : { 'containerd-namespace': ctx.namespace };
 }
 
-function metadata(ctx: CallContext): grpc.Metadata {
-  const md = new grpc.Metadata();
-  for (const [k, v] of Object.entries(headers(ctx))) md.set(k, v);
-  return md;
-}
-
-/** A bidi call whose messages are written as encoded pieces (see h2-stream.ts). */
+/** A bidi call whose messages are written as encoded pieces (see h2-call.ts). */
 export interface PiecewiseCall<Res> {
   /** Writes one message: an object to encode, or the pieces of one encoded already. */
   send(message: object | readonly Buffer[]): Promise<void>;
@@ -39,18 +34,10 @@ export interface PiecewiseCall<Res> {
  * encoded by hand with protobufjs, so no generated code or .proto files are needed at run time.
  */
 export class RpcChannel {
-  readonly client: grpc.Client;
-  private readonly h2: H2Channel;
+  readonly h2: H2Channel;
 
   constructor(address: string) {
-    const target = address.startsWith('unix:') ? address : `unix://${address}`;
-    this.h2 = new H2Channel(target.replace(/^unix:(\/\/)?/, ''));
-    this.client = new grpc.Client(target, grpc.credentials.createInsecure(), {
-      'grpc.max_receive_message_length': 64 << 20,
-      'grpc.max_send_message_length': 64 << 20,
-      // containerd's socket answers with authority "localhost"; a path in :authority upsets nothing but is noise.
-      'grpc.default_authority': 'localhost',
-    });
+    this.h2 = new H2Channel(address.replace(/^unix:(\/\/)?/, ''));
   }
 
   private def(service: ServiceName, method: string): { path: string; req: string; res: string } {
@@ -60,23 +47,22 @@ export class RpcChannel {
     return { path: `/${s.service}/${method}`, req: m[0], res: m[1] };
   }
 
-  unary<T>(ctx: CallContext, service: ServiceName, method: string, request: object, timeoutMs?: number): Promise<T> {
+  async unary<T>(
+    ctx: CallContext,
+    service: ServiceName,
+    method: string,
+    request: object,
+    timeoutMs?: number,
+  ): Promise<T> {
     const { path, req, res } = this.def(service, method);
-    const opts: grpc.CallOptions = timeoutMs ? { deadline: Date.now() + timeoutMs } : {};
-    return new Promise<T>((resolve, reject) => {
-      this.client.makeUnaryRequest<object, T>(
-        path,
-        (v) => encode(req, v),
-        (b) => decode<T>(res, b),
-        request,
-        metadata(ctx),
-        opts,
-        (err, value) => (err ? reject(fromGrpcError(`${service}.${method}`, err)) : resolve(value as T)),
-      );
-    });
+    try {
+      return decode<T>(res, await this.h2.unary(path, headers(ctx), encode(req, request), timeoutMs));
+    } catch (err) {
+      throw fromGrpcError(`${service}.${method}`, err);
+    }
   }
 
-  /** A server stream as an async iterable; breaking out of the loop cancels the call. */
+  /** A server stream as an async iterable; breaking out of the loop (or the signal) cancels the call. */
   async *serverStream<T>(
     ctx: CallContext,
     service: ServiceName,
@@ -85,21 +71,22 @@ export class RpcChannel {
     signal?: AbortSignal,
   ): AsyncGenerator<T> {
     const { path, req, res } = this.def(service, method);
-    const call = this.client.makeServerStreamRequest<object, T>(
-      path,
-      (v) => encode(req, v),
-      (b) => decode<T>(res, b),
-      request,
-      metadata(ctx),
-      {},
-    );
+    const name = `${service}.${method}`;
+    let call: H2Call;
+    try {
+      call = this.h2.call(path, headers(ctx));
+    } catch (err) {
+      throw fromGrpcError(name, err);
+    }
     const onAbort = () => call.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const msg of call as AsyncIterable<T>) yield msg;
+      await call.send([encode(req, request)]);
+      call.end();
+      for (let b = await call.next(); b !== undefined; b = await call.next()) yield decode<T>(res, b);
     } catch (err) {
-      if ((err as grpc.ServiceError).code === grpc.status.CANCELLED && (signal?.aborted ?? true)) return;
-      throw fromGrpcError(`${service}.${method}`, err);
+      if ((err as { code?: number }).code === GrpcCode.CANCELLED && (signal?.aborted ?? true)) return;
+      throw fromGrpcError(name, err);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       call.cancel();
@@ -109,8 +96,13 @@ export class RpcChannel {
   /** A bidi call over the channel's own HTTP/2 session, for messages of many megabytes. */
   piecewiseBidi<Res>(ctx: CallContext, service: ServiceName, method: string): PiecewiseCall<Res> {
     const { path, req, res } = this.def(service, method);
-    const call: H2Call = this.h2.bidi(path, headers(ctx));
     const name = `${service}.${method}`;
+    let call: H2Call;
+    try {
+      call = this.h2.call(path, headers(ctx));
+    } catch (err) {
+      throw fromGrpcError(name, err);
+    }
     return {
       async send(message) {
         try {
@@ -133,7 +125,6 @@ export class RpcChannel {
   }
 
   close(): void {
-    this.client.close();
     this.h2.close();
   }
 }
