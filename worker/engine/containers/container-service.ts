@@ -1,7 +1,15 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFile as writeFileCallback,
+} from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -37,6 +45,8 @@ import { SHIM_GROUP_ANNOTATION, ShimGroups } from './shim-groups';
 import { processStartTime, signalInit } from './init-signal';
 
 const run = promisify(execFile);
+/** fs.writeFile's callback form: fewer event-loop turns than fs/promises' FileHandle path. */
+const writeSmallFile = promisify(writeFileCallback);
 
 /** What the container service needs of the image service. */
 export interface ImageResolver {
@@ -635,8 +645,7 @@ export class ContainerService {
         runtimeNamespace: true,
       });
       r.Sandbox = sandbox;
-      this.writeEtcFiles(r, sandbox);
-      const user = await this.userOf(r);
+      const [user] = await Promise.all([this.userOf(r), this.writeEtcFiles(r, sandbox)]);
       const spec = buildOciSpec({
         args: [r.Path, ...r.Args],
         env: processEnv(r.Config.Env, r.Config.Hostname),
@@ -769,7 +778,11 @@ export class ContainerService {
     );
   }
 
-  private writeEtcFiles(r: ContainerRecord, sb: SandboxInfo): void {
+  /**
+   * On the thread pool, all three at once: a new file costs ext4 0.3-0.4 ms, and written
+   * synchronously they held the event loop 1.6 ms per container started.
+   */
+  private async writeEtcFiles(r: ContainerRecord, sb: SandboxInfo): Promise<void> {
     const hostResolv = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
     const hostHosts = existsSync('/etc/hosts') ? readFileSync('/etc/hosts', 'utf8') : '';
     let hosts = containerHostsFile(sb, r.Config.Hostname, hostHosts, r.Config.Domainname ?? '');
@@ -783,9 +796,11 @@ export class ContainerService {
         ...r.HostConfig.Dns.map((d) => `nameserver ${d}`),
         ...resolv.split('\n').filter((l) => !/^\s*nameserver\s/.test(l)),
       ].join('\n');
-    writeFileSync(r.HostsPath, hosts);
-    writeFileSync(r.ResolvConfPath, resolv);
-    writeFileSync(r.HostnamePath, `${r.Config.Hostname}\n`);
+    await Promise.all([
+      writeSmallFile(r.HostsPath, hosts),
+      writeSmallFile(r.ResolvConfPath, resolv),
+      writeSmallFile(r.HostnamePath, `${r.Config.Hostname}\n`),
+    ]);
   }
 
   private ociMounts(r: ContainerRecord): OciMount[] {
@@ -1013,7 +1028,7 @@ export class ContainerService {
     // A file of its own, not the record rewritten: a rename over the record waits for ext4's
     // journal behind the container's other writes, and took a removal 45-60 ms (p90 160-220)
     // of 50 removed at once; a new file is written in well under one.
-    const tombstone = writeFile(path.join(this.root, r.Id, REMOVAL_MARKER), JSON.stringify(r.Removed));
+    const tombstone = writeSmallFile(path.join(this.root, r.Id, REMOVAL_MARKER), JSON.stringify(r.Removed));
     this.records.delete(r.Id);
     this.live.delete(r.Id);
     l.log.close();

@@ -1,4 +1,9 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { rename as renameCallback, writeFile as writeFileCallback } from 'node:fs';
+import { promisify } from 'node:util';
+
+// The callback forms: fewer event-loop turns per write than fs/promises' FileHandle path.
+const writeFile = promisify(writeFileCallback);
+const rename = promisify(renameCallback);
 
 interface Waiter {
   resolve(): void;
