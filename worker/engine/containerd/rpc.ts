@@ -70,14 +70,7 @@ export class RpcChannel {
     request: object,
     signal?: AbortSignal,
   ): AsyncGenerator<T> {
-    const { path, req, res } = this.def(service, method);
-    const name = `${service}.${method}`;
-    let call: H2Call;
-    try {
-      call = this.h2.call(path, headers(ctx));
-    } catch (err) {
-      throw fromGrpcError(name, err);
-    }
+    const { call, name, req, res } = this.open(ctx, service, method);
     const onAbort = () => call.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -95,14 +88,7 @@ export class RpcChannel {
 
   /** A bidi call over the channel's own HTTP/2 session, for messages of many megabytes. */
   piecewiseBidi<Res>(ctx: CallContext, service: ServiceName, method: string): PiecewiseCall<Res> {
-    const { path, req, res } = this.def(service, method);
-    const name = `${service}.${method}`;
-    let call: H2Call;
-    try {
-      call = this.h2.call(path, headers(ctx));
-    } catch (err) {
-      throw fromGrpcError(name, err);
-    }
+    const { call, name, req, res } = this.open(ctx, service, method);
     return {
       async send(message) {
         try {
@@ -122,6 +108,21 @@ export class RpcChannel {
       end: () => call.end(),
       cancel: () => call.cancel(),
     };
+  }
+
+  /** A streaming call opened, with its message types and its name for errors. */
+  private open(
+    ctx: CallContext,
+    service: ServiceName,
+    method: string,
+  ): { call: H2Call; name: string; req: string; res: string } {
+    const { path, req, res } = this.def(service, method);
+    const name = `${service}.${method}`;
+    try {
+      return { call: this.h2.call(path, headers(ctx)), name, req, res };
+    } catch (err) {
+      throw fromGrpcError(name, err);
+    }
   }
 
   close(): void {
