@@ -1,14 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFile as writeFileCallback,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,10 +35,9 @@ import { StdinPipe } from './stdin-pipe';
 import { RecordWriter } from './record-writer';
 import { SHIM_GROUP_ANNOTATION, ShimGroups } from './shim-groups';
 import { processStartTime, signalInit } from './init-signal';
+import { writeSmallFile } from './small-files';
 
 const run = promisify(execFile);
-/** fs.writeFile's callback form: fewer event-loop turns than fs/promises' FileHandle path. */
-const writeSmallFile = promisify(writeFileCallback);
 
 /** What the container service needs of the image service. */
 export interface ImageResolver {

@@ -1,9 +1,4 @@
-import { rename as renameCallback, writeFile as writeFileCallback } from 'node:fs';
-import { promisify } from 'node:util';
-
-// The callback forms: fewer event-loop turns per write than fs/promises' FileHandle path.
-const writeFile = promisify(writeFileCallback);
-const rename = promisify(renameCallback);
+import { renameFile, writeSmallFile } from './small-files';
 
 interface Waiter {
   resolve(): void;
@@ -74,8 +69,8 @@ export class RecordWriter {
   private async replace(file: string, state: string): Promise<void> {
     const tmp = `${file}.tmp`;
     try {
-      await writeFile(tmp, state);
-      await rename(tmp, file);
+      await writeSmallFile(tmp, state);
+      await renameFile(tmp, file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
