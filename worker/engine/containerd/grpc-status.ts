@@ -36,3 +36,11 @@ export function statusOf(headers: Record<string, unknown>): { code: number; deta
   }
   return { code: Number(status), details };
 }
+
+/** What a stream that closed before its status came failed with: a reset by the peer, or a bare end. */
+export function closedWithoutStatus(rstCode: number | undefined): GrpcFailure {
+  return grpcFailure(
+    GrpcCode.UNAVAILABLE,
+    rstCode ? `stream reset (HTTP/2 code ${rstCode})` : 'stream closed without a status',
+  );
+}

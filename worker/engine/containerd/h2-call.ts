@@ -1,6 +1,6 @@
 import * as http2 from 'node:http2';
 import { FrameReader, framePrefix } from './grpc-frames';
-import { GrpcCode, grpcFailure, statusOf, type GrpcFailure } from './grpc-status';
+import { closedWithoutStatus, GrpcCode, grpcFailure, statusOf, type GrpcFailure } from './grpc-status';
 
 /**
  * Answers held before the stream is paused: HTTP/2 flow control then holds containerd back
@@ -28,17 +28,7 @@ export class H2Call {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('error', (err: Error) => this.fail(grpcFailure(GrpcCode.UNAVAILABLE, err.message)));
     stream.on('close', () => {
-      if (this.status === undefined) {
-        const code = stream.rstCode;
-        this.fail(
-          grpcFailure(
-            GrpcCode.UNAVAILABLE,
-            code && code !== http2.constants.NGHTTP2_NO_ERROR
-              ? `stream reset (HTTP/2 code ${code})`
-              : 'stream closed without a status',
-          ),
-        );
-      }
+      if (this.status === undefined) this.fail(closedWithoutStatus(stream.rstCode));
       this.finish();
     });
   }

@@ -3,7 +3,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { H2Call } from './h2-call';
 import { FrameReader, framePrefix } from './grpc-frames';
-import { GrpcCode, grpcFailure, statusOf, type GrpcFailure } from './grpc-status';
+import { closedWithoutStatus, GrpcCode, grpcFailure, statusOf, type GrpcFailure } from './grpc-status';
 
 /** Reconnect backoff after containerd went away: it is usually back (restarted) within a second. */
 const RETRY_MIN_MS = 100;
@@ -92,13 +92,7 @@ export class H2Channel extends EventEmitter {
       stream.on('close', () => {
         clearTimeout(timer);
         if (failure) return reject(failure);
-        if (!status)
-          return reject(
-            grpcFailure(
-              GrpcCode.UNAVAILABLE,
-              stream.rstCode ? `stream reset (HTTP/2 code ${stream.rstCode})` : 'stream closed without a status',
-            ),
-          );
+        if (!status) return reject(closedWithoutStatus(stream.rstCode));
         if (status.code !== GrpcCode.OK) return reject(grpcFailure(status.code, status.details));
         if (!answer) return reject(grpcFailure(GrpcCode.INTERNAL, 'the call ended without an answer'));
         resolve(answer);
