@@ -9,6 +9,7 @@ export {
   networkSubnet,
   networkUniqueKeys,
   isSubnetKey,
+  subnetOfKey,
   networkVni,
   DEFAULT_ADDR_POOL,
   FIRST_VNI,

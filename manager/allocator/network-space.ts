@@ -14,10 +14,12 @@ import {
   parseSubnet,
   subnetContains,
   subnetsOverlap,
+  supernetsOf,
   type Ipv4Subnet,
   type NetworkObject,
 } from '../../src/api';
 import { VXLAN_ID_OPTION } from '../../src/rpc';
+import type { ObjectKeys } from '../../src/store';
 
 /** Docker's default address pool for swarm networks, and the size of each subnet taken from it. */
 export const DEFAULT_ADDR_POOL = '10.0.0.0/8';
@@ -55,15 +57,29 @@ export function isSubnetKey(key: string): boolean {
 
 /**
  * What no two swarm networks may share, checked again when a create applies: each manager
- * picks a subnet and a VXLAN id from its own view, and two creates at once can pick the same.
+ * picks a subnet and a VXLAN id from its own view, and two creates at once can pick the same
+ * or overlapping ones. A network claims its subnet and VXLAN id and covers the subnets around
+ * its own, so a create whose subnet holds, or lies in, another's fails as it applies.
  */
-export function networkUniqueKeys(n: NetworkObject): string[] {
-  const keys: string[] = [];
+export function networkUniqueKeys(n: NetworkObject): ObjectKeys {
+  const claims: string[] = [];
+  const covers: string[] = [];
   const subnet = networkSubnet(n);
-  if (subnet) keys.push(`${SUBNET_KEY}${subnet}`);
+  if (subnet) {
+    const s = parseSubnet(subnet);
+    claims.push(subnetKey(s));
+    covers.push(...supernetsOf(s).map(subnetKey));
+  }
   const vni = networkVni(n);
-  if (vni !== undefined) keys.push(`VXLAN id ${vni}`);
-  return keys;
+  if (vni !== undefined) claims.push(`VXLAN id ${vni}`);
+  return { claims, covers };
+}
+
+const subnetKey = (s: Ipv4Subnet) => `${SUBNET_KEY}${formatSubnet(s)}`;
+
+/** The subnet a key of networkUniqueKeys names. */
+export function subnetOfKey(key: string): string {
+  return key.slice(SUBNET_KEY.length);
 }
 
 /** The gateway of a stored network. */

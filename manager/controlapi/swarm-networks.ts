@@ -7,7 +7,14 @@
  */
 import { ConflictError, TASK_STATES, type NetworkSpec, type ServiceObject } from '../../src/api';
 import { ObjectNotFoundError, UniqueKeyConflictError, type ReadTx } from '../../src/store';
-import { allocateNetworkSpace, attachedNetworkIds, ingressPorts, isSubnetKey, newNetworkObject } from '../allocator';
+import {
+  allocateNetworkSpace,
+  attachedNetworkIds,
+  ingressPorts,
+  isSubnetKey,
+  newNetworkObject,
+  subnetOfKey,
+} from '../allocator';
 import { FailedPreconditionError, NotInSwarmError, WorkerNodeError } from '../errors';
 import type { Manager } from '../manager';
 import { rpcMessage } from './control-errors';
@@ -97,12 +104,13 @@ export class SwarmNetworks {
       try {
         return { Id: (await write()).ID, Warning: '' };
       } catch (err) {
-        // Another create took the subnet or VXLAN id this one picked, from a view that did not
-        // have it yet: pick again from the view that has it. A subnet the user gave stays theirs.
+        // Another create took the subnet (or one overlapping it) or the VXLAN id this one
+        // picked, from a view that did not have it yet: pick again from the view that has it.
+        // A subnet the user gave stays theirs.
         if (!(err instanceof UniqueKeyConflictError)) throw err;
         if (req.subnet && isSubnetKey(err.key))
           throw new ConflictError(
-            `invalid pool request: Pool overlaps with other one on this address space: ${req.subnet} was just given to another network`,
+            `invalid pool request: Pool overlaps with other one on this address space: ${req.subnet} overlaps ${subnetOfKey(err.key)}, just given to another network`,
           );
         if (attempt >= MAX_ALLOCATION_ATTEMPTS) throw err;
       }

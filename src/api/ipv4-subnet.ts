@@ -64,3 +64,8 @@ export function subnetsOverlap(a: Ipv4Subnet, b: Ipv4Subnet): boolean {
 export function subnetContains(s: Ipv4Subnet, addr: number): boolean {
   return (addr & mask(s.prefixLen)) >>> 0 === s.network;
 }
+
+/** The networks that strictly contain `s`, from /0 to one bit shorter than its own prefix. */
+export function supernetsOf(s: Ipv4Subnet): Ipv4Subnet[] {
+  return Array.from({ length: s.prefixLen }, (_, len) => ({ network: (s.network & mask(len)) >>> 0, prefixLen: len }));
+}

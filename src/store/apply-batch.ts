@@ -26,8 +26,23 @@ interface Staged {
   obj: AnyObject | null;
 }
 
-/** Per kind, the keys no two of its objects may share besides the name. */
-export type UniqueKeys = { [K in Kind]?: (obj: ObjectOf<K>) => readonly string[] };
+/**
+ * What an object holds against the others of its kind: no two share a claim, and none claims
+ * what another covers (covers may be shared). A network claims its subnet and covers every
+ * subnet that contains it, so that neither a network inside it nor one around it can be made.
+ */
+export interface ObjectKeys {
+  readonly claims: readonly string[];
+  readonly covers?: readonly string[];
+}
+
+/** Per kind, the keys its objects hold besides the name: claims alone, or claims and covers. */
+export type UniqueKeys = { [K in Kind]?: (obj: ObjectOf<K>) => readonly string[] | ObjectKeys };
+
+function keysOfObject(keysOf: (o: AnyObject) => readonly string[] | ObjectKeys, obj: AnyObject): ObjectKeys {
+  const k = keysOf(obj);
+  return Array.isArray(k) ? { claims: k as readonly string[] } : (k as ObjectKeys);
+}
 
 export function applyBatch(
   tables: ReadonlyMap<Kind, ObjectTable>,
@@ -64,25 +79,33 @@ export function applyBatch(
   };
 
   /**
-   * A key `obj` gains (over `was`, its version before) that another object of its kind has,
-   * after the batch's earlier mutations. Keys it had already are not checked again, so that
-   * objects stored before a kind kept a key unique can still be updated.
+   * A key `obj` gains (over `was`, its version before) that clashes with another object of its
+   * kind, after the batch's earlier mutations: the other's claim (for a claim or a cover it
+   * gains) or the other's cover (for a claim). Keys it had already are not checked again, so
+   * that objects stored before a kind kept a key unique can still be updated.
    */
   const keyTaken = (kind: Kind, obj: AnyObject, was?: AnyObject): string | undefined => {
-    const keysOf = uniqueKeys[kind] as ((o: AnyObject) => readonly string[]) | undefined;
+    const keysOf = uniqueKeys[kind] as ((o: AnyObject) => readonly string[] | ObjectKeys) | undefined;
     if (!keysOf) return undefined;
-    const had = new Set(was ? keysOf(was) : []);
-    const mine = new Set(keysOf(obj).filter((k) => !had.has(k)));
-    if (!mine.size) return undefined;
-    const shared = (other: AnyObject | null | undefined) =>
-      other ? keysOf(other).find((k) => mine.has(k)) : undefined;
+    const before = was ? keysOfObject(keysOf, was) : { claims: [] };
+    const now = keysOfObject(keysOf, obj);
+    const claims = new Set(now.claims.filter((k) => !before.claims.includes(k)));
+    const covers = new Set((now.covers ?? []).filter((k) => !(before.covers ?? []).includes(k)));
+    if (!claims.size && !covers.size) return undefined;
+    const clash = (other: AnyObject | null | undefined) => {
+      if (!other) return undefined;
+      const theirs = keysOfObject(keysOf, other);
+      return (
+        theirs.claims.find((k) => claims.has(k) || covers.has(k)) ?? (theirs.covers ?? []).find((k) => claims.has(k))
+      );
+    };
     const table = tables.get(kind)!;
     for (const o of table.values()) {
-      const k = o.ID === obj.ID ? undefined : shared(current(kind, o.ID).obj);
+      const k = o.ID === obj.ID ? undefined : clash(current(kind, o.ID).obj);
       if (k) return k;
     }
     for (const s of staged.values()) {
-      const k = s.kind === kind && s.id !== obj.ID && !table.get(s.id) ? shared(s.obj) : undefined;
+      const k = s.kind === kind && s.id !== obj.ID && !table.get(s.id) ? clash(s.obj) : undefined;
       if (k) return k;
     }
     return undefined;

@@ -3,7 +3,7 @@
  * indexes, transactions, watches, snapshots. See README.md.
  */
 export { MemoryStore, DEFAULT_MAX_BATCH_BYTES, DEFAULT_WATCH_QUEUE_LIMIT, type StoreOptions } from './memory-store';
-export type { UniqueKeys } from './apply-batch';
+export type { ObjectKeys, UniqueKeys } from './apply-batch';
 export { KINDS, UNIQUE_NAME_KINDS, isKind, nameOf, labelsOf, type Kind, type ObjectOf, type AnyObject } from './kinds';
 export type { ReadTx } from './read-tx';
 export type { WriteTx, NewObject } from './write-tx';

@@ -180,5 +180,31 @@ describe('SwarmNetworks', () => {
       const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       assert.ok(status(409, /Pool overlaps with other one on this address space/)(refused.reason));
     });
+
+    for (const order of [
+      ['10.8.0.0/16', '10.8.3.0/24'],
+      ['10.8.3.0/24', '10.8.0.0/16'],
+    ])
+      it(`let one of two overlapping subnets in, ${order.join(' first, then ')}`, async () => {
+        const ipam = (subnet: string) => ({ IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: subnet }] } });
+        const results = await Promise.allSettled(order.map((sn, i) => nets.create(cliBody(`o${i}`, ipam(sn)))));
+        assert.deepEqual(
+          results.map((r) => r.status),
+          ['fulfilled', 'rejected'],
+        );
+        // Refused as it applies, or at once when the first create applied before it allocated.
+        const refused = (results[1] as PromiseRejectedResult).reason as Error;
+        assert.ok(status(409, new RegExp(`${order[1]} overlaps .*${order[0]}`))(refused), refused.message);
+        const subnets = racing.view((tx) => tx.find('network').map(networkSubnet));
+        assert.ok(subnets.includes(order[0]) && !subnets.includes(order[1]));
+      });
+
+    it('let two subnets inside one pool in at once: covering the same supernets is no clash', async () => {
+      const ipam = (subnet: string) => ({ IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: subnet }] } });
+      const ids = await Promise.all(
+        ['10.7.1.0/24', '10.7.2.0/24'].map((sn, i) => nets.create(cliBody(`p${i}`, ipam(sn)))),
+      );
+      assert.equal(ids.length, 2);
+    });
   });
 });

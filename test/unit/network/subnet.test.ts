@@ -9,6 +9,7 @@ import {
   subnetContains,
   subnetsOverlap,
 } from '../../../worker/network/subnet';
+import { supernetsOf } from '../../../src/api';
 
 describe('network subnet', () => {
   it('parses and formats IPv4 addresses', () => {
@@ -39,5 +40,13 @@ describe('network subnet', () => {
     assert.ok(subnetsOverlap(parseSubnet('172.16.0.0/12'), docker));
     assert.ok(subnetsOverlap(parseSubnet('172.17.3.0/24'), docker));
     assert.ok(!subnetsOverlap(parseSubnet('10.197.0.0/24'), parseSubnet('10.197.1.0/24')));
+  });
+
+  it('lists the supernets of a subnet, /0 first', () => {
+    const sup = supernetsOf(parseSubnet('10.8.3.0/24')).map(formatSubnet);
+    assert.equal(sup.length, 24);
+    assert.deepEqual(sup.slice(0, 2), ['0.0.0.0/0', '0.0.0.0/1']);
+    assert.deepEqual(sup.slice(-3), ['10.8.0.0/21', '10.8.0.0/22', '10.8.2.0/23']);
+    assert.deepEqual(supernetsOf({ network: 0, prefixLen: 0 }), []);
   });
 });

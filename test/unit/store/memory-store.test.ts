@@ -170,6 +170,40 @@ describe('store: MemoryStore writes', () => {
     assert.ok(s.apply(7, held[6]).error instanceof UniqueKeyConflictError);
   });
 
+  it('keeps claims from clashing with claims or covers, and lets covers be shared', async () => {
+    // A network claims its pool and covers the pools around it (as subnets do).
+    const held: Buffer[] = [];
+    const s = new MemoryStore({
+      proposer: { propose: async (d) => (held.push(d), new Promise(() => {})) },
+      uniqueKeys: {
+        network: (n) => ({
+          claims: [n.Spec.Labels!.pool],
+          covers: (n.Spec.Labels!.around ?? '').split(',').filter(Boolean),
+        }),
+      },
+    });
+    const net = (name: string, pool: string, around = '') => {
+      const n = network(name);
+      n.Spec.Labels = { pool, around };
+      return n;
+    };
+    // All five are written from the same empty view; only their applies see each other.
+    void s.update((tx) => tx.create('network', net('inner1', 'a/24', 'a/16')));
+    void s.update((tx) => tx.create('network', net('inner2', 'b/24', 'a/16')));
+    void s.update((tx) => tx.create('network', net('outer', 'a/16')));
+    void s.update((tx) => tx.create('network', net('big', 'c/16')));
+    void s.update((tx) => tx.create('network', net('small', 'c1/24', 'c/16')));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(s.apply(1, held[0]).error, undefined);
+    assert.equal(s.apply(2, held[1]).error, undefined, 'two covers of a/16 are no clash');
+    const around = s.apply(3, held[2]).error;
+    assert.ok(around instanceof UniqueKeyConflictError && around.key === 'a/16', 'a claim another covers');
+    assert.equal(s.apply(4, held[3]).error, undefined);
+    const inside = s.apply(5, held[4]).error;
+    assert.ok(inside instanceof UniqueKeyConflictError && inside.key === 'c/16', 'a cover another claims');
+    assert.deepEqual(s.view((tx) => tx.find('network').map((n) => n.Spec.Name)).sort(), ['big', 'inner1', 'inner2']);
+  });
+
   it('deleting or updating a missing object is a 404', async () => {
     const s = new MemoryStore();
     const err = await s.update((tx) => tx.delete('task', 'nope')).catch((e) => e);
