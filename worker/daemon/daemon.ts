@@ -5,7 +5,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { API_VERSION, ENGINE_VERSION } from '../../src/api';
 import { createLogger, type Logger } from '../../src/util';
 import { ApiServer, createApiApp, parseListen, type ImageBackend } from '../api';
-import { ContainerdClient, ContainerdSupervisor } from '../engine/containerd';
+import { ContainerdClient, ContainerdSupervisor, type ContentDirectory } from '../engine/containerd';
 import { ContainerService, type ImageResolver } from '../engine/containers';
 import { EventBus } from '../events';
 import { IngressMesh } from '../network/ingress';
@@ -20,6 +20,9 @@ export type ImagesFactory = (deps: {
   client: ContainerdClient;
   events: EventBus;
   insecureRegistries: string[];
+  maxConcurrentDownloads: number;
+  maxConcurrentUploads: number;
+  contentDirectory?: ContentDirectory;
   isImageInUse: (id: string) => boolean;
   containerRemovalsSettled: () => Promise<void>;
 }) => ImageBackend & ImageResolver;
@@ -100,6 +103,9 @@ export class Daemon {
         client: this.client,
         events: this.events,
         insecureRegistries: o.insecureRegistries,
+        maxConcurrentDownloads: o.maxConcurrentDownloads,
+        maxConcurrentUploads: o.maxConcurrentUploads,
+        contentDirectory: this.supervisor?.contentDirectory(),
         isImageInUse: (id) => holder.containers?.usesImage(id) ?? false,
         containerRemovalsSettled: () => holder.containers?.removalsSettled() ?? Promise.resolve(),
       });

@@ -14,6 +14,10 @@ export interface DaemonOptions {
   /** Network of containers with NetworkMode default: the bridge, or none (dockerd --bridge none). */
   defaultNetwork: 'bridge' | 'none';
   insecureRegistries: string[];
+  /** Layers a pull downloads at once (dockerd's --max-concurrent-downloads, default 3). */
+  maxConcurrentDownloads: number;
+  /** Layers a push uploads at once (dockerd's --max-concurrent-uploads, default 5). */
+  maxConcurrentUploads: number;
   metricsAddr?: string;
   pidfile: string;
   tls?: { ca: string; cert: string; key: string };
@@ -38,6 +42,8 @@ Options:
       --default-network string    Network of containers with NetworkMode default: bridge, or none for
                                   only a loopback, as dockerd --bridge none (default "bridge")
       --insecure-registry list    Registries reached over plain HTTP (loopback ones always are)
+      --max-concurrent-downloads int  Layers a pull downloads at once (default 3)
+      --max-concurrent-uploads int    Layers a push uploads at once (default 5)
       --metrics-addr string       Serve Prometheus metrics at http://ADDR/metrics (off by default)
   -p, --pidfile string            Path of the pid file (default "<data-root>/tsswarmd.pid")
       --tlsverify                 Require mutual TLS on tcp:// hosts
@@ -66,6 +72,8 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' {
         bip: { type: 'string' },
         'default-network': { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
+        'max-concurrent-downloads': { type: 'string' },
+        'max-concurrent-uploads': { type: 'string' },
         'metrics-addr': { type: 'string' },
         pidfile: { type: 'string', short: 'p' },
         tlsverify: { type: 'boolean' },
@@ -99,6 +107,8 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' {
   const defaultNetwork = v['default-network'] ?? 'bridge';
   if (defaultNetwork !== 'bridge' && defaultNetwork !== 'none')
     throw new InvalidArgumentError(`--default-network: want bridge or none, got "${defaultNetwork}"`);
+  const maxConcurrentDownloads = positiveInt('max-concurrent-downloads', v['max-concurrent-downloads'], 3);
+  const maxConcurrentUploads = positiveInt('max-concurrent-uploads', v['max-concurrent-uploads'], 5);
   const logLevel = v['log-level'] ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new InvalidArgumentError(`--log-level: unknown level "${logLevel}"`);
@@ -112,10 +122,20 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' {
     bridgeSubnet: v.bip ?? '10.197.0.0/16',
     defaultNetwork,
     insecureRegistries: v['insecure-registry'] ?? [],
+    maxConcurrentDownloads,
+    maxConcurrentUploads,
     metricsAddr: v['metrics-addr'],
     pidfile: v.pidfile ?? path.join(dataRoot, 'tsswarmd.pid'),
     tls,
     logLevel,
     ...(process.env.TSSWARM_RAFT_TICK_MS ? { raftTickMs: Number(process.env.TSSWARM_RAFT_TICK_MS) } : {}),
   };
+}
+
+function positiveInt(flag: string, text: string | undefined, dflt: number): number {
+  if (text === undefined) return dflt;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`--${flag}: want a whole number of at least 1, got "${text}"`);
+  return n;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -341,6 +342,74 @@ describe('image service (real containerd and docker-registry)', function () {
     await assert.rejects(images.pull(r), /verification failed for digest sha256:/);
     await assert.rejects(client.images.get(r), (e: Error & { httpStatus?: number }) => e.httpStatus === 404);
     assert.equal(await client.content.exists(img.layerDigests[1]), false);
+  });
+
+  describe("through containerd's content directory (the daemon's own containerd)", () => {
+    let direct: ImageService;
+    let other: ContainerdClient;
+    const contentRoot = () => path.join(ctd.dataRoot, 'containerd/root/io.containerd.content.v1.content');
+    const blobFile = (digest: string) => path.join(contentRoot(), 'blobs/sha256', digest.slice(7));
+    const openWrites = () => readdirSync(path.join(contentRoot(), 'ingest'));
+    before(async () => {
+      other = await ContainerdClient.connect(ctd.address, { namespace: 'tsswarm-images-direct' });
+      direct = new ImageService({ client: other, contentDirectory: ctd.supervisor.contentDirectory() });
+    });
+    after(() => other?.close());
+
+    it('pulls with the layers written to the store and adopted into the namespace and the pull lease', async () => {
+      const img = await buildBusyboxImage({ extraLayers: 1, label: 'direct' });
+      const r = `${reg.host}/test/direct:latest`;
+      await pushBuiltImage(registry, r, img);
+      const msgs: Msg[] = [];
+      await direct.pull(r, { onProgress: (m) => msgs.push(m) });
+      assert.ok(msgs.some((m) => m.status === 'Downloading'));
+      for (const d of img.layerDigests) {
+        assert.equal((await other.content.info(d)).size, statSync(blobFile(d)).size);
+        assert.equal(statSync(blobFile(d)).mode & 0o777, 0o444);
+      }
+      assert.equal(await client.content.exists(img.layerDigests[1]), false, 'another namespace does not see it');
+      assert.equal((await other.snapshots.stat(chainIds(img.diffIds)[1])).kind, 'COMMITTED');
+      const man = await other.content.info(img.manifestDigest);
+      assert.equal(man.labels['containerd.io/gc.ref.content.l.1'], img.layerDigests[1]);
+      assert.deepEqual(await other.leases.list(), [], 'the pull lease is gone');
+      assert.deepEqual(openWrites(), [], 'no write left open');
+      // Referenced by the image, the adopted blobs outlive a garbage collection.
+      await other.leases.create('gc-trigger');
+      await other.leases.delete('gc-trigger', true);
+      assert.ok(await other.content.exists(img.layerDigests[1]));
+    });
+
+    it('fails a layer that does not match its digest, leaving no file in the store', async () => {
+      const img = await buildBusyboxImage({ extraLayers: 1, label: 'direct-corrupt' });
+      const r = `${reg.host}/test/direct-corrupt:latest`;
+      await pushBuiltImage(registry, r, img);
+      const bad = Buffer.from(img.layers[1]);
+      bad[bad.length - 1] ^= 0xff;
+      writeFileSync(reg.blobDataPath(img.layerDigests[1]), bad);
+      await assert.rejects(direct.pull(r), /verification failed for digest sha256:/);
+      assert.throws(() => statSync(blobFile(img.layerDigests[1])), /ENOENT/);
+      assert.equal(await other.content.exists(img.layerDigests[1]), false);
+      assert.deepEqual(readdirSync(path.join(ctd.dataRoot, 'containerd/incoming')), []);
+    });
+
+    it('adopts only what the store holds', async () => {
+      const cd = ctd.supervisor.contentDirectory();
+      const data = Buffer.from('a blob of its own');
+      const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+      assert.equal(await other.content.adopt({ digest, size: data.length }), false);
+      assert.deepEqual(openWrites(), [], 'the refused write is aborted');
+      await cd.write(
+        digest,
+        (async function* () {
+          yield data;
+        })(),
+      );
+      assert.equal(cd.has(digest), true);
+      assert.equal(await other.content.adopt({ digest, size: data.length }, { 'tsswarm.test': 'x' }), true);
+      assert.equal((await other.content.info(digest)).labels['tsswarm.test'], 'x');
+      assert.deepEqual((await other.content.readAll(digest)).toString(), 'a blob of its own');
+      assert.equal(await other.content.adopt({ digest, size: data.length }), true, 'twice is no error');
+    });
   });
 
   it('tags, untags and deletes; refuses to remove an image in use without force', async () => {

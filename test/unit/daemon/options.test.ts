@@ -14,4 +14,16 @@ describe('tsswarmd options', () => {
   it('refuses a --default-network other than bridge or none', () => {
     assert.throws(() => parse(['--default-network', 'host']), InvalidArgumentError);
   });
+
+  it("takes dockerd's layer concurrency flags, with dockerd's defaults", () => {
+    assert.deepEqual([parse([]).maxConcurrentDownloads, parse([]).maxConcurrentUploads], [3, 5]);
+    const o = parse(['--max-concurrent-downloads', '6', '--max-concurrent-uploads', '2']);
+    assert.deepEqual([o.maxConcurrentDownloads, o.maxConcurrentUploads], [6, 2]);
+    for (const bad of ['0', '-1', '2.5', 'many', ''])
+      assert.throws(
+        () => parse([`--max-concurrent-downloads=${bad}`]),
+        (e: Error) =>
+          e instanceof InvalidArgumentError && /--max-concurrent-downloads: want a whole number/.test(e.message),
+      );
+  });
 });

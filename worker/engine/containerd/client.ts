@@ -164,6 +164,46 @@ export class ContentClient extends SubClient {
     }
   }
 
+  /**
+   * Records in this namespace (and the call's lease) a blob that containerd's local store holds
+   * already, put there through its directory (ContentDirectory). With the "shared" content
+   * policy a writer naming a blob the store holds starts out complete (its STAT answers the
+   * whole size), and its COMMIT records the blob without a byte sent. False when the store does
+   * not hold it: the writer wants the bytes, and is aborted instead.
+   */
+  async adopt(expected: { digest: string; size: number }, labels: Record<string, string> = {}): Promise<boolean> {
+    if (await this.exists(expected.digest)) {
+      if (Object.keys(labels).length) await this.updateLabels(expected.digest, labels);
+      return true;
+    }
+    const ref = `tsswarm-adopt-${expected.digest}-${randomBytes(4).toString('hex')}`;
+    const call = this.rpc.piecewiseBidi<{ action: string; offset: number }>(this.ctx, 'content', 'Write');
+    try {
+      await call.send({ action: 'STAT', ref, total: expected.size, expected: expected.digest });
+      const stat = await call.next();
+      if (Number(stat?.offset ?? 0) !== expected.size) {
+        // The writer holds its ref until the stream ends; only then can its ingest go.
+        call.end();
+        while (await call.next());
+        await this.abort(ref).catch(() => undefined);
+        return false;
+      }
+      const { size, digest } = expected;
+      await call.send({ action: 'COMMIT', ref, offset: size, total: size, expected: digest, labels });
+      await call.next();
+      call.end();
+      return true;
+    } catch (err) {
+      call.cancel();
+      // Committed meanwhile by another writer: recorded all the same.
+      if ((err as { httpStatus?: number }).httpStatus === 409 && (await this.exists(expected.digest))) {
+        if (Object.keys(labels).length) await this.updateLabels(expected.digest, labels);
+        return true;
+      }
+      throw err;
+    }
+  }
+
   async abort(ref: string): Promise<void> {
     await this.rpc.unary(this.ctx, 'content', 'Abort', { ref });
   }

@@ -1,4 +1,5 @@
 export * from './client';
+export * from './content-directory';
 export * from './supervisor';
 export * from './types';
 export { isAlreadyExists, isNotFound } from './grpc-errors';

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { ContentDirectory } from './content-directory';
 import { UnavailableError } from '../../../src/api';
 import { createLogger, type Logger } from '../../../src/util';
 import { ContainerdClient } from './client';
@@ -54,6 +55,14 @@ export class ContainerdSupervisor extends EventEmitter {
     this.log = opts.logger ?? createLogger('containerd-supervisor');
   }
 
+  /** containerd's local content store, for ContentDirectory, with a folder beside it for partial files. */
+  contentDirectory(): ContentDirectory {
+    return new ContentDirectory(
+      path.join(this.root, 'io.containerd.content.v1.content'),
+      path.join(path.dirname(this.root), 'incoming'),
+    );
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
@@ -79,6 +88,10 @@ export class ContainerdSupervisor extends EventEmitter {
       '',
       '[metrics]',
       '  address = ""',
+      '',
+      // A writer naming a blob the store holds gets it committed at once (ContentDirectory).
+      '[plugins."io.containerd.metadata.v1.bolt"]',
+      '  content_sharing_policy = "shared"',
       '',
     ].join('\n');
     writeFileSync(this.configPath, toml);

@@ -22,7 +22,7 @@ import {
   type ImageManifest,
   type ImageReference,
 } from '../../registry';
-import type { ContainerdClient, Descriptor, ImageRecord } from '../containerd';
+import type { ContainerdClient, ContentDirectory, Descriptor, ImageRecord } from '../containerd';
 import { parseImageConfig, type ImageConfigDoc } from './image-config';
 import { loadArchive } from './archive-load';
 import { saveArchive } from './archive-save';
@@ -37,7 +37,9 @@ import { writeContent } from './write-content';
 export const REPO_DIGEST_LABEL = 'io.tsswarm.image.repo-digest';
 /** Name prefix of image records that have no name (loaded without tags). */
 export const DANGLING_PREFIX = 'dangling@';
-const PARALLEL_DOWNLOADS = 3;
+/** Layers a pull downloads, and a push uploads, at once unless told otherwise (dockerd's defaults). */
+export const DEFAULT_CONCURRENT_DOWNLOADS = 3;
+export const DEFAULT_CONCURRENT_UPLOADS = 5;
 
 export interface ImageServiceOptions {
   client: ContainerdClient;
@@ -45,6 +47,12 @@ export interface ImageServiceOptions {
   snapshotter?: string;
   /** Registries spoken to over plain HTTP besides loopback ones. */
   insecureRegistries?: string[];
+  /** The blobs directory of containerd's local store, when the daemon runs its own containerd. */
+  contentDirectory?: ContentDirectory;
+  /** Layers a pull downloads at once; default DEFAULT_CONCURRENT_DOWNLOADS. */
+  maxConcurrentDownloads?: number;
+  /** Layers a push uploads at once; default DEFAULT_CONCURRENT_UPLOADS. */
+  maxConcurrentUploads?: number;
   events?: EventSink;
   /** Whether a container uses the image with this id (config digest); blocks rmi without force. */
   isImageInUse?: (imageId: string) => boolean;
@@ -86,6 +94,9 @@ export class ImageService {
   private readonly events: EventSink;
   private readonly inUse: (id: string) => boolean;
   private readonly removalsSettled: () => Promise<void>;
+  private readonly downloadsAtOnce: number;
+  private readonly contentDir?: ContentDirectory;
+  private readonly uploadsAtOnce: number;
   /** Resolutions by target digest: manifests and configs are immutable. */
   private readonly cache = new Map<string, Omit<ResolvedImage, 'record'>>();
   /** Layer downloads under way, by digest, so concurrent pulls sharing a layer fetch it once. */
@@ -100,6 +111,9 @@ export class ImageService {
     this.events = o.events ?? NULL_EVENT_SINK;
     this.inUse = o.isImageInUse ?? (() => false);
     this.removalsSettled = o.containerRemovalsSettled ?? (() => Promise.resolve());
+    this.downloadsAtOnce = o.maxConcurrentDownloads ?? DEFAULT_CONCURRENT_DOWNLOADS;
+    this.contentDir = o.contentDirectory;
+    this.uploadsAtOnce = o.maxConcurrentUploads ?? DEFAULT_CONCURRENT_UPLOADS;
   }
 
   // ---- resolution -------------------------------------------------------------------------
@@ -360,7 +374,7 @@ export class ImageService {
             return;
           }
         }
-        const download = (async () => {
+        const fetchBlob = async () => {
           const { stream, size } = await repo.getBlob(l.digest, l.size);
           const tick = byteProgress(on, 'Downloading', sid, size || l.size);
           async function* counted() {
@@ -369,7 +383,17 @@ export class ImageService {
               yield c as Buffer;
             }
           }
-          await writeContent(leased, { digest: l.digest, size: l.size }, counted());
+          return counted();
+        };
+        const download = (async () => {
+          const desc = { digest: l.digest, size: l.size };
+          // Into the store's directory when the containerd is ours; streamed to containerd
+          // otherwise, and when it collected the file before taking it in.
+          if (this.contentDir) {
+            if (!this.contentDir.has(l.digest)) await this.contentDir.write(l.digest, await fetchBlob());
+            if (await leased.content.adopt(desc)) return;
+          }
+          await writeContent(leased, desc, await fetchBlob());
         })();
         this.downloads.set(l.digest, download);
         try {
@@ -382,7 +406,7 @@ export class ImageService {
       // The unpack starts with the config, and beside megabytes of layers its few bytes waited
       // on the registry and on containerd's connection for as long as the first layer took.
       const config = parseImageConfig(await configFetched, familiar);
-      const downloads = runLimited(needed, PARALLEL_DOWNLOADS, async (i) => {
+      const downloads = runLimited(needed, this.downloadsAtOnce, async (i) => {
         await fetchLayer(i);
         ready.get(i)!.resolve();
       }).then(
@@ -442,7 +466,7 @@ export class ImageService {
     const repo = this.registry.repository(r, { credentials: parseRegistryAuth(o.auth), push: true });
     const layers = [...img.manifest.layers].reverse();
     for (const l of layers) on?.({ status: 'Preparing', progressDetail: {}, id: shortId(l.digest) });
-    await runLimited(layers, PARALLEL_DOWNLOADS, async (l) => {
+    await runLimited(layers, this.uploadsAtOnce, async (l) => {
       const sid = shortId(l.digest);
       if (await repo.blobExists(l.digest)) {
         on?.({ status: 'Layer already exists', progressDetail: {}, id: sid });
