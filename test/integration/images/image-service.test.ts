@@ -389,7 +389,7 @@ describe('image service (real containerd and docker-registry)', function () {
       await assert.rejects(direct.pull(r), /verification failed for digest sha256:/);
       assert.throws(() => statSync(blobFile(img.layerDigests[1])), /ENOENT/);
       assert.equal(await other.content.exists(img.layerDigests[1]), false);
-      assert.deepEqual(readdirSync(path.join(ctd.dataRoot, 'containerd/incoming')), []);
+      assert.deepEqual(readdirSync(path.join(contentRoot(), 'tsswarm-incoming')), []);
     });
 
     it('adopts only what the store holds', async () => {

@@ -55,12 +55,14 @@ export class ContainerdSupervisor extends EventEmitter {
     this.log = opts.logger ?? createLogger('containerd-supervisor');
   }
 
-  /** containerd's local content store, for ContentDirectory, with a folder beside it for partial files. */
+  /**
+   * containerd's local content store, for ContentDirectory. Partial files go to a folder of ours
+   * inside it (containerd reads only its blobs and ingest folders there): on the same
+   * filesystem, so that a finished one is renamed into place.
+   */
   contentDirectory(): ContentDirectory {
-    return new ContentDirectory(
-      path.join(this.root, 'io.containerd.content.v1.content'),
-      path.join(path.dirname(this.root), 'incoming'),
-    );
+    const contentRoot = path.join(this.root, 'io.containerd.content.v1.content');
+    return new ContentDirectory(contentRoot, path.join(contentRoot, 'tsswarm-incoming'));
   }
 
   get pid(): number | undefined {
