@@ -392,6 +392,17 @@ describe('image service (real containerd and docker-registry)', function () {
       assert.deepEqual(readdirSync(path.join(contentRoot(), 'tsswarm-incoming')), []);
     });
 
+    it('loads a docker-archive with its layers put in the store the same way', async () => {
+      const img = await buildBusyboxImage({ extraLayers: 1, label: 'direct-loaded' });
+      const tar = await dockerArchiveOf(img, ['direct/loaded:1']);
+      assert.deepEqual(await direct.load(Readable.from([tar])), { loaded: ['direct/loaded:1'] });
+      const run = await direct.resolveForRun('direct/loaded:1');
+      assert.equal((await other.snapshots.stat(run.chainId)).kind, 'COMMITTED');
+      // A docker-archive holds its layers uncompressed: stored under their diff ids.
+      for (const d of img.diffIds) assert.equal((await other.content.info(d)).size, statSync(blobFile(d)).size);
+      assert.deepEqual(openWrites(), []);
+    });
+
     it('adopts only what the store holds', async () => {
       const cd = ctd.supervisor.contentDirectory();
       const data = Buffer.from('a blob of its own');

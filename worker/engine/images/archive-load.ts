@@ -237,11 +237,12 @@ async function loadSpooled(service: ImageService, client: ContainerdClient, file
     const names = c.names.length ? c.names : [`${DANGLING_PREFIX}${c.manifest.config.digest}`];
     await client.withLease(async (leased) => {
       await writeContent(leased, { digest: c.manifest.config.digest, size: c.configBlob.length }, c.configBlob);
-      for (let i = 0; i < c.layers.length; i++)
-        await writeContent(
+      // Their digests were computed as the tarball was read.
+      for (const l of c.layers)
+        await service.storeBlob(
           leased,
-          { digest: c.layers[i].digest, size: c.layers[i].size },
-          createReadStream(c.layers[i].path) as AsyncIterable<Buffer>,
+          { digest: l.digest, size: l.size },
+          () => createReadStream(l.path) as AsyncIterable<Buffer>,
         );
       await service.commitImage(leased, {
         names,

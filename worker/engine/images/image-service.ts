@@ -223,6 +223,24 @@ export class ImageService {
   // ---- storing ----------------------------------------------------------------------------
 
   /**
+   * Puts a blob in containerd's store: into its directory when the containerd is ours, else
+   * (and when containerd collected the file before taking it in) streamed to it. `data` gives
+   * the bytes, once per attempt, and must fail unless they hash to the digest: containerd
+   * trusts a file in its directory by its name.
+   */
+  async storeBlob(
+    leased: ContainerdClient,
+    desc: { digest: string; size: number },
+    data: () => Promise<AsyncIterable<Buffer>> | AsyncIterable<Buffer>,
+  ): Promise<void> {
+    if (this.contentDir) {
+      if (!this.contentDir.has(desc.digest)) await this.contentDir.write(desc.digest, await data());
+      if (await leased.content.adopt(desc)) return;
+    }
+    await writeContent(leased, desc, await data());
+  }
+
+  /**
    * With layers and config already in the leased content store: writes the manifest (and index)
    * with GC labels, unpacks, labels the config with its snapshot and points `names` at the target.
    */
@@ -385,16 +403,7 @@ export class ImageService {
           }
           return counted();
         };
-        const download = (async () => {
-          const desc = { digest: l.digest, size: l.size };
-          // Into the store's directory when the containerd is ours; streamed to containerd
-          // otherwise, and when it collected the file before taking it in.
-          if (this.contentDir) {
-            if (!this.contentDir.has(l.digest)) await this.contentDir.write(l.digest, await fetchBlob());
-            if (await leased.content.adopt(desc)) return;
-          }
-          await writeContent(leased, desc, await fetchBlob());
-        })();
+        const download = this.storeBlob(leased, { digest: l.digest, size: l.size }, fetchBlob);
         this.downloads.set(l.digest, download);
         try {
           await download;
