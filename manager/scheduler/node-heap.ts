@@ -19,22 +19,25 @@ export class BoundedNodeHeap {
     return this.nodes.length < this.limit || this.cmp(n, this.nodes[0]!) < 0;
   }
 
-  /** Keeps `n` (call only after wants(n)). */
+  /**
+   * Keeps `n` (call only after wants(n)). Below the limit nodes are only appended: the heap
+   * order matters once one must be displaced, so it is built when the limit is reached. A leaf
+   * that never fills (fewer nodes than tasks to place, the usual case) costs no comparison here.
+   */
   push(n: NodeInfo): void {
     const h = this.nodes;
     if (h.length < this.limit) {
       h.push(n);
-      let i = h.length - 1;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (this.cmp(h[i]!, h[p]!) <= 0) break;
-        [h[i], h[p]] = [h[p]!, h[i]!];
-        i = p;
-      }
+      if (h.length === this.limit) for (let i = (h.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
       return;
     }
     h[0] = n;
-    let i = 0;
+    this.siftDown(0);
+  }
+
+  private siftDown(from: number): void {
+    const h = this.nodes;
+    let i = from;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
@@ -42,7 +45,9 @@ export class BoundedNodeHeap {
       if (l < h.length && this.cmp(h[l]!, h[m]!) > 0) m = l;
       if (r < h.length && this.cmp(h[r]!, h[m]!) > 0) m = r;
       if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      const t = h[i]!;
+      h[i] = h[m]!;
+      h[m] = t;
       i = m;
     }
   }
