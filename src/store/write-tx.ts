@@ -7,6 +7,7 @@
 import type { ObjectMeta } from '../api';
 import type { Mutation } from './batch-codec';
 import { deepFreeze } from './deep-freeze';
+import { jsonCopy } from './json-copy';
 import { NameConflictError, ObjectExistsError, ObjectNotFoundError, SequenceConflictError } from './errors';
 import { matchesFilter, type FindFilter } from './find-filter';
 import { nameKey, nameOf, UNIQUE_NAME_KINDS, type AnyObject, type Kind, type ObjectOf } from './kinds';
@@ -63,7 +64,7 @@ export class BatchWriteTx implements WriteTx {
     const id = obj.ID ?? newObjectId();
     checkId(kind, id);
     if (this.get(kind, id)) throw new ObjectExistsError(kind, id);
-    const plain = JSON.parse(JSON.stringify({ ...obj, ID: id })) as AnyObject;
+    const plain = jsonCopy({ ...obj, ID: id }) as AnyObject;
     this.checkName(kind, plain);
     delete (plain as Partial<AnyObject>).Version;
     delete (plain as Partial<AnyObject>).CreatedAt;
@@ -80,7 +81,7 @@ export class BatchWriteTx implements WriteTx {
     const cur = this.get(kind, obj.ID);
     if (!cur) throw new ObjectNotFoundError(kind, obj.ID);
     if (cur.Version.Index !== expected) throw new SequenceConflictError(kind, obj.ID, expected, cur.Version.Index);
-    const plain = JSON.parse(JSON.stringify(obj)) as AnyObject;
+    const plain = jsonCopy(obj) as AnyObject;
     this.checkName(kind, plain);
     this.mutations.push({ op: 'update', kind, expected, object: deepFreeze(plain) });
     return this.stage(kind, stampObject(plain, expected, cur.CreatedAt, cur.UpdatedAt)) as ObjectOf<K>;
