@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
-import { ContainerdClient } from '../../../worker/engine/containerd';
+import { ContainerdClient, ContentDirectory } from '../../../worker/engine/containerd';
 import { chainIds, ImageService } from '../../../worker/engine/images';
 import { hostPlatform, MediaTypes, parseReference, RegistryClient } from '../../../worker/registry';
 import { requireContainerd, startTestContainerd, type TestContainerd } from '../../support/containerd';
@@ -400,6 +400,26 @@ describe('image service (real containerd and docker-registry)', function () {
       assert.equal((await other.snapshots.stat(run.chainId)).kind, 'COMMITTED');
       // A docker-archive holds its layers uncompressed: stored under their diff ids.
       for (const d of img.diffIds) assert.equal((await other.content.info(d)).size, statSync(blobFile(d)).size);
+      assert.deepEqual(openWrites(), []);
+    });
+
+    it('streams a layer that containerd collected between its write and its adoption', async () => {
+      // What a garbage collection between the rename and the adoption does: the file is gone.
+      class Collected extends ContentDirectory {
+        override async write(digest: string, data: AsyncIterable<Buffer>): Promise<void> {
+          await super.write(digest, data);
+          unlinkSync(blobFile(digest));
+        }
+      }
+      const cd = ctd.supervisor.contentDirectory();
+      const collected = new Collected(contentRoot(), path.join(contentRoot(), 'tsswarm-incoming'));
+      const svc = new ImageService({ client: other, contentDirectory: collected });
+      const img = await buildBusyboxImage({ extraLayers: 1, label: 'direct-collected' });
+      const r = `${reg.host}/test/direct-collected:latest`;
+      await pushBuiltImage(registry, r, img);
+      await svc.pull(r);
+      for (const d of img.layerDigests) assert.ok(cd.has(d), 'streamed through Content.Write instead');
+      assert.equal((await other.snapshots.stat(chainIds(img.diffIds)[1])).kind, 'COMMITTED');
       assert.deepEqual(openWrites(), []);
     });
 
