@@ -5,6 +5,7 @@ import { InternalError, UnavailableError } from '../../../src/api';
 import { RpcChannel, type CallContext } from './rpc';
 import { EVENT_TYPES } from './proto-source';
 import { encodeWriteHeader } from './write-request';
+import { gather } from './gather';
 import {
   decode,
   jsonAny,
@@ -207,29 +208,6 @@ export class ContentClient extends SubClient {
   async abort(ref: string): Promise<void> {
     await this.rpc.unary(this.ctx, 'content', 'Abort', { ref });
   }
-}
-
-/**
- * The stream's chunks in groups of at most `max` bytes (a chunk larger than that alone), for one
- * WRITE message each.
- */
-async function* gather(
-  source: Iterable<Buffer> | AsyncIterable<Buffer | Uint8Array>,
-  max: number,
-): AsyncGenerator<Buffer[]> {
-  let parts: Buffer[] = [];
-  let n = 0;
-  for await (const c of source) {
-    const buf = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    if (n > 0 && n + buf.length > max) {
-      yield parts;
-      parts = [];
-      n = 0;
-    }
-    parts.push(buf);
-    n += buf.length;
-  }
-  if (n > 0) yield parts;
 }
 
 function* chunkBuffer(b: Buffer): Generator<Buffer> {

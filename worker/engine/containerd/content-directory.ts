@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InternalError, InvalidArgumentError } from '../../../src/api';
+import { gather } from './gather';
 
 const WRITE_BYTES = 1 << 20;
 
@@ -50,17 +51,7 @@ export class ContentDirectory {
     try {
       // A download's 16-64 KiB reads go to the disk a MiB at a time: one thread-pool round
       // trip each instead of one per read.
-      let parts: Buffer[] = [];
-      let held = 0;
-      for await (const chunk of data) {
-        parts.push(chunk);
-        held += chunk.length;
-        if (held < WRITE_BYTES) continue;
-        await writeAll(fh, parts, held);
-        parts = [];
-        held = 0;
-      }
-      if (held) await writeAll(fh, parts, held);
+      for await (const parts of gather(data, WRITE_BYTES)) await writeAll(fh, parts);
       await fh.datasync();
     } catch (err) {
       await fh.close().catch(() => undefined);
@@ -84,7 +75,9 @@ export class ContentDirectory {
   }
 }
 
-async function writeAll(fh: FileHandle, parts: Buffer[], bytes: number): Promise<void> {
+async function writeAll(fh: FileHandle, parts: Buffer[]): Promise<void> {
+  let bytes = 0;
+  for (const p of parts) bytes += p.length;
   const { bytesWritten } = await fh.writev(parts);
   // A regular file takes all of it but for a full disk.
   if (bytesWritten !== bytes) throw new InternalError(`wrote ${bytesWritten} of ${bytes} bytes: is the disk full?`);
