@@ -71,6 +71,11 @@ export class ContentClient extends SubClient {
     }
   }
 
+  /** Gives a blob already present `labels`, when there are any (a write or an adoption that found it). */
+  async labelExisting(digest: string, labels: Record<string, string>): Promise<void> {
+    if (Object.keys(labels).length) await this.updateLabels(digest, labels);
+  }
+
   /** Replaces the labels named in `paths` (e.g. "labels.containerd.io/gc.ref.content.l.0"). */
   async updateLabels(digest: string, labels: Record<string, string>, paths?: string[]): Promise<ContentInfo> {
     const updateMask = { paths: paths ?? Object.keys(labels).map((k) => `labels.${k}`) };
@@ -120,7 +125,7 @@ export class ContentClient extends SubClient {
     ref = `tsswarm-${expected.digest}`,
   ): Promise<void> {
     if (await this.exists(expected.digest)) {
-      if (Object.keys(labels).length) await this.updateLabels(expected.digest, labels);
+      await this.labelExisting(expected.digest, labels);
       return;
     }
     const call = this.rpc.piecewiseBidi<{ action: string; offset: number; digest: string }>(
@@ -174,7 +179,7 @@ export class ContentClient extends SubClient {
    */
   async adopt(expected: { digest: string; size: number }, labels: Record<string, string> = {}): Promise<boolean> {
     if (await this.exists(expected.digest)) {
-      if (Object.keys(labels).length) await this.updateLabels(expected.digest, labels);
+      await this.labelExisting(expected.digest, labels);
       return true;
     }
     const ref = `tsswarm-adopt-${expected.digest}-${randomBytes(4).toString('hex')}`;
@@ -198,7 +203,7 @@ export class ContentClient extends SubClient {
       call.cancel();
       // Committed meanwhile by another writer: recorded all the same.
       if ((err as { httpStatus?: number }).httpStatus === 409 && (await this.exists(expected.digest))) {
-        if (Object.keys(labels).length) await this.updateLabels(expected.digest, labels);
+        await this.labelExisting(expected.digest, labels);
         return true;
       }
       throw err;

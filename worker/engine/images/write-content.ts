@@ -23,6 +23,6 @@ export async function writeContent(
     await client.content.write(expected, data, labels, `tsswarm-${expected.digest}-${randomBytes(4).toString('hex')}`);
   } catch (err) {
     if (!alreadyExists(err) || !(await client.content.exists(expected.digest))) throw err;
-    if (Object.keys(labels).length) await client.content.updateLabels(expected.digest, labels);
+    await client.content.labelExisting(expected.digest, labels);
   }
 }
