@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../../src/api';
+import { DEFAULT_CONCURRENT_DOWNLOADS, DEFAULT_CONCURRENT_UPLOADS } from '../engine/images/concurrency';
 
 /** tsswarmd's settings after defaults, with units in the names. */
 export interface DaemonOptions {
@@ -42,8 +43,8 @@ Options:
       --default-network string    Network of containers with NetworkMode default: bridge, or none for
                                   only a loopback, as dockerd --bridge none (default "bridge")
       --insecure-registry list    Registries reached over plain HTTP (loopback ones always are)
-      --max-concurrent-downloads int  Layers a pull downloads at once (default 3)
-      --max-concurrent-uploads int    Layers a push uploads at once (default 5)
+      --max-concurrent-downloads int  Layers a pull downloads at once (default ${DEFAULT_CONCURRENT_DOWNLOADS})
+      --max-concurrent-uploads int    Layers a push uploads at once (default ${DEFAULT_CONCURRENT_UPLOADS})
       --metrics-addr string       Serve Prometheus metrics at http://ADDR/metrics (off by default)
   -p, --pidfile string            Path of the pid file (default "<data-root>/tsswarmd.pid")
       --tlsverify                 Require mutual TLS on tcp:// hosts
@@ -107,8 +108,16 @@ export function parseDaemonArgs(argv: string[]): DaemonOptions | 'help' {
   const defaultNetwork = v['default-network'] ?? 'bridge';
   if (defaultNetwork !== 'bridge' && defaultNetwork !== 'none')
     throw new InvalidArgumentError(`--default-network: want bridge or none, got "${defaultNetwork}"`);
-  const maxConcurrentDownloads = positiveInt('max-concurrent-downloads', v['max-concurrent-downloads'], 3);
-  const maxConcurrentUploads = positiveInt('max-concurrent-uploads', v['max-concurrent-uploads'], 5);
+  const maxConcurrentDownloads = positiveInt(
+    'max-concurrent-downloads',
+    v['max-concurrent-downloads'],
+    DEFAULT_CONCURRENT_DOWNLOADS,
+  );
+  const maxConcurrentUploads = positiveInt(
+    'max-concurrent-uploads',
+    v['max-concurrent-uploads'],
+    DEFAULT_CONCURRENT_UPLOADS,
+  );
   const logLevel = v['log-level'] ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new InvalidArgumentError(`--log-level: unknown level "${logLevel}"`);

@@ -32,14 +32,12 @@ import { byteProgress, shortId, type ProgressFn } from './progress';
 import { SharedPull, type PullResult } from './shared-pull';
 import { manifestGcLabels, unpackLayers } from './unpack';
 import { writeContent } from './write-content';
+import { DEFAULT_CONCURRENT_DOWNLOADS, DEFAULT_CONCURRENT_UPLOADS } from './concurrency';
 
 /** Label on an image record: "repo@digest" of the manifest in its registry (after pull or push). */
 export const REPO_DIGEST_LABEL = 'io.tsswarm.image.repo-digest';
 /** Name prefix of image records that have no name (loaded without tags). */
 export const DANGLING_PREFIX = 'dangling@';
-/** Layers a pull downloads, and a push uploads, at once unless told otherwise (dockerd's defaults). */
-export const DEFAULT_CONCURRENT_DOWNLOADS = 3;
-export const DEFAULT_CONCURRENT_UPLOADS = 5;
 
 export interface ImageServiceOptions {
   client: ContainerdClient;
