@@ -36,13 +36,8 @@ export interface ObjectKeys {
   readonly covers?: readonly string[];
 }
 
-/** Per kind, the keys its objects hold besides the name: claims alone, or claims and covers. */
-export type UniqueKeys = { [K in Kind]?: (obj: ObjectOf<K>) => readonly string[] | ObjectKeys };
-
-function keysOfObject(keysOf: (o: AnyObject) => readonly string[] | ObjectKeys, obj: AnyObject): ObjectKeys {
-  const k = keysOf(obj);
-  return Array.isArray(k) ? { claims: k as readonly string[] } : (k as ObjectKeys);
-}
+/** Per kind, the keys its objects hold besides the name. */
+export type UniqueKeys = { [K in Kind]?: (obj: ObjectOf<K>) => ObjectKeys };
 
 export function applyBatch(
   tables: ReadonlyMap<Kind, ObjectTable>,
@@ -85,16 +80,16 @@ export function applyBatch(
    * that objects stored before a kind kept a key unique can still be updated.
    */
   const keyTaken = (kind: Kind, obj: AnyObject, was?: AnyObject): string | undefined => {
-    const keysOf = uniqueKeys[kind] as ((o: AnyObject) => readonly string[] | ObjectKeys) | undefined;
+    const keysOf = uniqueKeys[kind] as ((o: AnyObject) => ObjectKeys) | undefined;
     if (!keysOf) return undefined;
-    const before = was ? keysOfObject(keysOf, was) : { claims: [] };
-    const now = keysOfObject(keysOf, obj);
+    const before: ObjectKeys = was ? keysOf(was) : { claims: [] };
+    const now = keysOf(obj);
     const claims = new Set(now.claims.filter((k) => !before.claims.includes(k)));
     const covers = new Set((now.covers ?? []).filter((k) => !(before.covers ?? []).includes(k)));
     if (!claims.size && !covers.size) return undefined;
     const clash = (other: AnyObject | null | undefined) => {
       if (!other) return undefined;
-      const theirs = keysOfObject(keysOf, other);
+      const theirs = keysOf(other);
       return (
         theirs.claims.find((k) => claims.has(k) || covers.has(k)) ?? (theirs.covers ?? []).find((k) => claims.has(k))
       );

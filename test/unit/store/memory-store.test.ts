@@ -136,7 +136,7 @@ describe('store: MemoryStore writes', () => {
     const held: Buffer[] = [];
     const s = new MemoryStore({
       proposer: { propose: async (d) => (held.push(d), new Promise(() => {})) },
-      uniqueKeys: { network: (n) => (n.Spec.Labels?.pool ? [`pool ${n.Spec.Labels.pool}`] : []) },
+      uniqueKeys: { network: (n) => ({ claims: n.Spec.Labels?.pool ? [`pool ${n.Spec.Labels.pool}`] : [] }) },
     });
     const net = (name: string, pool?: string) => {
       const n = network(name);
