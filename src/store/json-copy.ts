@@ -1,9 +1,9 @@
 /**
  * JSON.parse(JSON.stringify(v)) without the string in between: a deep copy made only of what
  * JSON keeps (plain objects, arrays, strings, finite numbers, booleans, null). Properties that
- * are undefined, functions or symbols are dropped, and become null in arrays; non-finite numbers
- * become null and -0 becomes 0; toJSON() is honoured; a BigInt throws, as in JSON. Every store write copies its
- * objects: six times faster than the round trip on a task.
+ * are undefined, functions or symbols are dropped, and become null in arrays; non-finite
+ * numbers become null and -0 becomes 0; toJSON() is honoured; a BigInt throws, as in JSON.
+ * Every store write copies its objects: six times faster than the round trip on a task.
  */
 export function jsonCopy<T>(v: T): T {
   return copyValue(v, '') as T;
