@@ -26,20 +26,26 @@ export interface NodeAssignmentSet {
 
 const rank = (s: TaskState) => TASK_STATES.indexOf(s);
 const ASSIGNED = rank('assigned');
-const COMPLETE = rank('complete');
+const RUNNING = rank('running');
 
 /**
- * Whether the agent of the task's node must know the task. It must once the scheduler has
- * assigned it (state assigned or beyond) while the managers want it up to running (or to
- * complete: a job's task, whose finished container stays with its logs until the job's next
- * iteration or its removal), and, when they want it stopped (shutdown, remove), until its state
- * is terminal: that is how the agent learns to stop it. A task that left the set is shut down
- * and removed by the agent.
+ * Whether the agent of the task's node must know the task: from the moment the scheduler
+ * assigned it until the task reaper deletes it, as with swarmkit. That is how the agent learns
+ * to start it and to stop it, and a task that ended keeps its exited container, with its logs,
+ * as long as the task is in the history (`docker service ps`, `docker service logs`). A task
+ * that left the set is shut down and removed by the agent.
  */
 export function isAgentTask(t: TaskObject): boolean {
-  const state = rank(t.Status.State);
-  if (state < ASSIGNED) return false;
-  return rank(t.DesiredState) <= COMPLETE || state < COMPLETE;
+  return rank(t.Status.State) >= ASSIGNED;
+}
+
+/**
+ * Whether the task still needs what it depends on: its secrets and configs, and the views of
+ * its networks. A task past running has stopped for good (its container only keeps its logs),
+ * as swarmkit releases a task's dependencies once it is past running.
+ */
+function isLive(t: TaskObject): boolean {
+  return rank(t.Status.State) <= RUNNING;
 }
 
 type PullOptions = { RegistryAuth?: string };
@@ -107,10 +113,13 @@ export function assignmentSet(tx: ReadTx, nodeId: string, views = new NetworkVie
   const secretIds = new Set<string>();
   const configIds = new Set<string>();
   const services = new Map<string, ServiceObject | undefined>();
+  const live: TaskObject[] = [];
   for (const t of tx.find('task', { nodeId })) {
     if (!isAgentTask(t)) continue;
     if (!services.has(t.ServiceID)) services.set(t.ServiceID, tx.get('service', t.ServiceID));
     tasks.push(assignmentOf(t, services.get(t.ServiceID)));
+    if (!isLive(t)) continue;
+    live.push(t);
     for (const s of t.Spec.ContainerSpec?.Secrets ?? []) secretIds.add(s.SecretID);
     for (const c of t.Spec.ContainerSpec?.Configs ?? []) configIds.add(c.ConfigID);
   }
@@ -118,7 +127,7 @@ export function assignmentSet(tx: ReadTx, nodeId: string, views = new NetworkVie
   const configs = [...configIds].flatMap((id) => tx.get('config', id) ?? []);
   // The routing mesh listens on every node, so the ingress view goes to nodes without its tasks too.
   const mesh = views.meshNetwork(tx);
-  const ids = networksOfTasks(tasks);
+  const ids = networksOfTasks(live);
   if (mesh && !ids.includes(mesh)) ids.push(mesh);
   const networks = ids.sort().flatMap((id) => views.view(tx, id) ?? []);
   return {

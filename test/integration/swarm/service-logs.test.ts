@@ -234,6 +234,38 @@ describe('swarm service logs: GET /services/{id}/logs and /tasks/{id}/logs from 
     assert.equal((await wkr.api('GET', '/v1.44/services/nope/logs?stdout=1')).status, 404);
   });
 
+  it("a task that failed keeps its logs: its container stays as long as the task's history", async () => {
+    // Restarted once: the failed task it replaced is shut down, as history.
+    const dies = spec('dies', 'echo last-words; exit 3', 1);
+    dies.TaskTemplate.RestartPolicy = {
+      Condition: 'on-failure',
+      Delay: 0,
+      MaxAttempts: 1,
+    } as typeof dies.TaskTemplate.RestartPolicy;
+    const r = await mgr.api('POST', '/v1.44/services/create', dies);
+    assert.equal(r.status, 201, r.body);
+    const id = (r.json as { ID: string }).ID;
+    try {
+      const f = encodeURIComponent(JSON.stringify({ service: ['dies'] }));
+      const failed = await eventually(
+        async () =>
+          ((await mgr.api('GET', `/v1.44/tasks?filters=${f}`)).json as Task[]).find(
+            (t) => t.Status.State === 'failed' && t.DesiredState === 'shutdown',
+          ),
+        30_000,
+        'a failed task replaced',
+      );
+      const got = await logs(mgr, `/v1.44/tasks/${failed.ID}/logs?stdout=1`);
+      assert.equal(got.status, 200);
+      assert.deepEqual(
+        got.frames.map((x) => x.text.trim()),
+        ['last-words'],
+      );
+    } finally {
+      await mgr.api('DELETE', `/v1.44/services/${id}`);
+    }
+  });
+
   it('errors: no stream chosen is a 400, an unknown service a 404', async () => {
     const a = await mgr.api('GET', `/v1.44/services/${WEB}/logs`);
     assert.equal(a.status, 400, a.body);

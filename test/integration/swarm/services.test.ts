@@ -188,6 +188,9 @@ describe('swarm services: tasks run as containers on the nodes (real daemons)', 
       10_000,
       'the replacement container',
     );
+    // As with swarm: the failed task is history (`docker service ps`), and its container stays, exited.
+    const kept = (await containers(d, true)).find((c) => c.Names[0] === `/${SERVICE}.${old.Slot}.${old.ID}`);
+    assert.equal(kept?.State, 'exited');
   });
 
   it('healthchecks: a task runs once healthy; an update to an unhealthy check fails its task, which is replaced, and pauses', async () => {

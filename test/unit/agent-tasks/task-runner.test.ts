@@ -43,6 +43,9 @@ class FakeController implements Controller {
     if (this.container?.Running) Object.assign(this.container, { Running: false, Pid: 0, ExitCode: 143 });
     this.shutDown = true;
   }
+  async release() {
+    this.calls.push('release');
+  }
   async remove() {
     this.calls.push('remove');
     this.container = undefined;
@@ -85,7 +88,7 @@ describe('TaskRunner', () => {
       seen.map((s) => s.State),
       ['accepted', 'preparing', 'ready', 'starting', 'running', 'complete'],
     );
-    assert.deepEqual(c.calls, ['prepare', 'start', 'wait']);
+    assert.deepEqual(c.calls.slice(0, 3), ['prepare', 'start', 'wait']);
     assert.equal(seen[4].ContainerStatus?.PID, 9);
   });
 
@@ -107,7 +110,7 @@ describe('TaskRunner', () => {
     r.update(task({ DesiredState: 'shutdown' }));
     await until(() => r.current().State === 'shutdown');
     await r.stop();
-    assert.deepEqual(c.calls.slice(-1), ['shutdown']);
+    assert.ok(c.calls.includes('shutdown'));
     assert.equal(r.current().ContainerStatus?.ExitCode, 143);
   });
 
@@ -133,5 +136,34 @@ describe('TaskRunner', () => {
     await r.remove();
     assert.deepEqual(c.calls.slice(-2), ['shutdown', 'remove']);
     assert.equal(c.container, undefined);
+  });
+
+  it('an ended task releases its files once and keeps its container; remove() removes it', async () => {
+    const c = new FakeController();
+    const r = new TaskRunner(task(), c, () => undefined);
+    r.run();
+    await until(() => r.current().State === 'running');
+    c.exit(3);
+    await until(() => c.calls.includes('release'));
+    assert.equal(r.current().State, 'failed');
+    r.update(task({ DesiredState: 'shutdown' }));
+    await new Promise((res) => setTimeout(res, 20));
+    assert.deepEqual(c.calls, ['prepare', 'start', 'wait', 'release'], 'once, and nothing else');
+    assert.ok(c.container, 'the exited container stays');
+    await r.remove();
+    assert.equal(c.container, undefined);
+  });
+
+  it("a task the managers ended whose container runs: the container is stopped, the managers' state kept", async () => {
+    const c = new FakeController();
+    c.container = { ID: 'c1', Running: true, Pid: 9, ExitCode: 0, Started: true };
+    const reported: TaskStatus[] = [];
+    const r = new TaskRunner(task({ Status: { State: 'orphaned' as TaskState } }), c, (s) => reported.push(s));
+    r.run();
+    await until(() => c.calls.includes('release'));
+    assert.deepEqual(c.calls, ['shutdown', 'release']);
+    assert.equal(c.container.Running, false);
+    assert.deepEqual(reported, [], 'a terminal state never changes');
+    await r.stop();
   });
 });

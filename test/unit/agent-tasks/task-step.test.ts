@@ -127,7 +127,7 @@ describe('task step()', () => {
     });
   });
 
-  it('never moves a terminal state, whatever is observed', () => {
+  it('never moves a terminal state, whatever is observed (a running container of it is only stopped)', () => {
     const observations = [
       obs(),
       obs({ container: running }),
@@ -139,7 +139,8 @@ describe('task step()', () => {
         for (const o of observations) {
           const cur = status(from);
           assert.equal(step({ Status: cur, DesiredState: desired }, o), cur, `${from}/${desired}`);
-          assert.equal(nextAction({ Status: cur, DesiredState: desired }, o), 'none');
+          const stops = o.container?.Running && !o.shutDown;
+          assert.equal(nextAction({ Status: cur, DesiredState: desired }, o), stops ? 'shutdown' : 'none');
         }
       }
     }
@@ -198,6 +199,13 @@ describe('task step()', () => {
       assert.equal(nextAction(t('running', 'shutdown'), obs({ container: running })), 'shutdown');
       assert.equal(nextAction(t('running', 'shutdown'), obs({ container: running, shutDown: true })), 'none');
       assert.equal(nextAction(t('preparing', 'shutdown'), obs()), 'none');
+    });
+    it('stops the running container of an ended task (started by hand, or ended by the managers), once', () => {
+      for (const d of ['running', 'shutdown'] as TaskState[]) {
+        assert.equal(nextAction(t('failed', d), obs({ container: running })), 'shutdown');
+        assert.equal(nextAction(t('orphaned', d), obs({ container: running, shutDown: true })), 'none');
+        assert.equal(nextAction(t('complete', d), obs({ container: ctr({ Started: true }) })), 'none');
+      }
     });
   });
   describe('a container with a healthcheck (swarm executor)', () => {

@@ -17,21 +17,18 @@ function task(state: TaskObject['Status']['State'], desired: TaskObject['Desired
 }
 
 describe('assignment set', () => {
-  it('isAgentTask: assigned and beyond while desired <= running; stopping ones until terminal', () => {
+  it('isAgentTask: from assigned until the task is deleted, stopped or not', () => {
     assert.equal(isAgentTask(task('pending', 'running')), false, 'not yet scheduled');
     assert.equal(isAgentTask(task('new', 'running')), false);
     assert.equal(isAgentTask(task('assigned', 'running')), true);
     assert.equal(isAgentTask(task('assigned', 'ready')), true, 'a delayed restart is prepared');
     assert.equal(isAgentTask(task('running', 'running')), true);
-    assert.equal(isAgentTask(task('failed', 'running')), true, 'terminal but still wanted: the orchestrator decides');
     assert.equal(isAgentTask(task('running', 'shutdown')), true, 'the agent must hear it should stop');
     assert.equal(isAgentTask(task('running', 'remove')), true);
-    assert.equal(isAgentTask(task('shutdown', 'shutdown')), false, 'stopped: it leaves the set');
-    assert.equal(isAgentTask(task('failed', 'shutdown')), false);
-    assert.equal(isAgentTask(task('complete', 'remove')), false);
-    assert.equal(isAgentTask(task('running', 'complete')), true, "a job's task");
-    assert.equal(isAgentTask(task('complete', 'complete')), true, "a job's finished task keeps its container");
-    assert.equal(isAgentTask(task('complete', 'shutdown')), false, "the job's next iteration");
+    assert.equal(isAgentTask(task('shutdown', 'shutdown')), true, 'in the history: its container stays');
+    assert.equal(isAgentTask(task('failed', 'shutdown')), true, 'its logs stay readable');
+    assert.equal(isAgentTask(task('complete', 'complete')), true, "a job's finished task");
+    assert.equal(isAgentTask(task('rejected', 'shutdown')), true);
   });
 
   it('toTaskAssignment fills ServiceAnnotations, Endpoint and the registry auth from the service', () => {
@@ -83,6 +80,7 @@ describe('assignment set', () => {
     await store.update((tx) => {
       tx.create('secret', { ID: 's1', Spec: { Name: 'pw', Data: Buffer.from('hunter2').toString('base64') } });
       tx.create('secret', { ID: 's2', Spec: { Name: 'other', Data: 'eA==' } });
+      tx.create('secret', { ID: 's3', Spec: { Name: 'old', Data: 'eg==' } });
       tx.create('config', { ID: 'c1', Spec: { Name: 'conf', Data: 'eQ==' } });
     });
     await addService(store, 'web', { Labels: { a: 'b' } });
@@ -102,11 +100,16 @@ describe('assignment set', () => {
       Spec: { ContainerSpec: { Image: 'x', Secrets: [{ SecretID: 's2', SecretName: 'other' }] } },
     });
     await addTask(store, 'd', undefined, { Status: { State: 'pending' } });
-    await addTask(store, 'e', 'n1', { Status: { State: 'shutdown' }, DesiredState: 'shutdown' });
+    // Stopped: it stays for its container and logs, but its secret is no longer sent.
+    await addTask(store, 'e', 'n1', {
+      Status: { State: 'failed' },
+      DesiredState: 'shutdown',
+      Spec: { ContainerSpec: { Image: 'x', Secrets: [{ SecretID: 's3', SecretName: 'old' }] } },
+    });
     const set = store.view((tx) => assignmentSet(tx, 'n1'));
     assert.deepEqual(
       set.tasks.map((t) => t.ID),
-      ['a', 'b'],
+      ['a', 'b', 'e'],
     );
     assert.deepEqual(set.tasks[0]!.ServiceAnnotations, { Name: 'web', Labels: { a: 'b' } });
     assert.deepEqual(
@@ -123,6 +126,7 @@ describe('assignment set', () => {
       [
         ['update', 'secret'],
         ['update', 'config'],
+        ['update', 'task'],
         ['update', 'task'],
         ['update', 'task'],
       ],
@@ -150,6 +154,33 @@ describe('assignment set', () => {
     const k1 = key();
     assert.notEqual(k1, k0, 'a desired state change is news');
     await editTask(store, 'a', (t) => (t.Status = { State: 'shutdown' }));
-    assert.notEqual(key(), k1, 'the stopped task left the set');
+    assert.equal(key(), k1, "the stopped task stays, and its stop was the agent's report");
+    await store.update((tx) => tx.delete('task', 'a'));
+    assert.notEqual(key(), k1, 'the deleted task left the set');
+  });
+
+  it('a task that stopped releases its secrets; the task stays', async () => {
+    const store = new MemoryStore();
+    await store.update((tx) => {
+      tx.create('secret', { ID: 's1', Spec: { Name: 'pw', Data: 'eA==' } });
+    });
+    await addService(store, 'web');
+    await addTask(store, 'a', 'n1', {
+      Status: { State: 'running' },
+      Spec: { ContainerSpec: { Image: 'x', Secrets: [{ SecretID: 's1', SecretName: 'pw' }] } },
+    });
+    const set = () => store.view((tx) => assignmentSet(tx, 'n1'));
+    assert.deepEqual(
+      set().secrets.map((x) => x.ID),
+      ['s1'],
+    );
+    const k0 = assignmentSetKey(set());
+    await editTask(store, 'a', (t) => (t.Status = { State: 'complete' }));
+    assert.deepEqual(
+      set().tasks.map((t) => t.ID),
+      ['a'],
+    );
+    assert.deepEqual(set().secrets, []);
+    assert.notEqual(assignmentSetKey(set()), k0, 'the agent hears the secret is gone');
   });
 });

@@ -31,7 +31,7 @@ describe('AssignmentStream', () => {
     assert.deepEqual(sent[0], { type: 'assignments', full: true, changes: [] });
   });
 
-  it('sends a new full set when the node gets, changes or loses a task; not for others or for status reports', async () => {
+  it('sends a new full set when the node gets, changes or loses a task; not for others or for status reports, a stop included', async () => {
     await addTask(store, 'a', 'n1');
     stream.start();
     assert.deepEqual(taskIds(sent[0]), ['a']);
@@ -51,8 +51,11 @@ describe('AssignmentStream', () => {
     assert.equal(a?.assignment.kind === 'task' && a.assignment.task.DesiredState, 'shutdown');
 
     await editTask(store, 'a', (t) => (t.Status = { State: 'shutdown' }));
+    await turn(10);
+    assert.equal(sent.length, 3, 'a stopped task stays in the set until it is deleted');
+    await store.update((tx) => tx.delete('task', 'a'));
     await until(() => sent.length === 4);
-    assert.deepEqual(taskIds(sent[3]), ['b'], 'a stopped task leaves the set');
+    assert.deepEqual(taskIds(sent[3]), ['b'], 'the deleted task leaves the set');
 
     // A task moved away from the node (the old object was ours).
     await editTask(store, 'b', (t) => (t.NodeID = 'n2'));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { newNetworkObject } from '../../../manager/allocator';
 import { AssignmentStream } from '../../../manager/dispatcher/assignment-stream';
+import { assignmentSet } from '../../../manager/dispatcher/assignment-set';
 import { NetworkViews } from '../../../manager/dispatcher/network-views';
 import type { NetworkAttachment, NetworkObject } from '../../../src/api';
 import type { AssignmentsMessage, NetworkView } from '../../../src/rpc';
@@ -123,5 +124,20 @@ describe('network views', () => {
     } finally {
       stream.stop();
     }
+  });
+
+  it("a node whose task on the network stopped gets the network's view no more; the task stays", async () => {
+    await addTask(store, 'a', 'n1', { NetworksAttachments: on('10.0.1.3'), Status: { State: 'running' } });
+    const set = () => store.view((tx) => assignmentSet(tx, 'n1'));
+    assert.deepEqual(
+      set().networks.map((v) => v.ID),
+      [net.ID],
+    );
+    await editTask(store, 'a', (t) => (t.Status = { State: 'failed' }));
+    assert.deepEqual(
+      set().tasks.map((t) => t.ID),
+      ['a'],
+    );
+    assert.deepEqual(set().networks, []);
   });
 });

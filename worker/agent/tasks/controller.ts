@@ -17,6 +17,11 @@ export interface Controller {
   wait(signal: AbortSignal): Promise<void>;
   /** Stops the container: StopSignal, then SIGKILL after StopGracePeriod. */
   shutdown(): Promise<void>;
+  /**
+   * The task has ended: what it needed to run goes (the task's files: secrets tmpfs, configs);
+   * the stopped container stays, with its logs, until remove().
+   */
+  release(): Promise<void>;
   /** Removes the container and the task's files (secrets tmpfs, configs). */
   remove(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { TaskHealthWatch } from './task-health-watch';
 import type { TaskHealthEvents } from './task-health-events';
 import type { TaskNetworks } from './task-networks';
 import { TASK_ID_LABEL } from './task-labels';
+import { isTerminal } from './task-state-order';
 import type { ObservedContainer, ObservedTask } from './task-step';
 
 /** The container service calls a task controller makes. */
@@ -162,6 +163,11 @@ export class TaskController implements Controller {
     this.shutDown = true;
   }
 
+  async release(): Promise<void> {
+    this.health?.close();
+    await this.files.remove();
+  }
+
   async remove(): Promise<void> {
     const r = this.record();
     if (r) {
@@ -178,7 +184,8 @@ export class TaskController implements Controller {
   async adoptNetworks(): Promise<void> {
     const r = this.record();
     const attachments = overlayAttachments(this.task.NetworksAttachments);
-    if (!r || !this.d.networks || !attachments.length) return;
+    // An ended task's container is kept for its logs only: it will not join its networks again.
+    if (!r || !this.d.networks || !attachments.length || isTerminal(this.task.Status.State)) return;
     if (r.State.Running && r.Sandbox) await this.d.networks.adopt(r.Id, this.task.ID, attachments, r.Sandbox);
     else this.d.networks.bind(r.Id, this.task.ID, attachments);
   }

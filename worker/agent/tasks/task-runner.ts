@@ -2,7 +2,7 @@ import type { TaskStatus } from '../../../src/api';
 import type { Logger } from '../../../src/util';
 import type { AssignedTask } from './assigned-task';
 import type { Controller } from './controller';
-import { stateRank } from './task-state-order';
+import { isTerminal, stateRank } from './task-state-order';
 import { nextAction, step } from './task-step';
 
 /** How long the runner waits before retrying a controller call that threw. */
@@ -11,13 +11,16 @@ export const RETRY_MS = 1000;
 /**
  * Drives one task: observe, step() to the next status (reported), and when step() has
  * nothing to do, the controller call nextAction() names; then again, until the task is
- * terminal or the runner is stopped. A new version of the task (update) wakes it.
+ * terminal (then its files are released once) or the runner is stopped. A new version of the
+ * task (update) wakes it.
  */
 export class TaskRunner {
   private status: TaskStatus;
   private wake = new AbortController();
   private stopped = false;
   private loop?: Promise<void>;
+  /** The ended task's files are gone (Controller.release). */
+  private released = false;
 
   constructor(
     private task: AssignedTask,
@@ -85,7 +88,10 @@ export class TaskRunner {
       }
       const action = nextAction({ Status: this.status, DesiredState: this.task.DesiredState }, obs);
       try {
-        if (action === 'none') await aborted(signal);
+        if (action === 'none' && isTerminal(this.status.State) && !this.released) {
+          await this.ctlr.release();
+          this.released = true;
+        } else if (action === 'none') await aborted(signal);
         else if (action === 'wait') await this.ctlr.wait(signal);
         else await this.ctlr[action]();
       } catch (err) {

@@ -137,8 +137,10 @@ export type TaskAction = 'prepare' | 'start' | 'wait' | 'shutdown' | 'none';
 /** The controller call that lets step() advance from the task's current state. */
 export function nextAction(task: SteppableTask, observed: ObservedTask): TaskAction {
   const s = task.Status.State;
-  if (isTerminal(s)) return 'none';
   const c = observed.container;
+  // Ended, but its container runs (started by hand, or the managers ended it: it is kept
+  // only for its logs): it is stopped, and the state stays.
+  if (isTerminal(s)) return c?.Running && !observed.shutDown ? 'shutdown' : 'none';
   if (wantsShutdown(task.DesiredState)) return c?.Running && !observed.shutDown ? 'shutdown' : 'none';
   if (s === 'preparing' && !c && !observed.prepareError) return 'prepare';
   if (s === 'starting' && c && !c.Started && !observed.startError) return 'start';
