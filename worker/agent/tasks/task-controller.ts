@@ -176,8 +176,7 @@ export class TaskController implements Controller {
       });
     }
     this.containerId = undefined;
-    this.health?.close();
-    await this.files.remove();
+    await this.release();
   }
 
   /** After a restart: a running container of this task gets its overlay networks checked and re-wired. */

@@ -138,10 +138,9 @@ export type TaskAction = 'prepare' | 'start' | 'wait' | 'shutdown' | 'none';
 export function nextAction(task: SteppableTask, observed: ObservedTask): TaskAction {
   const s = task.Status.State;
   const c = observed.container;
-  // Ended, but its container runs (started by hand, or the managers ended it: it is kept
-  // only for its logs): it is stopped, and the state stays.
-  if (isTerminal(s)) return c?.Running && !observed.shutDown ? 'shutdown' : 'none';
-  if (wantsShutdown(task.DesiredState)) return c?.Running && !observed.shutDown ? 'shutdown' : 'none';
+  // An ended task's container is kept only for its logs: one that runs (started by hand, or
+  // the managers ended the task) is stopped, and the state stays.
+  if (isTerminal(s) || wantsShutdown(task.DesiredState)) return c?.Running && !observed.shutDown ? 'shutdown' : 'none';
   if (s === 'preparing' && !c && !observed.prepareError) return 'prepare';
   if (s === 'starting' && c && !c.Started && !observed.startError) return 'start';
   // Waiting for health: an unhealthy container is stopped (swarm's executor shuts it down).
