@@ -440,6 +440,9 @@ describe('image service (real containerd and docker-registry)', function () {
       assert.equal((await other.content.info(digest)).labels['tsswarm.test'], 'x');
       assert.deepEqual((await other.content.readAll(digest)).toString(), 'a blob of its own');
       assert.equal(await other.content.adopt({ digest, size: data.length }), true, 'twice is no error');
+      assert.equal(await other.content.adopt({ digest, size: data.length }, { 'tsswarm.again': 'y' }), true);
+      assert.equal((await other.content.info(digest)).labels['tsswarm.again'], 'y', 'labels the one there');
+      assert.deepEqual(openWrites(), [], 'no writer left behind');
     });
   });
 

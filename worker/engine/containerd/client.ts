@@ -175,13 +175,10 @@ export class ContentClient extends SubClient {
    * already, put there through its directory (ContentDirectory). With the "shared" content
    * policy a writer naming a blob the store holds starts out complete (its STAT answers the
    * whole size), and its COMMIT records the blob without a byte sent. False when the store does
-   * not hold it: the writer wants the bytes, and is aborted instead.
+   * not hold it: the writer wants the bytes, and is aborted instead. A blob the namespace has
+   * already fails the writer with 409 (no Info call first: a pull asked that just before).
    */
   async adopt(expected: { digest: string; size: number }, labels: Record<string, string> = {}): Promise<boolean> {
-    if (await this.exists(expected.digest)) {
-      await this.labelExisting(expected.digest, labels);
-      return true;
-    }
     const ref = `tsswarm-adopt-${expected.digest}-${randomBytes(4).toString('hex')}`;
     const call = this.rpc.piecewiseBidi<{ action: string; offset: number }>(this.ctx, 'content', 'Write');
     try {
@@ -201,7 +198,7 @@ export class ContentClient extends SubClient {
       return true;
     } catch (err) {
       call.cancel();
-      // Committed meanwhile by another writer: recorded all the same.
+      // In the namespace already, or committed meanwhile by another writer: recorded all the same.
       if ((err as { httpStatus?: number }).httpStatus === 409 && (await this.exists(expected.digest))) {
         await this.labelExisting(expected.digest, labels);
         return true;
