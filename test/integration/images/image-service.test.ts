@@ -427,22 +427,25 @@ describe('image service (real containerd and docker-registry)', function () {
       const cd = ctd.supervisor.contentDirectory();
       const data = Buffer.from('a blob of its own');
       const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
-      assert.equal(await other.content.adopt({ digest, size: data.length }), false);
-      assert.deepEqual(openWrites(), [], 'the refused write is aborted');
-      await cd.write(
-        digest,
-        (async function* () {
-          yield data;
-        })(),
-      );
-      assert.equal(cd.has(digest), true);
-      assert.equal(await other.content.adopt({ digest, size: data.length }, { 'tsswarm.test': 'x' }), true);
-      assert.equal((await other.content.info(digest)).labels['tsswarm.test'], 'x');
-      assert.deepEqual((await other.content.readAll(digest)).toString(), 'a blob of its own');
-      assert.equal(await other.content.adopt({ digest, size: data.length }), true, 'twice is no error');
-      assert.equal(await other.content.adopt({ digest, size: data.length }, { 'tsswarm.again': 'y' }), true);
-      assert.equal((await other.content.info(digest)).labels['tsswarm.again'], 'y', 'labels the one there');
-      assert.deepEqual(openWrites(), [], 'no writer left behind');
+      // Under a lease, as in a pull: a blob nothing references is garbage to containerd's collector.
+      await other.withLease(async (leased) => {
+        assert.equal(await leased.content.adopt({ digest, size: data.length }), false);
+        assert.deepEqual(openWrites(), [], 'the refused write is aborted');
+        await cd.write(
+          digest,
+          (async function* () {
+            yield data;
+          })(),
+        );
+        assert.equal(cd.has(digest), true);
+        assert.equal(await leased.content.adopt({ digest, size: data.length }, { 'tsswarm.test': 'x' }), true);
+        assert.equal((await leased.content.info(digest)).labels['tsswarm.test'], 'x');
+        assert.deepEqual((await leased.content.readAll(digest)).toString(), 'a blob of its own');
+        assert.equal(await leased.content.adopt({ digest, size: data.length }), true, 'twice is no error');
+        assert.equal(await leased.content.adopt({ digest, size: data.length }, { 'tsswarm.again': 'y' }), true);
+        assert.equal((await leased.content.info(digest)).labels['tsswarm.again'], 'y', 'labels the one there');
+        assert.deepEqual(openWrites(), [], 'no writer left behind');
+      });
     });
   });
 
