@@ -12,7 +12,8 @@ export const mochaHooks = {
     // The process-wide helpers live as long as this process by design; they are not leftovers.
     fifoHelper.close();
     closeNetnsHelper();
-    const left = descendants(process.pid).filter((p) => p.state !== 'Z');
+    // A process with no command line is past exit (a helper just closed): it has let go of its memory.
+    const left = descendants(process.pid).filter((p) => p.state !== 'Z' && p.cmd !== '');
     for (const p of left) console.warn(`still running after the last test, killed: ${p.pid} ${p.cmd.slice(0, 200)}`);
     killAll(left);
   },
