@@ -8,13 +8,19 @@ import { closeNetnsHelper } from '../../worker/network/netns';
 import { descendants, killAll } from './process-table';
 
 export const mochaHooks = {
-  afterAll(): void {
+  async afterAll(): Promise<void> {
     // The process-wide helpers live as long as this process by design; they are not leftovers.
     fifoHelper.close();
     closeNetnsHelper();
-    // A process with no command line is past exit (a helper just closed): it has let go of its memory.
-    const left = descendants(process.pid).filter((p) => p.state !== 'Z' && p.cmd !== '');
+    // Their SIGKILL takes effect a moment later: until then they still show in /proc.
+    let left = running();
+    for (let i = 0; i < 20 && left.length; i++) {
+      await new Promise((res) => setTimeout(res, 25));
+      left = running();
+    }
     for (const p of left) console.warn(`still running after the last test, killed: ${p.pid} ${p.cmd.slice(0, 200)}`);
     killAll(left);
   },
 };
+
+const running = () => descendants(process.pid).filter((p) => p.state !== 'Z');
