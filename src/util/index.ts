@@ -1,2 +1,3 @@
 export * from './log';
 export * from './end-with-process';
+export * from './sh-quote';

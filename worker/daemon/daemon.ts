@@ -1,11 +1,17 @@
 import * as http from 'node:http';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { readFileSync, rmSync } from 'node:fs';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { API_VERSION, ENGINE_VERSION } from '../../src/api';
 import { createLogger, type Logger } from '../../src/util';
 import { ApiServer, createApiApp, parseListen, type ImageBackend } from '../api';
-import { ContainerdClient, ContainerdSupervisor, type ContentDirectory } from '../engine/containerd';
+import {
+  ContainerdClient,
+  ContainerdSupervisor,
+  installRuncShimLauncher,
+  type ContentDirectory,
+} from '../engine/containerd';
 import { ContainerService, type ImageResolver } from '../engine/containers';
 import { EventBus } from '../events';
 import { IngressMesh } from '../network/ingress';
@@ -111,6 +117,7 @@ export class Daemon {
       });
       const containers = new ContainerService({
         client: this.client,
+        runtimePath: await installRuncShimLauncher(path.join(o.dataRoot, 'bin')),
         images,
         network: overlay,
         dataRoot: o.dataRoot,

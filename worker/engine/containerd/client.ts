@@ -440,7 +440,13 @@ export class ContainersClient extends SubClient {
 
 /** Tasks: the running processes of containers, through the runc shim. */
 export class TasksClient extends SubClient {
-  async create(containerId: string, rootfs: Mount[], io: TaskIO = {}): Promise<{ pid: number }> {
+  /** `runtimePath`: the shim program to run instead of the one the container's runtime names. */
+  async create(
+    containerId: string,
+    rootfs: Mount[],
+    io: TaskIO = {},
+    o: { runtimePath?: string } = {},
+  ): Promise<{ pid: number }> {
     return this.rpc.unary(this.ctx, 'tasks', 'Create', {
       containerId,
       rootfs,
@@ -448,6 +454,7 @@ export class TasksClient extends SubClient {
       stdout: io.stdout ?? '',
       stderr: io.stderr ?? '',
       terminal: io.terminal ?? false,
+      runtimePath: o.runtimePath ?? '',
     });
   }
 

@@ -113,7 +113,7 @@ message tasks {
   message CreateTaskRequest {
     string container_id = 1; repeated containerd.types.Mount rootfs = 3;
     string stdin = 4; string stdout = 5; string stderr = 6; bool terminal = 7;
-    google.protobuf.Any options = 9;
+    google.protobuf.Any options = 9; string runtime_path = 10;
   }
   message CreateTaskResponse { string container_id = 1; uint32 pid = 2; }
   message StartRequest { string container_id = 1; string exec_id = 2; }

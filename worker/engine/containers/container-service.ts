@@ -70,6 +70,8 @@ export interface ContainerServiceOptions {
   /** cgroup parent of every container, so that several daemons on one machine stay apart; default "tsswarm". */
   cgroupParent?: string;
   runtime?: string;
+  /** The shim program of its tasks (installRuncShimLauncher); default the one `runtime` names. */
+  runtimePath?: string;
   events?: EventSink;
   logger?: Logger;
 }
@@ -680,12 +682,17 @@ export class ContainerService {
       const readEnds = this.openInitFifos(r);
       let task: { pid: number };
       try {
-        const creating = client.tasks.create(r.Id, rootfs, {
-          stdin: l.stdin?.file ?? '',
-          stdout: fifos.stdout,
-          stderr: r.Config.Tty ? '' : fifos.stderr,
-          terminal: !!r.Config.Tty,
-        });
+        const creating = client.tasks.create(
+          r.Id,
+          rootfs,
+          {
+            stdin: l.stdin?.file ?? '',
+            stdout: fifos.stdout,
+            stderr: r.Config.Tty ? '' : fifos.stderr,
+            terminal: !!r.Config.Tty,
+          },
+          { runtimePath: this.o.runtimePath },
+        );
         this.shims.creating(r.Id, creating);
         task = await creating;
       } catch (err) {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { InternalError } from '../../../src/api';
-import { endWithProcess } from '../../../src/util';
+import { endWithProcess, shQuote } from '../../../src/util';
 
 type Shell = ChildProcessByStdio<Writable, Readable, null>;
 
@@ -15,9 +15,6 @@ interface Pending {
 }
 
 const DONE = /^tsswarm-done (\d+) (\d+)$/;
-
-/** Single-quoted for sh: nothing inside is expanded. */
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * One long-lived sh that makes the FIFOs of every container and exec. Node has no mkfifo, and a
@@ -46,7 +43,7 @@ export class FifoHelper {
         timer: setTimeout(() => this.fail(child, new InternalError('mkfifo helper did not answer')), this.timeoutMs),
       };
       if (this.pending.push(p) === 1) this.setRef(child, true);
-      child.stdin.write(`mkfifo -m 0600 ${files.map(quote).join(' ')} 2>&1; echo "tsswarm-done ${n} $?"\n`);
+      child.stdin.write(`mkfifo -m 0600 ${files.map(shQuote).join(' ')} 2>&1; echo "tsswarm-done ${n} $?"\n`);
     });
   }
 

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { installRuncShimLauncher } from '../../../worker/engine/containerd';
+import { ContainerService } from '../../../worker/engine/containers';
+import { requireContainerd } from '../../support/containerd';
+import { until } from '../../support/until';
+import { busyboxResolver } from './busybox-resolver';
+import { startContainerStack, stopContainerStack, type ContainerStack } from './container-stack';
+
+/**
+ * Tasks started through the launcher, with the real runc shim behind a script that records each
+ * call: containerd's cleanup after a task delete is answered by the launcher, the cleanup after a
+ * shim that died is the real shim's.
+ */
+describe('runc shim launcher (real containerd and runc)', function () {
+  this.timeout(120_000);
+  let stack: ContainerStack;
+  let svc: ContainerService;
+  const calls = () => readFileSync(path.join(stack.dataRoot, 'shim-calls'), 'utf8');
+  const containerdLog = () => readFileSync(path.join(stack.ctd.dataRoot, 'containerd', 'containerd.log'), 'utf8');
+  const bundleOf = (id: string) =>
+    path.join(stack.ctd.supervisor.stateDir, 'io.containerd.runtime.v2.task', 'tsswarm-launcher-test', id);
+
+  before(async function () {
+    requireContainerd(this);
+    stack = await startContainerStack({
+      namespace: 'tsswarm-launcher-test',
+      dataPrefix: 'tsswarm-launcher-',
+      bridgeName: 'tswlc0',
+      subnet: '10.231.9.0/24',
+    });
+    const recorder = path.join(stack.dataRoot, 'recording-shim');
+    writeFileSync(
+      recorder,
+      `#!/bin/sh\necho "$*" >> ${stack.dataRoot}/shim-calls\nexec containerd-shim-runc-v2 "$@"\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(path.join(stack.dataRoot, 'shim-calls'), '');
+    const runtimePath = await installRuncShimLauncher(path.join(stack.dataRoot, 'bin'), { realShim: recorder });
+    assert.ok(runtimePath);
+    svc = new ContainerService({
+      client: stack.client,
+      images: await busyboxResolver(stack.client),
+      network: stack.network,
+      dataRoot: stack.dataRoot,
+      cgroupParent: 'tsswarm-test-launcher',
+      runtimePath,
+    });
+    await svc.restore();
+  });
+
+  after(() => stopContainerStack(stack ?? {}, svc));
+
+  it("answers containerd's cleanup after a task delete without the real shim; the container is gone all the same", async () => {
+    const { Id } = await svc.create({
+      Image: 'busybox',
+      Cmd: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'],
+      HostConfig: { NetworkMode: 'none' },
+    });
+    await svc.start(Id);
+    assert.match(calls(), new RegExp(`-id ${Id} start`));
+    await svc.stop(Id, { t: 5 });
+    await svc.remove(Id);
+    await svc.removalsSettled();
+    // containerd ran `<launcher> delete` for the task, and the launcher did not hand it on.
+    await until(() => containerdLog().includes(`cleaning up dead shim`), 5000, 'the cleanup call');
+    assert.doesNotMatch(calls(), new RegExp(`-id ${Id} .*delete`));
+    assert.equal(existsSync(bundleOf(Id)), false, 'the bundle is gone');
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(Id), false, 'nothing of it is mounted');
+    assert.equal(existsSync(`/run/containerd/runc/tsswarm-launcher-test/${Id}`), false, 'runc has no state of it');
+  });
+
+  it('hands the cleanup after a shim that died to the real shim, which ends the container', async () => {
+    const { Id } = await svc.create({
+      Image: 'busybox',
+      Cmd: ['sleep', '3600'],
+      HostConfig: { NetworkMode: 'none' },
+    });
+    await svc.start(Id);
+    const pid = (svc.inspect(Id).State as { Pid: number }).Pid;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const shimPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    assert.match(readFileSync(`/proc/${shimPid}/cmdline`, 'utf8'), /containerd-shim-runc-v2/);
+    process.kill(shimPid, 'SIGKILL');
+    await until(() => !(svc.inspect(Id).State as { Running: boolean }).Running, 20_000, 'the exit');
+    assert.equal((svc.inspect(Id).State as { ExitCode: number }).ExitCode, 137);
+    assert.match(calls(), new RegExp(`-id ${Id} -bundle \\S+ delete`));
+    // Its parent gone, what reaps it is up to the machine: ended is gone or a zombie.
+    const ended = () => !existsSync(`/proc/${pid}`) || /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    await until(ended, 5000, "runc delete --force ending the container's process");
+  });
+});
