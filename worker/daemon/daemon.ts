@@ -64,6 +64,9 @@ export class Daemon {
     const o = this.o;
     this.releasePidfile = claimPidfile(o.pidfile);
     try {
+      // Before containerd starts: on a restart it reloads the shims of running tasks through it.
+      const runtimePath = await installRuncShimLauncher(path.join(o.dataRoot, 'bin'));
+      if (!runtimePath) this.log.warn('runc shim launcher not installed; tasks get the stock shim');
       let address = o.containerd;
       if (!address) {
         this.supervisor = new ContainerdSupervisor({ dataRoot: o.dataRoot, logger: this.log.child('containerd') });
@@ -117,7 +120,7 @@ export class Daemon {
       });
       const containers = new ContainerService({
         client: this.client,
-        runtimePath: await installRuncShimLauncher(path.join(o.dataRoot, 'bin')),
+        runtimePath,
         images,
         network: overlay,
         dataRoot: o.dataRoot,

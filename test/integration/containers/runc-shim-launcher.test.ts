@@ -17,6 +17,7 @@ describe('runc shim launcher (real containerd and runc)', function () {
   this.timeout(120_000);
   let stack: ContainerStack;
   let svc: ContainerService;
+  let launcher: string;
   const calls = () => readFileSync(path.join(stack.dataRoot, 'shim-calls'), 'utf8');
   const containerdLog = () => readFileSync(path.join(stack.ctd.dataRoot, 'containerd', 'containerd.log'), 'utf8');
   const bundleOf = (id: string) =>
@@ -39,6 +40,7 @@ describe('runc shim launcher (real containerd and runc)', function () {
     writeFileSync(path.join(stack.dataRoot, 'shim-calls'), '');
     const runtimePath = await installRuncShimLauncher(path.join(stack.dataRoot, 'bin'), { realShim: recorder });
     assert.ok(runtimePath);
+    launcher = runtimePath;
     svc = new ContainerService({
       client: stack.client,
       images: await busyboxResolver(stack.client),
@@ -69,6 +71,29 @@ describe('runc shim launcher (real containerd and runc)', function () {
     assert.equal(existsSync(bundleOf(Id)), false, 'the bundle is gone');
     assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(Id), false, 'nothing of it is mounted');
     assert.equal(existsSync(`/run/containerd/runc/tsswarm-launcher-test/${Id}`), false, 'runc has no state of it');
+  });
+
+  it('is the shim containerd reloads after a restart: the task still stops and goes through it', async () => {
+    const { Id } = await svc.create({
+      Image: 'busybox',
+      Cmd: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'],
+      HostConfig: { NetworkMode: 'none' },
+    });
+    await svc.start(Id);
+    // What a restarted containerd reloads the task's shim through.
+    assert.equal(readFileSync(path.join(bundleOf(Id), 'shim-binary-path'), 'utf8'), launcher);
+    const restarted = new Promise<void>((r) => stack.ctd.supervisor.once('restart', () => r()));
+    process.kill(stack.ctd.supervisor.pid!, 'SIGKILL');
+    await restarted;
+    await stack.client.waitForReady(10_000);
+    await svc.reconcile();
+    assert.equal((svc.inspect(Id).State as { Running: boolean }).Running, true);
+    await svc.stop(Id, { t: 5 });
+    assert.equal((svc.inspect(Id).State as { ExitCode: number }).ExitCode, 0);
+    await svc.remove(Id);
+    await svc.removalsSettled();
+    assert.doesNotMatch(calls(), new RegExp(`-id ${Id} .*delete`));
+    assert.equal(existsSync(bundleOf(Id)), false, 'the bundle is gone');
   });
 
   it('hands the cleanup after a shim that died to the real shim, which ends the container', async () => {
