@@ -223,6 +223,16 @@ describe('container service (real containerd, runc, CNI)', function () {
     assert.ok(out.includes(Id.slice(0, 12)));
   });
 
+  it('answers a start once the record on disk says running, with its sandbox (a kill -9 right after loses nothing)', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', Cmd: ['sleep', '60'] });
+    await svc.start(Id);
+    const rec = JSON.parse(readFileSync(path.join(dataRoot, 'containers', Id, 'config.v2.json'), 'utf8'));
+    assert.equal(rec.State.Running, true);
+    assert.equal(rec.State.Pid, (svc.inspect(Id).State as { Pid: number }).Pid);
+    assert.ok(rec.Sandbox, 'the sandbox is recorded');
+    await svc.remove(Id, { force: true });
+  });
+
   it('re-adopts a running container after a restart of the service (live restore)', async () => {
     const { Id } = await svc.create(
       {

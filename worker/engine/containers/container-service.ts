@@ -621,6 +621,7 @@ export class ContainerService {
     let sandbox: SandboxInfo | undefined;
     let containerCreated = false;
     let taskCreated = false;
+    let recorded: Promise<void> | undefined;
     this.liveOf(r).cleaned = false;
     // The FIFOs do not depend on the sandbox: mkfifo runs while the namespace is made.
     const fifos = this.fifoPaths(r);
@@ -706,7 +707,7 @@ export class ContainerService {
       if (sandbox.netnsPath === '') r.Sandbox = { ...sandbox, SandboxKey: `/proc/${task.pid}/ns/net` };
       this.setRunning(r, task.pid);
       this.health.started(r);
-      this.persist(r);
+      recorded = this.persist(r);
       l.stdin?.started();
     } catch (err) {
       await this.shims.leave(r.Id);
@@ -719,6 +720,9 @@ export class ContainerService {
       this.persist(r);
       throw err;
     }
+    // Answered only once the record says running, with its sandbox: a daemon killed right after
+    // the answer restores the container with its network (a failed write is logged by persist).
+    await recorded.catch(() => undefined);
   }
 
   private setRunning(r: ContainerRecord, pid: number): void {
