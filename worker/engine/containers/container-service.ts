@@ -939,7 +939,7 @@ export class ContainerService {
       l.restartTimer = undefined;
       r.StoppedByUser = true;
       r.State = { ...r.State, Restarting: false, Status: 'exited' };
-      this.persist(r);
+      await this.persist(r);
       return;
     }
     if (!r.State.Running) throw new NotModifiedError('container already stopped');
@@ -969,11 +969,14 @@ export class ContainerService {
     const r = this.get(idOrName);
     if (!r.State.Running) throw new ConflictError(`Container ${r.Id} is not running`);
     const sig = parseSignal(signal, 9);
+    let marked: Promise<void> | undefined;
     if (sig === 9 || sig === 15 || sig === 2) {
       r.StoppedByUser = true;
-      this.persist(r);
+      marked = this.persist(r);
     }
     await this.o.client.tasks.kill(r.Id, sig, { all: sig === 9 });
+    // A daemon restarted after the answer must not take the kill for a crash to restart from.
+    await marked;
     this.events.publish('container', 'kill', r.Id, { name: r.Name.slice(1), signal: String(sig) });
   }
 
@@ -1091,7 +1094,12 @@ export class ContainerService {
     this.checkNameFree(n, r.Id);
     const old = r.Name;
     r.Name = `/${n}`;
-    this.persist(r);
+    try {
+      await this.persist(r);
+    } catch (err) {
+      r.Name = old;
+      throw err;
+    }
     this.events.publish('container', 'rename', r.Id, { name: n, oldName: old });
   }
 
