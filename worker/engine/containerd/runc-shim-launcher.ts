@@ -47,10 +47,9 @@ nothing_left() {
   if [ -e "$bundle/options.json" ]; then IFS= read -r opts <"$bundle/options.json" || :; fi
   case "$opts" in '' | '{}') ;; *) return 1 ;; esac
   [ -e ${shQuote(stateRoot)}"/$ns/$id" ] && return 1
-  while read -r _ _ _ _ mnt _; do
-    [ "$mnt" = "$bundle/rootfs" ] && return 1
-  done </proc/self/mountinfo
-  return 0
+  # grep, not a loop of sh's read, which reads a byte per system call: 15k of them for 50 mounts.
+  grep -qsF " $bundle/rootfs " /proc/self/mountinfo
+  [ $? -eq 1 ]
 }
 nothing_left "$@" || exec "$real" "$@"
 printf '\\020\\211\\001'
