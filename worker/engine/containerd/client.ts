@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { InternalError, UnavailableError } from '../../../src/api';
+import { isAlreadyExists, isNotFound } from './grpc-errors';
 import { RpcChannel, type CallContext } from './rpc';
 import { EVENT_TYPES } from './proto-source';
 import { encodeWriteHeader } from './write-request';
@@ -66,7 +67,7 @@ export class ContentClient extends SubClient {
       await this.info(digest);
       return true;
     } catch (err) {
-      if ((err as { httpStatus?: number }).httpStatus === 404) return false;
+      if (isNotFound(err)) return false;
       throw err;
     }
   }
@@ -165,7 +166,7 @@ export class ContentClient extends SubClient {
       call.end();
     } catch (err) {
       call.cancel();
-      if ((err as { httpStatus?: number }).httpStatus === 409 && (await this.exists(expected.digest))) return;
+      if (isAlreadyExists(err) && (await this.exists(expected.digest))) return;
       throw err;
     }
   }
@@ -199,7 +200,7 @@ export class ContentClient extends SubClient {
     } catch (err) {
       call.cancel();
       // In the namespace already, or committed meanwhile by another writer: recorded all the same.
-      if ((err as { httpStatus?: number }).httpStatus === 409 && (await this.exists(expected.digest))) {
+      if (isAlreadyExists(err) && (await this.exists(expected.digest))) {
         await this.labelExisting(expected.digest, labels);
         return true;
       }
@@ -299,7 +300,7 @@ export class SnapshotsClient extends SubClient {
       await this.stat(key);
       return true;
     } catch (err) {
-      if ((err as { httpStatus?: number }).httpStatus === 404) return false;
+      if (isNotFound(err)) return false;
       throw err;
     }
   }
@@ -368,7 +369,7 @@ export class ImagesClient extends SubClient {
     try {
       return await this.create(image);
     } catch (err) {
-      if ((err as { httpStatus?: number }).httpStatus !== 409) throw err;
+      if (!isAlreadyExists(err)) throw err;
       return this.update(image);
     }
   }

@@ -17,7 +17,7 @@ import {
 } from '../../../src/api';
 import { createLogger, type Logger } from '../../../src/util';
 import { containerHostsFile, containerResolvConf, type NetworkManager, type SandboxInfo } from '../../network';
-import type { ContainerdClient, Mount } from '../containerd';
+import { isNotFound, type ContainerdClient, type Mount } from '../containerd';
 import { initialState, toInspect, toSummary, type ContainerRecord, type MountPoint } from './container-record';
 import { parseContainerCreate, validateBind, validateContainerName } from './create-schema';
 import { ContainerHealth } from './container-health';
@@ -1072,7 +1072,7 @@ export class ContainerService {
       .snapshotter(r.Snapshotter)
       .remove(r.Id)
       .catch((err) => {
-        if ((err as { httpStatus?: number }).httpStatus !== 404) throw err;
+        if (!isNotFound(err)) throw err;
       });
     if (r.Removed?.Volumes) {
       for (const m of r.Mounts)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InternalError } from '../../../src/api';
-import type { ContainerdClient, Descriptor } from '../containerd';
+import { isAlreadyExists, type ContainerdClient, type Descriptor } from '../containerd';
 import { chainIds } from './chain-id';
 
 /** GC labels a manifest carries so that containerd keeps its config and layers while it lives. */
@@ -59,7 +59,7 @@ export async function unpackLayers(
     } catch (err) {
       await snaps.remove(key).catch(() => undefined);
       // Another pull of the same layer may have committed it first.
-      if ((err as { httpStatus?: number }).httpStatus === 409 && (await snaps.exists(chain[i]))) {
+      if (isAlreadyExists(err) && (await snaps.exists(chain[i]))) {
         onLayer?.(i, true);
         continue;
       }

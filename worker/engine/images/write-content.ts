@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ContainerdClient } from '../containerd';
-
-function alreadyExists(err: unknown): boolean {
-  const e = err as { httpStatus?: number; code?: number };
-  // Errors of the Content.Write stream arrive as raw gRPC errors (6 = ALREADY_EXISTS).
-  return e?.httpStatus === 409 || e?.code === 6;
-}
+import { isAlreadyExists, type ContainerdClient } from '../containerd';
 
 /**
  * content.write that treats a blob committed meanwhile by a concurrent writer (another pull or
@@ -22,7 +16,7 @@ export async function writeContent(
     // failing on a locked ref, and the loser sees ALREADY_EXISTS.
     await client.content.write(expected, data, labels, `tsswarm-${expected.digest}-${randomBytes(4).toString('hex')}`);
   } catch (err) {
-    if (!alreadyExists(err) || !(await client.content.exists(expected.digest))) throw err;
+    if (!isAlreadyExists(err) || !(await client.content.exists(expected.digest))) throw err;
     await client.content.labelExisting(expected.digest, labels);
   }
 }
