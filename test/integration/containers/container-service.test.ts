@@ -314,6 +314,24 @@ describe('container service (real containerd, runc, CNI)', function () {
     await svc.remove('twin');
   });
 
+  it('renames: the record on disk has the new name, the old one is taken until then and free after, a held name is a 409', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', Cmd: ['true'] }, 'before-rename');
+    const { Id: other } = await svc.create({ Image: 'busybox', Cmd: ['true'] }, 'held-name');
+    await assert.rejects(svc.rename(Id, 'held-name'), (e: { httpStatus: number }) => e.httpStatus === 409);
+    const renaming = svc.rename(Id, 'after-rename');
+    // While the record is written the old name is still this container's.
+    await assert.rejects(
+      svc.create({ Image: 'busybox', Cmd: ['true'] }, 'before-rename'),
+      (e: { httpStatus: number; message: string }) => e.httpStatus === 409 && e.message.includes(Id),
+    );
+    await renaming;
+    const rec = JSON.parse(readFileSync(path.join(dataRoot, 'containers', Id, 'config.v2.json'), 'utf8'));
+    assert.equal(rec.Name, '/after-rename');
+    assert.equal(svc.inspect('after-rename').Id, Id);
+    const { Id: reuse } = await svc.create({ Image: 'busybox', Cmd: ['true'] }, 'before-rename');
+    for (const id of [Id, other, reuse]) await svc.remove(id);
+  });
+
   it('answers a removal before containerd is cleaned up: the name is free at once, and nothing is left after', async () => {
     const { Id } = await svc.create(
       { Image: 'busybox', Cmd: ['sleep', '30'], HostConfig: { NetworkMode: 'none' } },

@@ -1094,11 +1094,15 @@ export class ContainerService {
     this.checkNameFree(n, r.Id);
     const old = r.Name;
     r.Name = `/${n}`;
+    // The old name stays taken until the write has settled: a failed write gives it back.
+    this.namesInCreation.set(old, r.Id);
     try {
       await this.persist(r);
     } catch (err) {
       r.Name = old;
       throw err;
+    } finally {
+      if (this.namesInCreation.get(old) === r.Id) this.namesInCreation.delete(old);
     }
     this.events.publish('container', 'rename', r.Id, { name: n, oldName: old });
   }
