@@ -10,9 +10,10 @@ import {
   ContainerdClient,
   ContainerdSupervisor,
   installRuncShimLauncher,
+  START_HINTS_DIR,
   type ContentDirectory,
 } from '../engine/containerd';
-import { ContainerService, type ImageResolver } from '../engine/containers';
+import { ContainerService, ShimStartHints, type ImageResolver } from '../engine/containers';
 import { EventBus } from '../events';
 import { IngressMesh } from '../network/ingress';
 import { NetworkManager, OverlayDriver, OverlaySandboxes, overlayNameServer, resolvConfNameservers } from '../network';
@@ -121,6 +122,14 @@ export class Daemon {
       const containers = new ContainerService({
         client: this.client,
         runtimePath,
+        // The bundles of a containerd we do not run are not ours to read.
+        shimHints:
+          runtimePath && this.supervisor
+            ? new ShimStartHints(
+                path.join(path.dirname(runtimePath), START_HINTS_DIR),
+                this.supervisor.taskBundles(o.containerdNamespace),
+              )
+            : undefined,
         images,
         network: overlay,
         dataRoot: o.dataRoot,

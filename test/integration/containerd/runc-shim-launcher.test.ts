@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { installRuncShimLauncher } from '../../../worker/engine/containerd';
+import { createServer, type Server } from 'node:net';
+import { installRuncShimLauncher, START_HINTS_DIR } from '../../../worker/engine/containerd';
 
 const run = promisify(execFile);
 
@@ -50,7 +51,7 @@ describe('runc shim launcher (sh, files and mounts of its own)', () => {
     writeFileSync(path.join(bundle(id), 'options.json'), options);
   };
 
-  it('hands every call but delete to the real shim, with its arguments as they came', async () => {
+  it('hands every call but delete and a hinted start to the real shim, with its arguments as they came', async () => {
     const { stdout } = await run(launcher, ['-namespace', 'ns1', '-id', 'a b', '-address', "it's", 'start']);
     assert.equal(stdout, 'real-answer\n');
     assert.deepEqual(calls(), ["-namespace|ns1|-id|a b|-address|it's|start|"]);
@@ -92,6 +93,55 @@ describe('runc shim launcher (sh, files and mounts of its own)', () => {
     await run(launcher, deleteArgs('odd', odd));
     await run(launcher, ['-namespace', 'ns1', '-id', 'x', 'delete']);
     assert.equal(calls().length, 3);
+  });
+
+  describe('start', () => {
+    let server: Server;
+    const socket = () => path.join(dir, 'shim.sock');
+    const startArgs = (id: string) => [
+      '-namespace',
+      'ns1',
+      '-address',
+      '/run/x.sock',
+      '-publish-binary',
+      '/usr/bin/containerd',
+      '-id',
+      id,
+      'start',
+    ];
+    const hint = (id: string, address: string) =>
+      writeFileSync(path.join(dir, 'bin', START_HINTS_DIR, id), `${address}\n`);
+    const startIn = (id: string) => {
+      mkdirSync(bundle(id), { recursive: true });
+      return run(launcher, startArgs(id), { cwd: bundle(id) });
+    };
+    before(async () => {
+      server = createServer();
+      await new Promise<void>((r) => server.listen(socket(), r));
+    });
+    after(() => new Promise<void>((r) => server.close(() => r())));
+
+    it("answers for a task with a hint naming a shim's socket: the address printed and in the bundle, the real shim not run", async () => {
+      hint('joins', `unix://${socket()}`);
+      const { stdout } = await startIn('joins');
+      assert.equal(stdout, `unix://${socket()}`);
+      assert.equal(readFileSync(path.join(bundle('joins'), 'address'), 'utf8'), `unix://${socket()}`);
+      assert.deepEqual(calls(), []);
+    });
+
+    it('hands start on with no hint, a hint naming no socket, or a hint it cannot take as is', async () => {
+      await startIn('nohint');
+      hint('nosock', `unix://${path.join(dir, 'missing.sock')}`);
+      await startIn('nosock');
+      hint('file', `unix://${path.join(dir, 'calls')}`);
+      await startIn('file');
+      hint('odd', `unix://${socket()} x`);
+      await startIn('odd');
+      hint('tcp', 'tcp://127.0.0.1:1');
+      await startIn('tcp');
+      assert.equal(calls().length, 5);
+      assert.equal(existsSync(path.join(bundle('nosock'), 'address')), false);
+    });
   });
 
   it('is not installed when the real shim cannot run', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { installRuncShimLauncher } from '../../../worker/engine/containerd';
-import { ContainerService } from '../../../worker/engine/containers';
+import { installRuncShimLauncher, START_HINTS_DIR } from '../../../worker/engine/containerd';
+import { ContainerService, ShimStartHints } from '../../../worker/engine/containers';
 import { requireContainerd } from '../../support/containerd';
 import { until } from '../../support/until';
 import { busyboxResolver } from './busybox-resolver';
@@ -11,7 +11,8 @@ import { startContainerStack, stopContainerStack, type ContainerStack } from './
 /**
  * Tasks started through the launcher, with the real runc shim behind a script that records each
  * call: containerd's cleanup after a task delete is answered by the launcher, the cleanup after a
- * shim that died is the real shim's.
+ * shim that died is the real shim's; a task that joins a shim group whose shim is up starts
+ * without the real shim's start.
  */
 describe('runc shim launcher (real containerd and runc)', function () {
   this.timeout(120_000);
@@ -48,6 +49,10 @@ describe('runc shim launcher (real containerd and runc)', function () {
       dataRoot: stack.dataRoot,
       cgroupParent: 'tsswarm-test-launcher',
       runtimePath,
+      shimHints: new ShimStartHints(
+        path.join(stack.dataRoot, 'bin', START_HINTS_DIR),
+        stack.ctd.supervisor.taskBundles('tsswarm-launcher-test'),
+      ),
     });
     await svc.restore();
   });
@@ -114,5 +119,47 @@ describe('runc shim launcher (real containerd and runc)', function () {
     // Its parent gone, what reaps it is up to the machine: ended is gone or a zombie.
     const ended = () => !existsSync(`/proc/${pid}`) || /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     await until(ended, 5000, "runc delete --force ending the container's process");
+  });
+
+  const shimOf = (id: string) => {
+    const stat = readFileSync(`/proc/${(svc.inspect(id).State as { Pid: number }).Pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  };
+  const sleeper = async () =>
+    (await svc.create({ Image: 'busybox', Cmd: ['sleep', '3600'], HostConfig: { NetworkMode: 'none' } })).Id;
+
+  it("starts containers one after another in one shim, the real shim's start run for the first only", async () => {
+    const ids = [await sleeper(), await sleeper(), await sleeper()];
+    for (const id of ids) await svc.start(id);
+    const starts = ids.map((id) => new RegExp(`-id ${id} start`).test(calls()));
+    assert.deepEqual(starts, [true, false, false]);
+    assert.equal(new Set(ids.map(shimOf)).size, 1, 'one shim serves the three');
+    for (const id of ids) {
+      assert.equal((svc.inspect(id).State as { Running: boolean }).Running, true);
+      assert.equal(
+        readFileSync(path.join(bundleOf(id), 'address'), 'utf8'),
+        readFileSync(path.join(bundleOf(ids[0]!), 'address'), 'utf8'),
+      );
+    }
+    for (const id of ids) await svc.remove(id, { force: true });
+    await svc.removalsSettled();
+  });
+
+  it("starts a container through the real shim when its group's shim was killed and left its socket", async () => {
+    const first = await sleeper();
+    await svc.start(first);
+    const socket = readFileSync(path.join(bundleOf(first), 'address'), 'utf8').replace('unix://', '');
+    const next = await sleeper();
+    process.kill(shimOf(first), 'SIGKILL');
+    assert.equal(existsSync(socket), true, 'the dead shim left its socket');
+    await svc.start(next);
+    assert.equal((svc.inspect(next).State as { Running: boolean }).Running, true);
+    assert.notEqual(shimOf(next), 0);
+    assert.match(calls(), new RegExp(`-id ${next} start`), 'the real shim started it');
+    // In the same group: the hint named the dead shim, and the real shim's start replaced it.
+    assert.equal(readFileSync(path.join(bundleOf(next), 'address'), 'utf8'), `unix://${socket}`);
+    await until(() => !(svc.inspect(first).State as { Running: boolean }).Running, 20_000, 'the first one ending');
+    for (const id of [first, next]) await svc.remove(id, { force: true });
+    await svc.removalsSettled();
   });
 });

@@ -4,4 +4,4 @@ export * from './supervisor';
 export * from './types';
 export { isAlreadyExists, isNotFound } from './grpc-errors';
 export { OCI_PROCESS_TYPE_URL, OCI_SPEC_TYPE_URL, toDate } from './schema';
-export { installRuncShimLauncher } from './runc-shim-launcher';
+export { installRuncShimLauncher, START_HINTS_DIR } from './runc-shim-launcher';

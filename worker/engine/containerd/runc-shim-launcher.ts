@@ -14,9 +14,15 @@ export const RUNC_STATE_ROOT = '/run/containerd/runc';
 /** The launcher's file name inside the directory it is installed in. */
 export const LAUNCHER_NAME = 'containerd-shim-runc-v2-launcher';
 
+/** The folder, beside the launcher, where tsswarmd leaves start hints (ShimStartHints). */
+export const START_HINTS_DIR = 'shim-start-hints';
+
+/** A hints folder that never exists: a launcher written without one answers no start itself. */
+const START_HINTS_NONE = '/nonexistent';
+
 /**
  * The program containerd runs as our tasks' shim (Tasks.Create's runtime_path): a short sh
- * script in front of containerd's runc shim, which it runs for everything but one call.
+ * script in front of containerd's runc shim, which it runs for everything but two calls.
  *
  * containerd 1.6 and 1.7 close a task's shim connection when the task is deleted, and take every
  * close for a shim that died: they run `<shim> delete`, the shim's cleanup after a crash. That is
@@ -29,13 +35,40 @@ export const LAUNCHER_NAME = 'containerd-shim-runc-v2-launcher';
  * it still lists, one whose shim died after its Delete had removed everything, and the exit
  * events it then sends repeat the shim's. In any other case, or for a path the script cannot
  * compare with /proc/self/mountinfo as is, the real shim's cleanup runs.
+ *
+ * containerd also runs `<shim> start` for every task, a Go program (about 14 ms of CPU to start
+ * on a small VM) whose answer, for a task joining a shim group whose shim is up, is only that
+ * shim's address: written to the bundle's `address` file and printed. tsswarmd leaves that
+ * address in `<START_HINTS_DIR>/<task id>` when it knows it (ShimStartHints); the script then gives the same
+ * answer, if the address is a unix socket that exists. A socket left by a shim that died makes the
+ * task create fail; tsswarmd then withdraws the hint and creates the task again through the real shim.
  */
-export function launcherScript(realShim: string, stateRoot = RUNC_STATE_ROOT): string {
+export function launcherScript(realShim: string, stateRoot = RUNC_STATE_ROOT, hints = START_HINTS_NONE): string {
   return `#!/bin/sh
 # tsswarmd's launcher of containerd's runc shim: see runc-shim-launcher.ts.
 real=${shQuote(realShim)}
+hints=${shQuote(hints)}
 eval "last=\\\${$#}"
-[ "$last" = delete ] || exec "$real" "$@"
+joined() {
+  id=
+  while [ $# -gt 1 ]; do
+    [ "$1" = -id ] && id=$2
+    shift
+  done
+  case $id in '' | *[!A-Za-z0-9._-]*) return 1 ;; esac
+  [ -f "$hints/$id" ] || return 1
+  read -r addr <"$hints/$id" || return 1
+  case $addr in unix:///* ) ;; *) return 1 ;; esac
+  case $addr in *[!A-Za-z0-9/:._-]*) return 1 ;; esac
+  [ -S "\${addr#unix://}" ] || return 1
+  printf %s "$addr" >address || return 1
+  printf %s "$addr"
+}
+case $last in
+start) joined "$@" && exit 0; exec "$real" "$@" ;;
+delete) ;;
+*) exec "$real" "$@" ;;
+esac
 nothing_left() {
   id= bundle= ns= opts=
   while [ $# -gt 1 ]; do
@@ -69,9 +102,9 @@ export async function installRuncShimLauncher(
   if (!realShim) return undefined;
   const file = path.join(dir, LAUNCHER_NAME);
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(path.join(dir, START_HINTS_DIR), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, launcherScript(realShim, o.stateRoot), { mode: 0o755 });
+    await writeFile(tmp, launcherScript(realShim, o.stateRoot, path.join(dir, START_HINTS_DIR)), { mode: 0o755 });
     await rename(tmp, file);
     await promisify(execFile)(file, ['-v'], { timeout: 10_000 });
     return file;

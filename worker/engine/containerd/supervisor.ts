@@ -65,6 +65,11 @@ export class ContainerdSupervisor extends EventEmitter {
     return new ContentDirectory(contentRoot, path.join(contentRoot, 'tsswarm-incoming'));
   }
 
+  /** The folder of the task bundles (runtime v2) of `namespace`: each task's `address` file is there. */
+  taskBundles(namespace: string): string {
+    return path.join(this.stateDir, 'io.containerd.runtime.v2.task', namespace);
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }

@@ -34,6 +34,7 @@ import { PendingRemovals } from './pending-removals';
 import { StdinPipe } from './stdin-pipe';
 import { RecordWriter } from './record-writer';
 import { SHIM_GROUP_ANNOTATION, ShimGroups } from './shim-groups';
+import type { ShimStartHints } from './shim-start-hints';
 import { processStartTime, signalInit } from './init-signal';
 import { writeSmallFile } from './small-files';
 
@@ -72,6 +73,8 @@ export interface ContainerServiceOptions {
   runtime?: string;
   /** The shim program of its tasks (installRuncShimLauncher); default the one `runtime` names. */
   runtimePath?: string;
+  /** Start hints for that program (only with the launcher, and a containerd whose bundles we know). */
+  shimHints?: ShimStartHints;
   events?: EventSink;
   logger?: Logger;
 }
@@ -683,17 +686,14 @@ export class ContainerService {
       const readEnds = this.openInitFifos(r);
       let task: { pid: number };
       try {
-        const creating = client.tasks.create(
-          r.Id,
-          rootfs,
-          {
-            stdin: l.stdin?.file ?? '',
-            stdout: fifos.stdout,
-            stderr: r.Config.Tty ? '' : fifos.stderr,
-            terminal: !!r.Config.Tty,
-          },
-          { runtimePath: this.o.runtimePath },
-        );
+        const io = {
+          stdin: l.stdin?.file ?? '',
+          stdout: fifos.stdout,
+          stderr: r.Config.Tty ? '' : fifos.stderr,
+          terminal: !!r.Config.Tty,
+        };
+        const create = () => client.tasks.create(r.Id, rootfs, io, { runtimePath: this.o.runtimePath });
+        const creating = this.o.shimHints ? this.o.shimHints.create(r.Id, this.shims, create) : create();
         this.shims.creating(r.Id, creating);
         task = await creating;
       } catch (err) {

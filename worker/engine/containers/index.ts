@@ -1,5 +1,6 @@
 export * from './container-service';
 export * from './container-record';
+export { ShimStartHints } from './shim-start-hints';
 export {
   ExecService,
   EXEC_RETENTION_MS,

@@ -35,6 +35,10 @@ interface Group {
   readonly creating: Map<string, Promise<unknown>>;
   /** Members that joined and whose task create has not settled yet. */
   readonly unsettled: Set<string>;
+  /** The address of the group's shim, once a member's task create made it known. */
+  address?: string;
+  /** The create that is to make the address known, while it is in flight. */
+  founding?: Promise<void>;
 }
 
 export class ShimGroups {
@@ -96,6 +100,41 @@ export class ShimGroups {
     g.creating.delete(id);
     if (g.members.size === 0) this.close(g);
     return g;
+  }
+
+  /** The address of the shim of `id`'s group, when known (see ShimStartHints). */
+  addressOf(id: string): string | undefined {
+    return this.groupOf.get(id)?.address;
+  }
+
+  /** Records the address of the shim that created the task of `id`, a member still. */
+  learned(id: string, address: string): void {
+    const g = this.groupOf.get(id);
+    if (g) g.address ??= address;
+  }
+
+  /**
+   * The create in flight in `id`'s group that is to make its shim's address known, if any:
+   * a member that waits for it starts through a hint instead of running the real shim's start.
+   */
+  founding(id: string): Promise<void> | undefined {
+    return this.groupOf.get(id)?.founding;
+  }
+
+  /** `id`'s create is the one that makes its group's shim address known, once `done` settles. */
+  found(id: string, done: Promise<void>): void {
+    const g = this.groupOf.get(id);
+    if (!g) return;
+    g.founding = done;
+    void done.then(() => {
+      if (g.founding === done) g.founding = undefined;
+    });
+  }
+
+  /** The shim at the known address of `id`'s group did not answer: the next start asks the real shim. */
+  forget(id: string): void {
+    const g = this.groupOf.get(id);
+    if (g) g.address = undefined;
   }
 
   /** Marks the task create of `id` in flight until `created` settles. */
