@@ -94,4 +94,20 @@ describe('shim groups', () => {
     await g.leave('a');
     assert.equal(g.join('c'), name);
   });
+
+  it('takes members again into a full group once one leaves, before opening a new group', async () => {
+    const g = new ShimGroups(2, 0, 1);
+    const full = started(g, 'a');
+    await settle();
+    assert.equal(started(g, 'b'), full);
+    await settle();
+    const next = started(g, 'c');
+    assert.notEqual(next, full);
+    await settle();
+    await g.leave('a');
+    // the group of 'c' has room too and was opened later: the older group fills first
+    assert.equal(started(g, 'd'), next);
+    await settle();
+    assert.equal(started(g, 'e'), full);
+  });
 });

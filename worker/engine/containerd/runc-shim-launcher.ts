@@ -4,6 +4,7 @@ import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { shQuote } from '../../../src/util';
+import { installRuncStartAnswer, RUNC } from './runc-start-answer';
 
 /** The runc shim containerd runs for `io.containerd.runc.v2`. */
 export const RUNC_SHIM = 'containerd-shim-runc-v2';
@@ -42,12 +43,24 @@ const START_HINTS_NONE = '/nonexistent';
  * address in `<START_HINTS_DIR>/<task id>` when it knows it (ShimStartHints); the script then gives the same
  * answer, if the address is a unix socket that exists. A socket left by a shim that died makes the
  * task create fail; tsswarmd then withdraws the hint and creates the task again through the real shim.
+ *
+ * With `runcDir`, the shims it starts find that folder's `runc` first on their PATH (runc-start-answer.ts).
  */
-export function launcherScript(realShim: string, stateRoot = RUNC_STATE_ROOT, hints = START_HINTS_NONE): string {
+export function launcherScript(
+  realShim: string,
+  stateRoot = RUNC_STATE_ROOT,
+  hints = START_HINTS_NONE,
+  runcDir?: string,
+): string {
   return `#!/bin/sh
 # tsswarmd's launcher of containerd's runc shim: see runc-shim-launcher.ts.
 real=${shQuote(realShim)}
-hints=${shQuote(hints)}
+${
+  runcDir
+    ? `PATH=${shQuote(runcDir)}:$PATH; export PATH
+`
+    : ''
+}hints=${shQuote(hints)}
 eval "last=\\\${$#}"
 joined() {
   id=
@@ -93,18 +106,23 @@ printf '\\020\\211\\001'
  * Writes the launcher into `dir` (replacing an older one in one rename, as containerd may run it
  * at any moment) and checks that it runs the real shim. Undefined, and tasks get the stock shim,
  * when there is no runc shim on PATH or the launcher cannot be written or run (a noexec filesystem).
+ * Unless `realRunc` is null, the runc start answer goes into `dir` too, for the real runc
+ * (default: the one on PATH), and the shims the launcher starts find it first.
  */
 export async function installRuncShimLauncher(
   dir: string,
-  o: { realShim?: string; stateRoot?: string } = {},
+  o: { realShim?: string; stateRoot?: string; realRunc?: string | null } = {},
 ): Promise<string | undefined> {
   const realShim = o.realShim ?? (await onPath(RUNC_SHIM));
   if (!realShim) return undefined;
   const file = path.join(dir, LAUNCHER_NAME);
   try {
     await mkdir(path.join(dir, START_HINTS_DIR), { recursive: true, mode: 0o700 });
+    const realRunc = o.realRunc === null ? undefined : (o.realRunc ?? (await onPath(RUNC)));
+    const runcDir = (await installRuncStartAnswer(dir, realRunc)) ? dir : undefined;
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, launcherScript(realShim, o.stateRoot, path.join(dir, START_HINTS_DIR)), { mode: 0o755 });
+    const script = launcherScript(realShim, o.stateRoot, path.join(dir, START_HINTS_DIR), runcDir);
+    await writeFile(tmp, script, { mode: 0o755 });
     await rename(tmp, file);
     await promisify(execFile)(file, ['-v'], { timeout: 10_000 });
     return file;
