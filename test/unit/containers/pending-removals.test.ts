@@ -62,4 +62,40 @@ describe('pending removals', () => {
     assert.deepEqual(done.sort(), ['a', 'b', 'c', 'd', 'e']);
     assert.equal(p.size, 0);
   });
+
+  it('begins no cleanup while a start is in flight; those already running go on', async () => {
+    const p = new PendingRemovals(quiet(), 2);
+    const ran: string[] = [];
+    let release!: () => void;
+    const running = new Promise<void>((r) => (release = r));
+    p.add('before', async () => {
+      ran.push('before');
+      await running;
+    });
+    let startDone!: () => void;
+    const start = p.yieldTo(new Promise<string>((r) => (startDone = () => r('started'))));
+    p.add('during', async () => {
+      ran.push('during');
+    });
+    await tick();
+    assert.deepEqual(ran, ['before']);
+    release();
+    await tick();
+    assert.deepEqual(ran, ['before'], 'a freed lane waits for the start too');
+    startDone();
+    assert.equal(await start, 'started');
+    await p.settled();
+    assert.deepEqual(ran, ['before', 'during']);
+  });
+
+  it('lets cleanups go on after a start that failed', async () => {
+    const p = new PendingRemovals(quiet());
+    await assert.rejects(p.yieldTo(Promise.reject(new Error('runc failed'))), /runc failed/);
+    let ran = false;
+    p.add('c', async () => {
+      ran = true;
+    });
+    await p.settled();
+    assert.equal(ran, true);
+  });
 });

@@ -612,7 +612,7 @@ export class ContainerService {
     const l = this.liveOf(r);
     l.starting = starting;
     try {
-      await starting;
+      await this.removals.yieldTo(starting);
     } finally {
       if (l.starting === starting) l.starting = undefined;
     }

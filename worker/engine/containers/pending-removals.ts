@@ -24,7 +24,9 @@ interface Failed {
  * take 100 ms or more and need no one waiting. A cleanup that fails (containerd down) runs
  * again after a growing wait, and at once when containerd is back (retryNow). A daemon that
  * stops in between finds the tombstone on its next start and finishes the job
- * (ContainerService.restore). At most `lanes` cleanups run at once; the others wait their turn.
+ * (ContainerService.restore). At most `lanes` cleanups run at once; the others wait their turn,
+ * and none begins while a container start is in flight (yieldTo): a start is someone's wait (a
+ * replacement for a task that died), a cleanup no one's.
  */
 export class PendingRemovals {
   private readonly pending = new Map<string, Promise<void>>();
@@ -32,6 +34,8 @@ export class PendingRemovals {
   private stopped = false;
   private running = 0;
   private readonly queue: Array<() => void> = [];
+  /** Container starts in flight (yieldTo). */
+  private starts = 0;
 
   constructor(
     private readonly log: Logger,
@@ -56,6 +60,16 @@ export class PendingRemovals {
         if (this.pending.get(id) === p) this.pending.delete(id);
       });
     this.pending.set(id, p);
+  }
+
+  /** No cleanup begins until `start` has settled (those running go on). */
+  async yieldTo<T>(start: Promise<T>): Promise<T> {
+    this.starts++;
+    try {
+      return await start;
+    } finally {
+      if (--this.starts === 0) this.next();
+    }
   }
 
   /** Runs every failed cleanup again now (containerd is back). */
@@ -88,15 +102,21 @@ export class PendingRemovals {
   }
 
   private async inLane(cleanup: () => Promise<void>): Promise<void> {
-    if (this.running < this.lanes) this.running++;
+    if (this.starts === 0 && this.running < this.lanes) this.running++;
     else await new Promise<void>((r) => this.queue.push(r));
     try {
       await cleanup();
     } finally {
-      // The lane goes to the next in line, or is freed.
-      const next = this.queue.shift();
-      if (next) next();
-      else this.running--;
+      this.running--;
+      this.next();
+    }
+  }
+
+  /** Gives free lanes to the cleanups in line, unless a start is in flight. */
+  private next(): void {
+    while (this.starts === 0 && this.running < this.lanes && this.queue.length) {
+      this.running++;
+      this.queue.shift()!();
     }
   }
 
