@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { shQuote } from '../../../src/util';
+import { installScript } from './installed-script';
 import { installRuncStartAnswer, RUNC } from './runc-start-answer';
 
 /** The runc shim containerd runs for `io.containerd.runc.v2`. */
@@ -52,15 +51,11 @@ export function launcherScript(
   hints = START_HINTS_NONE,
   runcDir?: string,
 ): string {
+  const runcFirst = runcDir ? `PATH=${shQuote(runcDir)}:$PATH; export PATH\n` : '';
   return `#!/bin/sh
 # tsswarmd's launcher of containerd's runc shim: see runc-shim-launcher.ts.
 real=${shQuote(realShim)}
-${
-  runcDir
-    ? `PATH=${shQuote(runcDir)}:$PATH; export PATH
-`
-    : ''
-}hints=${shQuote(hints)}
+${runcFirst}hints=${shQuote(hints)}
 eval "last=\\\${$#}"
 joined() {
   id=
@@ -103,28 +98,23 @@ printf '\\020\\211\\001'
 }
 
 /**
- * Writes the launcher into `dir` (replacing an older one in one rename, as containerd may run it
- * at any moment) and checks that it runs the real shim. Undefined, and tasks get the stock shim,
- * when there is no runc shim on PATH or the launcher cannot be written or run (a noexec filesystem).
- * Unless `realRunc` is null, the runc start answer goes into `dir` too, for the real runc
- * (default: the one on PATH), and the shims the launcher starts find it first.
+ * Writes the launcher into `dir` and checks that it runs the real shim. Undefined, and tasks get
+ * the stock shim, when there is no runc shim on PATH or the launcher cannot be written or run (a
+ * noexec filesystem). The runc start answer goes into `dir` too, in front of the runc on PATH,
+ * and the shims the launcher starts find it first.
  */
 export async function installRuncShimLauncher(
   dir: string,
-  o: { realShim?: string; stateRoot?: string; realRunc?: string | null } = {},
+  o: { realShim?: string; stateRoot?: string } = {},
 ): Promise<string | undefined> {
   const realShim = o.realShim ?? (await onPath(RUNC_SHIM));
   if (!realShim) return undefined;
   const file = path.join(dir, LAUNCHER_NAME);
   try {
     await mkdir(path.join(dir, START_HINTS_DIR), { recursive: true, mode: 0o700 });
-    const realRunc = o.realRunc === null ? undefined : (o.realRunc ?? (await onPath(RUNC)));
-    const runcDir = (await installRuncStartAnswer(dir, realRunc)) ? dir : undefined;
-    const tmp = `${file}.${process.pid}.tmp`;
+    const runcDir = (await installRuncStartAnswer(dir, await onPath(RUNC))) ? dir : undefined;
     const script = launcherScript(realShim, o.stateRoot, path.join(dir, START_HINTS_DIR), runcDir);
-    await writeFile(tmp, script, { mode: 0o755 });
-    await rename(tmp, file);
-    await promisify(execFile)(file, ['-v'], { timeout: 10_000 });
+    await installScript(file, script, ['-v']);
     return file;
   } catch {
     return undefined;

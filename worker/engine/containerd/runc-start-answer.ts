@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { shQuote } from '../../../src/util';
+import { installScript } from './installed-script';
 
 /**
  * The `runc` the runc shim finds first on its PATH (the shim launcher puts its folder there): a
@@ -26,8 +25,8 @@ import { shQuote } from '../../../src/util';
  * ends with no byte means the init's end is not open: the init died (the script then hands the
  * call to the real runc, which answers for a dead container with its own error), or it has not
  * reached its open yet (the script reads again). The FIFO's name is removed while the script
- * waits (the init opens its end through a descriptor of its own). Any other call, or a path with characters the
- * script does not expect, goes to the real runc as it came.
+ * waits (the init opens its end through a descriptor of its own). Any other call, or a path
+ * with characters the script does not expect, goes to the real runc as it came.
  */
 export function runcStartAnswerScript(realRunc: string): string {
   return `#!/bin/sh
@@ -65,8 +64,7 @@ wait
 export const RUNC = 'runc';
 
 /**
- * Writes the script as `<dir>/runc` (replacing an older one in one rename: a shim may run it at
- * any moment) and checks that it runs the real runc. False, and shims run the real runc, when
+ * Writes the script as `<dir>/runc` and checks that it runs the real runc. False, and shims run the real runc, when
  * there is no runc, or the script cannot be written or run.
  */
 export async function installRuncStartAnswer(dir: string, realRunc: string | undefined): Promise<boolean> {
@@ -74,10 +72,7 @@ export async function installRuncStartAnswer(dir: string, realRunc: string | und
   const file = path.join(dir, RUNC);
   try {
     await mkdir(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, runcStartAnswerScript(realRunc), { mode: 0o755 });
-    await rename(tmp, file);
-    await promisify(execFile)(file, ['--version'], { timeout: 10_000 });
+    await installScript(file, runcStartAnswerScript(realRunc), ['--version']);
     return true;
   } catch {
     await rm(file, { force: true }).catch(() => undefined);
